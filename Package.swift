@@ -47,7 +47,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "LatentKitTests", dependencies: ["LatentKit"]),
+        .testTarget(
+            name: "LatentKitTests",
+            dependencies: ["LatentKit", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs"]),
         .testTarget(name: "SystemInfoTests", dependencies: ["SystemInfo"]),
     ]
