@@ -3,55 +3,73 @@ import PackageDescription
 
 /// A system library target: a module map over one Debian `-dev` package.
 func systemLibrary(_ name: String, pkgConfig: String? = nil, apt: String) -> Target {
-  .systemLibrary(
-    name: name,
-    pkgConfig: pkgConfig,
-    providers: [.apt([apt])]
-  )
+    .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([apt])])
 }
 
 let package = Package(
-  name: "latentty",
-  platforms: [.macOS(.v14)],
-  products: [
-    .executable(name: "latentty", targets: ["latentty"])
-  ],
-  dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
-    .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
-  ],
-  targets: [
-    systemLibrary("CNcursesw", apt: "libncurses-dev"),
-    systemLibrary("CCurl", pkgConfig: "libcurl", apt: "libcurl4-openssl-dev"),
-    systemLibrary("CSixel", pkgConfig: "libsixel", apt: "libsixel-dev"),
-    systemLibrary("CDNNL", apt: "libdnnl-dev"),
-    systemLibrary("CTurboJPEG", pkgConfig: "libturbojpeg", apt: "libturbojpeg0-dev"),
-    systemLibrary("CSpng", pkgConfig: "spng", apt: "libspng-dev"),
-    .target(
-      name: "LatentKit",
-      dependencies: [
-        .product(name: "TOMLKit", package: "TOMLKit"),
-        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-      ]
-    ),
-    .target(name: "ImageCodecs", dependencies: ["CTurboJPEG", "CSpng"]),
-    .target(
-      name: "SystemInfo",
-      dependencies: ["CNcursesw", "CCurl", "CSixel", "CDNNL", "CTurboJPEG", "CSpng"]
-    ),
-    .executableTarget(
-      name: "latentty",
-      dependencies: [
-        "LatentKit", "ImageCodecs", "SystemInfo",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
-    ),
-    .testTarget(
-      name: "LatentKitTests",
-      dependencies: ["LatentKit", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
-    ),
-    .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs"]),
-    .testTarget(name: "SystemInfoTests", dependencies: ["SystemInfo"]),
-  ]
+    name: "latentty",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "latentty", targets: ["latentty"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+    ],
+    targets: [
+        systemLibrary("CNcursesw", apt: "libncurses-dev"),
+        systemLibrary("CCurl", pkgConfig: "libcurl", apt: "libcurl4-openssl-dev"),
+        systemLibrary("CSixel", pkgConfig: "libsixel", apt: "libsixel-dev"),
+        systemLibrary("CDNNL", apt: "libdnnl-dev"),
+        systemLibrary("CTurboJPEG", pkgConfig: "libturbojpeg", apt: "libturbojpeg0-dev"),
+        systemLibrary("CSpng", pkgConfig: "spng", apt: "libspng-dev"),
+        .target(
+            name: "LatentKit",
+            dependencies: [
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
+        .target(name: "ImageCodecs", dependencies: ["LatentKit", "CTurboJPEG", "CSpng"]),
+        .target(name: "Wire", dependencies: ["LatentKit", "ImageCodecs"]),
+        .target(name: "NativeVAE", dependencies: ["LatentKit"]),
+        .target(name: "RemoteDecode", dependencies: ["Wire", "CCurl"]),
+        .target(name: "Workbench", dependencies: ["LatentKit", "ImageCodecs", "Wire", "RemoteDecode", "NativeVAE"]),
+        .target(
+            name: "LatenttyServer",
+            dependencies: [
+                "LatentKit", "ImageCodecs", "Wire", "NativeVAE", "Workbench",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .target(
+            name: "SystemInfo",
+            dependencies: ["CNcursesw", "CCurl", "CSixel", "CDNNL", "CTurboJPEG", "CSpng"]
+        ),
+        .executableTarget(
+            name: "latentty",
+            dependencies: [
+                "LatentKit", "ImageCodecs", "SystemInfo", "Wire", "RemoteDecode", "NativeVAE", "Workbench", "LatenttyServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "LatentKitTests",
+            dependencies: ["LatentKit", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
+        .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs"]),
+        .testTarget(name: "SystemInfoTests", dependencies: ["SystemInfo"]),
+        .testTarget(
+            name: "WireTests",
+            dependencies: ["Wire", "LatentKit", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(name: "NativeVAETests", dependencies: ["NativeVAE", "LatentKit", "ImageCodecs"]),
+        .testTarget(
+            name: "RemoteDecodeTests",
+            dependencies: ["RemoteDecode", "Wire", "LatentKit", "Workbench", "LatenttyServer", "NativeVAE", "ImageCodecs"]
+        ),
+    ]
 )

@@ -3,50 +3,49 @@ import Glibc
 
 /// JPEG through libjpeg-turbo's TurboJPEG API.
 public enum JPEGCodec {
-  public static func encode(_ image: RGBImage, quality: Int = 95) throws(ImageCodecError) -> [UInt8]
-  {
-    guard let handle = tjInitCompress() else { throw .jpeg("cannot create a compressor") }
-    defer { tjDestroy(handle) }
-    var output: UnsafeMutablePointer<UInt8>? = nil
-    var size: UInt = 0
-    let status = image.pixels.withUnsafeBufferPointer { pixels in
-      tjCompress2(
-        handle, pixels.baseAddress, Int32(image.width), 0, Int32(image.height),
-        Int32(TJPF_RGB.rawValue),
-        &output, &size, Int32(TJSAMP_420.rawValue), Int32(min(max(quality, 1), 100)), 0)
+    public static func encode(_ image: RGBImage, quality: Int = 95) throws(ImageCodecError) -> [UInt8] {
+        guard let handle = tjInitCompress() else { throw .jpeg("cannot create a compressor") }
+        defer { tjDestroy(handle) }
+        var output: UnsafeMutablePointer<UInt8>? = nil
+        var size: UInt = 0
+        let status = image.pixels.withUnsafeBufferPointer { pixels in
+            tjCompress2(
+                handle, pixels.baseAddress, Int32(image.width), 0, Int32(image.height),
+                Int32(TJPF_RGB.rawValue),
+                &output, &size, Int32(TJSAMP_420.rawValue), Int32(min(max(quality, 1), 100)), 0)
+        }
+        defer { tjFree(output) }
+        guard status == 0, let output else { throw .jpeg(String(cString: tjGetErrorStr2(handle))) }
+        return Array(UnsafeBufferPointer(start: output, count: Int(size)))
     }
-    defer { tjFree(output) }
-    guard status == 0, let output else { throw .jpeg(String(cString: tjGetErrorStr2(handle))) }
-    return Array(UnsafeBufferPointer(start: output, count: Int(size)))
-  }
 
-  public static func decode(_ bytes: [UInt8]) throws(ImageCodecError) -> RGBImage {
-    guard let handle = tjInitDecompress() else { throw .jpeg("cannot create a decompressor") }
-    defer { tjDestroy(handle) }
-    var width: Int32 = 0
-    var height: Int32 = 0
-    var subsampling: Int32 = 0
-    var colorspace: Int32 = 0
-    let header = bytes.withUnsafeBufferPointer { buffer in
-      tjDecompressHeader3(
-        handle, buffer.baseAddress, UInt(buffer.count), &width, &height, &subsampling, &colorspace)
+    public static func decode(_ bytes: [UInt8]) throws(ImageCodecError) -> RGBImage {
+        guard let handle = tjInitDecompress() else { throw .jpeg("cannot create a decompressor") }
+        defer { tjDestroy(handle) }
+        var width: Int32 = 0
+        var height: Int32 = 0
+        var subsampling: Int32 = 0
+        var colorspace: Int32 = 0
+        let header = bytes.withUnsafeBufferPointer { buffer in
+            tjDecompressHeader3(
+                handle, buffer.baseAddress, UInt(buffer.count), &width, &height, &subsampling, &colorspace)
+        }
+        guard header == 0 else { throw .jpeg(String(cString: tjGetErrorStr2(handle))) }
+        guard width > 0, height > 0, width <= ImageLimits.maxSide, height <= ImageLimits.maxSide else {
+            throw .tooLarge(width: Int(width), height: Int(height))
+        }
+        var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * 3)
+        let status = bytes.withUnsafeBufferPointer { source in
+            pixels.withUnsafeMutableBufferPointer { destination in
+                tjDecompress2(
+                    handle, source.baseAddress, UInt(source.count), destination.baseAddress, width, 0, height,
+                    Int32(TJPF_RGB.rawValue), 0)
+            }
+        }
+        // A warning (e.g. premature end of data) still yields pixels; only hard errors fail.
+        if status != 0, tjGetErrorCode(handle) == Int32(TJERR_FATAL.rawValue) {
+            throw .jpeg(String(cString: tjGetErrorStr2(handle)))
+        }
+        return try RGBImage(width: Int(width), height: Int(height), pixels: pixels)
     }
-    guard header == 0 else { throw .jpeg(String(cString: tjGetErrorStr2(handle))) }
-    guard width > 0, height > 0, width <= ImageLimits.maxSide, height <= ImageLimits.maxSide else {
-      throw .tooLarge(width: Int(width), height: Int(height))
-    }
-    var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * 3)
-    let status = bytes.withUnsafeBufferPointer { source in
-      pixels.withUnsafeMutableBufferPointer { destination in
-        tjDecompress2(
-          handle, source.baseAddress, UInt(source.count), destination.baseAddress, width, 0, height,
-          Int32(TJPF_RGB.rawValue), 0)
-      }
-    }
-    // A warning (e.g. premature end of data) still yields pixels; only hard errors fail.
-    if status != 0, tjGetErrorCode(handle) == Int32(TJERR_FATAL.rawValue) {
-      throw .jpeg(String(cString: tjGetErrorStr2(handle)))
-    }
-    return try RGBImage(width: Int(width), height: Int(height), pixels: pixels)
-  }
 }

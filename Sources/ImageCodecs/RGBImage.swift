@@ -1,62 +1,62 @@
 /// An 8-bit RGB image, rows top to bottom, no padding: what decoders produce and codecs consume.
 public struct RGBImage: Sendable, Equatable {
-  public let width: Int
-  public let height: Int
-  public let pixels: [UInt8]
+    public let width: Int
+    public let height: Int
+    public let pixels: [UInt8]
 
-  public init(width: Int, height: Int, pixels: [UInt8]) throws(ImageCodecError) {
-    guard width > 0, height > 0, width <= ImageLimits.maxSide, height <= ImageLimits.maxSide,
-      pixels.count == width * height * 3
-    else { throw .invalidDimensions(width: width, height: height, bytes: pixels.count) }
-    self.width = width
-    self.height = height
-    self.pixels = pixels
-  }
+    public init(width: Int, height: Int, pixels: [UInt8]) throws(ImageCodecError) {
+        guard width > 0, height > 0, width <= ImageLimits.maxSide, height <= ImageLimits.maxSide,
+            pixels.count == width * height * 3
+        else { throw .invalidDimensions(width: width, height: height, bytes: pixels.count) }
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
 }
 
 /// Decoders refuse anything larger, so a lying header cannot buy a huge allocation.
 public enum ImageLimits {
-  public static let maxSide = 16_384
+    public static let maxSide = 16_384
 }
 
 public enum ImageCodecError: Error, Equatable, CustomStringConvertible {
-  case invalidDimensions(width: Int, height: Int, bytes: Int)
-  case notAnImage
-  case jpeg(String)
-  case png(String)
-  case tooLarge(width: Int, height: Int)
+    case invalidDimensions(width: Int, height: Int, bytes: Int)
+    case notAnImage
+    case jpeg(String)
+    case png(String)
+    case tooLarge(width: Int, height: Int)
 
-  public var description: String {
-    switch self {
-    case .invalidDimensions(let width, let height, let bytes):
-      "an RGB image of \(width)×\(height) needs \(width * height * 3) bytes of pixels, not \(bytes) (sides up to \(ImageLimits.maxSide))"
-    case .notAnImage:
-      "the data is neither JPEG nor PNG"
-    case .jpeg(let message):
-      "JPEG: \(message)"
-    case .png(let message):
-      "PNG: \(message)"
-    case .tooLarge(let width, let height):
-      "the image claims \(width)×\(height) pixels, beyond the \(ImageLimits.maxSide)-pixel side limit"
+    public var description: String {
+        switch self {
+        case .invalidDimensions(let width, let height, let bytes):
+            "an RGB image of \(width)×\(height) needs \(width * height * 3) bytes of pixels, not \(bytes) (sides up to \(ImageLimits.maxSide))"
+        case .notAnImage:
+            "the data is neither JPEG nor PNG"
+        case .jpeg(let message):
+            "JPEG: \(message)"
+        case .png(let message):
+            "PNG: \(message)"
+        case .tooLarge(let width, let height):
+            "the image claims \(width)×\(height) pixels, beyond the \(ImageLimits.maxSide)-pixel side limit"
+        }
     }
-  }
 }
 
 /// Detects JPEG or PNG by magic bytes and decodes to RGB.
 public enum ImageDecoder {
-  public enum Kind: String, Sendable { case jpeg, png }
+    public enum Kind: String, Sendable { case jpeg, png }
 
-  public static func kind(of bytes: [UInt8]) -> Kind? {
-    if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
-    if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
-    return nil
-  }
-
-  public static func decode(_ bytes: [UInt8]) throws(ImageCodecError) -> RGBImage {
-    switch kind(of: bytes) {
-    case .jpeg: return try JPEGCodec.decode(bytes)
-    case .png: return try PNGCodec.decode(bytes).image
-    case nil: throw .notAnImage
+    public static func kind(of bytes: [UInt8]) -> Kind? {
+        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
+        return nil
     }
-  }
+
+    public static func decode(_ bytes: [UInt8]) throws(ImageCodecError) -> RGBImage {
+        switch kind(of: bytes) {
+        case .jpeg: return try JPEGCodec.decode(bytes)
+        case .png: return try PNGCodec.decode(bytes).image
+        case nil: throw .notAnImage
+        }
+    }
 }

@@ -4,46 +4,46 @@ import LatentKit
 import SystemInfo
 
 struct DoctorCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "doctor",
-    abstract: "Show the native libraries, CPU instruction set and config latentty is using.",
-    discussion: "Example: latentty doctor")
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Show the native libraries, CPU instruction set and config latentty is using.",
+        discussion: "Example: latentty doctor")
 
-  @Flag(help: "Print as JSON.")
-  var json = false
+    @Flag(help: "Print as JSON.")
+    var json = false
 
-  struct Report: Encodable {
-    let libraries: [LibraryVersion]
-    let cpuISA: String
-    let configFile: String
-    let configStatus: String
-  }
+    struct Report: Encodable {
+        let libraries: [LibraryVersion]
+        let cpuISA: String
+        let configFile: String
+        let configStatus: String
+    }
 
-  func run() throws {
-    let configURL = PresetCatalog.configFile()
-    let status: String
-    if !FileManager.default.fileExists(atPath: configURL.path) {
-      status = "absent (built-in presets only)"
-    } else {
-      do {
-        status = "ok, \(try PresetCatalog.load(configFile: configURL).presets.count) presets"
-      } catch {
-        status = "error: \(error.description)"
-      }
+    func run() throws {
+        let configURL = PresetCatalog.configFile()
+        let status: String
+        if !FileManager.default.fileExists(atPath: configURL.path) {
+            status = "absent (built-in presets only)"
+        } else {
+            do {
+                status = "ok, \(try PresetCatalog.load(configFile: configURL).presets.count) presets"
+            } catch {
+                status = "error: \(error.description)"
+            }
+        }
+        let report = Report(
+            libraries: LinkedLibraries.all(), cpuISA: LinkedLibraries.oneDNNCPUISA(),
+            configFile: configURL.path, configStatus: status)
+        if json {
+            try printJSON(report)
+            return
+        }
+        for library in report.libraries {
+            print(
+                "\(library.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \(library.version)  (\(library.purpose))"
+            )
+        }
+        print("cpu isa       \(report.cpuISA)")
+        print("config        \(report.configFile): \(report.configStatus)")
     }
-    let report = Report(
-      libraries: LinkedLibraries.all(), cpuISA: LinkedLibraries.oneDNNCPUISA(),
-      configFile: configURL.path, configStatus: status)
-    if json {
-      try printJSON(report)
-      return
-    }
-    for library in report.libraries {
-      print(
-        "\(library.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \(library.version)  (\(library.purpose))"
-      )
-    }
-    print("cpu isa       \(report.cpuISA)")
-    print("config        \(report.configFile): \(report.configStatus)")
-  }
 }

@@ -2,16 +2,16 @@ import ArgumentParser
 
 @main
 struct Latentty: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "latentty",
-    abstract: "A terminal workbench for VAE decoding.",
-    discussion: """
-      Load or generate diffusion latents, inspect them, and decode them locally or against a
-      Hybrid Inference endpoint. Presets: sd15, sdxl, flux, hunyuanvideo, plus your own in
-      $XDG_CONFIG_HOME/latentty/config.toml.
-      """,
-    subcommands: [
-      GenerateCommand.self, InspectCommand.self, PresetsCommand.self, DoctorCommand.self,
-    ]
-  )
+    static let configuration = CommandConfiguration(
+        commandName: "latentty",
+        abstract: "A terminal workbench for VAE decoding.",
+        discussion: """
+            Load or generate diffusion latents, inspect them, and decode them locally or against a
+            Hybrid Inference endpoint. Presets: sd15, sdxl, flux, hunyuanvideo, plus your own in
+            $XDG_CONFIG_HOME/latentty/config.toml.
+            """,
+        subcommands: [
+            GenerateCommand.self, InspectCommand.self, PresetsCommand.self, DoctorCommand.self,
+        ]
+    )
 }

@@ -4,54 +4,54 @@ import LatentKit
 
 /// A failure the CLI reports as one plain sentence and exit status 1.
 struct CLIFailure: Error, CustomStringConvertible {
-  let description: String
+    let description: String
 
-  init(_ error: any Error) {
-    description = String(describing: error)
-  }
+    init(_ error: any Error) {
+        description = String(describing: error)
+    }
 }
 
 /// Runs `body`, turning library errors into messages a person can act on.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
-  do {
-    return try body()
-  } catch let error as ValidationError {
-    throw error
-  } catch let error as ExitCode {
-    throw error
-  } catch {
-    throw CLIFailure(error)
-  }
+    do {
+        return try body()
+    } catch let error as ValidationError {
+        throw error
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        throw CLIFailure(error)
+    }
 }
 
 struct PresetOptions: ParsableArguments {
-  @Option(
-    name: .long,
-    help: "Config file with user presets (default: $XDG_CONFIG_HOME/latentty/config.toml).")
-  var config: String?
+    @Option(
+        name: .long,
+        help: "Config file with user presets (default: $XDG_CONFIG_HOME/latentty/config.toml).")
+    var config: String?
 
-  func catalog() throws -> PresetCatalog {
-    let url = config.map { URL(fileURLWithPath: $0) } ?? PresetCatalog.configFile()
-    return try reportingErrors { try PresetCatalog.load(configFile: url) }
-  }
-
-  func preset(_ name: String, in catalog: PresetCatalog) throws -> Preset {
-    guard let preset = catalog.preset(named: name) else {
-      throw ValidationError(
-        "unknown preset '\(name)'; choose one of: \(catalog.ids.joined(separator: ", "))")
+    func catalog() throws -> PresetCatalog {
+        let url = config.map { URL(fileURLWithPath: $0) } ?? PresetCatalog.configFile()
+        return try reportingErrors { try PresetCatalog.load(configFile: url) }
     }
-    return preset
-  }
+
+    func preset(_ name: String, in catalog: PresetCatalog) throws -> Preset {
+        guard let preset = catalog.preset(named: name) else {
+            throw ValidationError(
+                "unknown preset '\(name)'; choose one of: \(catalog.ids.joined(separator: ", "))")
+        }
+        return preset
+    }
 }
 
 func printJSON(_ value: some Encodable) throws {
-  let encoder = JSONEncoder()
-  encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-  encoder.nonConformingFloatEncodingStrategy = .convertToString(
-    positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-  print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
 func formatNumber(_ value: Double) -> String {
-  value.isFinite ? String(format: "%.4f", value) : "\(value)"
+    value.isFinite ? String(format: "%.4f", value) : "\(value)"
 }

@@ -4,70 +4,70 @@ import Testing
 @testable import ImageCodecs
 
 @Suite struct ImageCodecTests {
-  /// A smooth gradient with a sharp square: compresses realistically and shows misplaced pixels.
-  func testImage(width: Int = 96, height: Int = 64) throws -> RGBImage {
-    var pixels: [UInt8] = []
-    for y in 0..<height {
-      for x in 0..<width {
-        let inSquare = (20..<40).contains(x) && (16..<36).contains(y)
-        pixels +=
-          inSquare ? [250, 20, 30] : [UInt8(x * 255 / width), UInt8(y * 255 / height), 128]
-      }
+    /// A smooth gradient with a sharp square: compresses realistically and shows misplaced pixels.
+    func testImage(width: Int = 96, height: Int = 64) throws -> RGBImage {
+        var pixels: [UInt8] = []
+        for y in 0..<height {
+            for x in 0..<width {
+                let inSquare = (20..<40).contains(x) && (16..<36).contains(y)
+                pixels +=
+                    inSquare ? [250, 20, 30] : [UInt8(x * 255 / width), UInt8(y * 255 / height), 128]
+            }
+        }
+        return try RGBImage(width: width, height: height, pixels: pixels)
     }
-    return try RGBImage(width: width, height: height, pixels: pixels)
-  }
 
-  func psnr(_ a: RGBImage, _ b: RGBImage) -> Double {
-    let mse =
-      zip(a.pixels, b.pixels).reduce(0.0) { $0 + pow(Double($1.0) - Double($1.1), 2) }
-      / Double(a.pixels.count)
-    return mse == 0 ? .infinity : 10 * log10(255 * 255 / mse)
-  }
-
-  @Test func pngRoundTripsLosslesslyWithMetadata() throws {
-    let image = try testImage()
-    let metadata = ImageMetadata(
-      preset: "sd15", seed: 13, source: "Samples/sd15 é.safetensors", engine: "approx",
-      timings: ["decode": 1.25, "upload": 0.5])
-    let png = try PNGCodec.encode(image, text: metadata.textChunks)
-    #expect(ImageDecoder.kind(of: png) == .png)
-    let decoded = try PNGCodec.decode(png)
-    #expect(decoded.image == image)
-    #expect(decoded.text["Software"] == "latentty")
-    #expect(ImageMetadata(textChunks: decoded.text) == metadata)
-    let unicode = try PNGCodec.encode(image, text: [("latentty.source", "潜在.safetensors")])
-    #expect(try PNGCodec.decode(unicode).text["latentty.source"] == "潜在.safetensors")
-  }
-
-  @Test func jpegRoundTripsCloselyAtTheRightSize() throws {
-    let image = try testImage()
-    let jpeg = try JPEGCodec.encode(image, quality: 95)
-    #expect(ImageDecoder.kind(of: jpeg) == .jpeg)
-    let decoded = try ImageDecoder.decode(jpeg)
-    #expect(decoded.width == 96 && decoded.height == 64)
-    #expect(psnr(decoded, image) > 30)
-    let worse = try JPEGCodec.decode(try JPEGCodec.encode(image, quality: 10))
-    #expect(psnr(worse, image) < psnr(decoded, image))
-  }
-
-  @Test func brokenInputGivesErrorsNotCrashes() throws {
-    #expect(throws: ImageCodecError.notAnImage) { try ImageDecoder.decode([1, 2, 3]) }
-    let png = try PNGCodec.encode(try testImage())
-    #expect(throws: ImageCodecError.self) {
-      try ImageDecoder.decode(Array(png.prefix(png.count / 2)))
+    func psnr(_ a: RGBImage, _ b: RGBImage) -> Double {
+        let mse =
+            zip(a.pixels, b.pixels).reduce(0.0) { $0 + pow(Double($1.0) - Double($1.1), 2) }
+            / Double(a.pixels.count)
+        return mse == 0 ? .infinity : 10 * log10(255 * 255 / mse)
     }
-    #expect(throws: ImageCodecError.self) { try ImageDecoder.decode(Array(png.prefix(20))) }
-    let jpeg = try JPEGCodec.encode(try testImage())
-    #expect(throws: ImageCodecError.self) { try ImageDecoder.decode(Array(jpeg.prefix(12))) }
-    #expect(throws: ImageCodecError.invalidDimensions(width: 2, height: 2, bytes: 5)) {
-      try RGBImage(width: 2, height: 2, pixels: [0, 0, 0, 0, 0])
-    }
-  }
 
-  @Test func aPNGClaimingHugeDimensionsIsRefused() throws {
-    var png = try PNGCodec.encode(try testImage(width: 4, height: 4))
-    // IHDR width sits at byte 16 (big-endian); claim 1,000,000 pixels wide.
-    png.replaceSubrange(16..<20, with: [0x00, 0x0F, 0x42, 0x40])
-    #expect(throws: ImageCodecError.self) { try PNGCodec.decode(png) }
-  }
+    @Test func pngRoundTripsLosslesslyWithMetadata() throws {
+        let image = try testImage()
+        let metadata = ImageMetadata(
+            preset: "sd15", seed: 13, source: "Samples/sd15 é.safetensors", engine: "approx",
+            timings: ["decode": 1.25, "upload": 0.5])
+        let png = try PNGCodec.encode(image, text: metadata.textChunks)
+        #expect(ImageDecoder.kind(of: png) == .png)
+        let decoded = try PNGCodec.decode(png)
+        #expect(decoded.image == image)
+        #expect(decoded.text["Software"] == "latentty")
+        #expect(ImageMetadata(textChunks: decoded.text) == metadata)
+        let unicode = try PNGCodec.encode(image, text: [("latentty.source", "潜在.safetensors")])
+        #expect(try PNGCodec.decode(unicode).text["latentty.source"] == "潜在.safetensors")
+    }
+
+    @Test func jpegRoundTripsCloselyAtTheRightSize() throws {
+        let image = try testImage()
+        let jpeg = try JPEGCodec.encode(image, quality: 95)
+        #expect(ImageDecoder.kind(of: jpeg) == .jpeg)
+        let decoded = try ImageDecoder.decode(jpeg)
+        #expect(decoded.width == 96 && decoded.height == 64)
+        #expect(psnr(decoded, image) > 30)
+        let worse = try JPEGCodec.decode(try JPEGCodec.encode(image, quality: 10))
+        #expect(psnr(worse, image) < psnr(decoded, image))
+    }
+
+    @Test func brokenInputGivesErrorsNotCrashes() throws {
+        #expect(throws: ImageCodecError.notAnImage) { try ImageDecoder.decode([1, 2, 3]) }
+        let png = try PNGCodec.encode(try testImage())
+        #expect(throws: ImageCodecError.self) {
+            try ImageDecoder.decode(Array(png.prefix(png.count / 2)))
+        }
+        #expect(throws: ImageCodecError.self) { try ImageDecoder.decode(Array(png.prefix(20))) }
+        let jpeg = try JPEGCodec.encode(try testImage())
+        #expect(throws: ImageCodecError.self) { try ImageDecoder.decode(Array(jpeg.prefix(12))) }
+        #expect(throws: ImageCodecError.invalidDimensions(width: 2, height: 2, bytes: 5)) {
+            try RGBImage(width: 2, height: 2, pixels: [0, 0, 0, 0, 0])
+        }
+    }
+
+    @Test func aPNGClaimingHugeDimensionsIsRefused() throws {
+        var png = try PNGCodec.encode(try testImage(width: 4, height: 4))
+        // IHDR width sits at byte 16 (big-endian); claim 1,000,000 pixels wide.
+        png.replaceSubrange(16..<20, with: [0x00, 0x0F, 0x42, 0x40])
+        #expect(throws: ImageCodecError.self) { try PNGCodec.decode(png) }
+    }
 }

@@ -2,62 +2,62 @@ import Foundation
 
 /// Everything that can be wrong with a latent file, phrased for the person who has to fix it.
 public enum LatentFileError: Error, Equatable, CustomStringConvertible, LocalizedError {
-  case unreadable(path: String, reason: String)
-  case unknownFormat(hint: String)
-  case truncated(format: String, detail: String)
-  case malformedHeader(format: String, detail: String)
-  case headerTooLarge(format: String, length: UInt64, limit: Int)
-  case unsupportedDType(format: String, tensor: String, dtype: String)
-  case byteCountMismatch(tensor: String, shape: [Int], dtype: DType, expected: Int, actual: Int)
-  case offsetsOutOfRange(tensor: String, begin: Int, end: Int, available: Int)
-  case invalidShape(tensor: String, shape: [Int])
-  case forbiddenPickleGlobal(module: String, name: String)
-  case unsupportedPickle(detail: String)
-  case missingArchiveEntry(path: String)
-  case archiveEntryTooLarge(path: String, size: UInt64, limit: Int)
-  case archiveEntryLargerThanDeclared(path: String, declared: UInt64)
-  case noTensors
-  case keyNotFound(key: String, available: [String])
-  case ambiguousLatent(available: [String])
+    case unreadable(path: String, reason: String)
+    case unknownFormat(hint: String)
+    case truncated(format: String, detail: String)
+    case malformedHeader(format: String, detail: String)
+    case headerTooLarge(format: String, length: UInt64, limit: Int)
+    case unsupportedDType(format: String, tensor: String, dtype: String)
+    case byteCountMismatch(tensor: String, shape: [Int], dtype: DType, expected: Int, actual: Int)
+    case offsetsOutOfRange(tensor: String, begin: Int, end: Int, available: Int)
+    case invalidShape(tensor: String, shape: [Int])
+    case forbiddenPickleGlobal(module: String, name: String)
+    case unsupportedPickle(detail: String)
+    case missingArchiveEntry(path: String)
+    case archiveEntryTooLarge(path: String, size: UInt64, limit: Int)
+    case archiveEntryLargerThanDeclared(path: String, declared: UInt64)
+    case noTensors
+    case keyNotFound(key: String, available: [String])
+    case ambiguousLatent(available: [String])
 
-  public var description: String {
-    switch self {
-    case .unreadable(let path, let reason):
-      "cannot read \(path): \(reason)"
-    case .unknownFormat(let hint):
-      "not a latent file latentty knows (\(hint)); it reads safetensors, ComfyUI .latent, .npy, .npz and PyTorch .pt"
-    case .truncated(let format, let detail):
-      "the \(format) file is truncated: \(detail); it was probably cut off while copying or saving"
-    case .malformedHeader(let format, let detail):
-      "the \(format) header is malformed: \(detail)"
-    case .headerTooLarge(let format, let length, let limit):
-      "the \(format) header claims \(length) bytes, more than the file holds or the \(limit)-byte limit; the file is corrupt or not \(format)"
-    case .unsupportedDType(let format, let tensor, let dtype):
-      "tensor '\(tensor)' in the \(format) file has dtype \(dtype); latentty reads float32, float16, bfloat16 and uint8 (float64 is converted to float32)"
-    case .byteCountMismatch(let tensor, let shape, let dtype, let expected, let actual):
-      "tensor '\(tensor)' claims shape \(shape.shapeText) of \(dtype.rawValue) (\(expected) bytes) but its data is \(actual) bytes"
-    case .offsetsOutOfRange(let tensor, let begin, let end, let available):
-      "tensor '\(tensor)' points at bytes \(begin)..<\(end), outside the \(available) data bytes the file holds"
-    case .invalidShape(let tensor, let shape):
-      "tensor '\(tensor)' has an impossible shape \(shape.shapeText)"
-    case .forbiddenPickleGlobal(let module, let name):
-      "refusing to load: the pickle references \(module).\(name), which is not part of a saved tensor; latentty never runs code from .pt files — save the latent with safetensors instead"
-    case .unsupportedPickle(let detail):
-      "cannot read this .pt file: \(detail); latentty reads tensors and dicts/lists of tensors saved with torch.save"
-    case .missingArchiveEntry(let path):
-      "the archive has no entry '\(path)'"
-    case .archiveEntryTooLarge(let path, let size, let limit):
-      "archive entry '\(path)' would unpack to \(size) bytes, over the \(limit)-byte limit; refusing (zip bomb?)"
-    case .archiveEntryLargerThanDeclared(let path, let declared):
-      "archive entry '\(path)' unpacks to more than the \(declared) bytes its header declares; refusing (corrupt or zip bomb)"
-    case .noTensors:
-      "the file holds no tensors"
-    case .keyNotFound(let key, let available):
-      "no tensor named '\(key)'; the file has: \(available.joined(separator: ", "))"
-    case .ambiguousLatent(let available):
-      "the file holds several tensors (\(available.joined(separator: ", "))) and none is clearly the latent; choose one with --key"
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason):
+            "cannot read \(path): \(reason)"
+        case .unknownFormat(let hint):
+            "not a latent file latentty knows (\(hint)); it reads safetensors, ComfyUI .latent, .npy, .npz and PyTorch .pt"
+        case .truncated(let format, let detail):
+            "the \(format) file is truncated: \(detail); it was probably cut off while copying or saving"
+        case .malformedHeader(let format, let detail):
+            "the \(format) header is malformed: \(detail)"
+        case .headerTooLarge(let format, let length, let limit):
+            "the \(format) header claims \(length) bytes, more than the file holds or the \(limit)-byte limit; the file is corrupt or not \(format)"
+        case .unsupportedDType(let format, let tensor, let dtype):
+            "tensor '\(tensor)' in the \(format) file has dtype \(dtype); latentty reads float32, float16, bfloat16 and uint8 (float64 is converted to float32)"
+        case .byteCountMismatch(let tensor, let shape, let dtype, let expected, let actual):
+            "tensor '\(tensor)' claims shape \(shape.shapeText) of \(dtype.rawValue) (\(expected) bytes) but its data is \(actual) bytes"
+        case .offsetsOutOfRange(let tensor, let begin, let end, let available):
+            "tensor '\(tensor)' points at bytes \(begin)..<\(end), outside the \(available) data bytes the file holds"
+        case .invalidShape(let tensor, let shape):
+            "tensor '\(tensor)' has an impossible shape \(shape.shapeText)"
+        case .forbiddenPickleGlobal(let module, let name):
+            "refusing to load: the pickle references \(module).\(name), which is not part of a saved tensor; latentty never runs code from .pt files — save the latent with safetensors instead"
+        case .unsupportedPickle(let detail):
+            "cannot read this .pt file: \(detail); latentty reads tensors and dicts/lists of tensors saved with torch.save"
+        case .missingArchiveEntry(let path):
+            "the archive has no entry '\(path)'"
+        case .archiveEntryTooLarge(let path, let size, let limit):
+            "archive entry '\(path)' would unpack to \(size) bytes, over the \(limit)-byte limit; refusing (zip bomb?)"
+        case .archiveEntryLargerThanDeclared(let path, let declared):
+            "archive entry '\(path)' unpacks to more than the \(declared) bytes its header declares; refusing (corrupt or zip bomb)"
+        case .noTensors:
+            "the file holds no tensors"
+        case .keyNotFound(let key, let available):
+            "no tensor named '\(key)'; the file has: \(available.joined(separator: ", "))"
+        case .ambiguousLatent(let available):
+            "the file holds several tensors (\(available.joined(separator: ", "))) and none is clearly the latent; choose one with --key"
+        }
     }
-  }
 
-  public var errorDescription: String? { description }
+    public var errorDescription: String? { description }
 }

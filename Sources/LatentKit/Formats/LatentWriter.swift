@@ -3,15 +3,15 @@ import Foundation
 /// Writes a latent as safetensors or `.npy`, chosen by the file extension, atomically
 /// (a crash never leaves a half-written file under the final name).
 public enum LatentWriter {
-  public static func write(
-    _ tensor: Tensor, to url: URL, key: String = "latents", metadata: [String: String] = [:]
-  ) throws {
-    let data: Data
-    switch url.pathExtension.lowercased() {
-    case "npy": data = try NumPyArray.encode(tensor)
-    default:
-      data = SafetensorsWriter.encode([NamedTensor(name: key, tensor: tensor)], metadata: metadata)
+    public static func write(
+        _ tensor: Tensor, to url: URL, key: String = "latents", metadata: [String: String] = [:]
+    ) throws {
+        let data: Data
+        switch url.pathExtension.lowercased() {
+        case "npy": data = try NumPyArray.encode(tensor)
+        default:
+            data = SafetensorsWriter.encode([NamedTensor(name: key, tensor: tensor)], metadata: metadata)
+        }
+        try data.write(to: url, options: .atomic)
     }
-    try data.write(to: url, options: .atomic)
-  }
 }

@@ -1,0 +1,196 @@
+import Foundation
+import Synchronization
+import Wire
+
+/// What happened along the way of one remote call, for progress displays and logs.
+public enum RemoteEvent: Sendable, Equatable {
+    case attempt(endpoint: String, number: Int)
+    case progress(TransferProgress)
+    case retrying(endpoint: String, afterSeconds: Double, reason: String)
+    case failingOver(from: String, to: String, reason: String)
+}
+
+public enum RemoteError: Error, Equatable, CustomStringConvertible {
+    /// Every try failed; `last` says how the final one did.
+    case exhausted(endpoint: String, attempts: Int, last: String)
+    /// A failure no retry can cure (a 4xx, a malformed answer).
+    case rejected(endpoint: String, reason: String)
+    case noEndpoints
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case .exhausted(let endpoint, let attempts, let last):
+            "\(endpoint): gave up after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(last)"
+        case .rejected(let endpoint, let reason):
+            "\(endpoint): \(reason)"
+        case .noEndpoints:
+            "no endpoint is configured for this preset; pass --endpoint URL or add one in config.toml"
+        case .cancelled:
+            "cancelled"
+        }
+    }
+}
+
+/// How the client waits between tries; tests substitute one that records instead of sleeping.
+public struct Sleeper: Sendable {
+    public let sleep: @Sendable (Double) async throws -> Void
+
+    public init(sleep: @escaping @Sendable (Double) async throws -> Void) {
+        self.sleep = sleep
+    }
+
+    public static let real = Sleeper { seconds in
+        try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
+    }
+}
+
+public struct RemoteConfiguration: Sendable {
+    public var endpoints: [String]
+    public var retry: RetryPolicy
+    public var limits: TransferLimits
+    public var token: AccessToken?
+    /// Send the token to every endpoint, not just Hugging Face hosts.
+    public var tokenForAllEndpoints: Bool
+
+    public init(
+        endpoints: [String], retry: RetryPolicy = RetryPolicy(), limits: TransferLimits = TransferLimits(),
+        token: AccessToken? = nil, tokenForAllEndpoints: Bool = false
+    ) {
+        self.endpoints = endpoints
+        self.retry = retry
+        self.limits = limits
+        self.token = token
+        self.tokenForAllEndpoints = tokenForAllEndpoints
+    }
+}
+
+/// Sends protocol requests with retries, backoff and failover across a preset's endpoints.
+///
+/// Per endpoint: 429/502/503/504 and transient transport failures (reset, cut-short body, timeout)
+/// are retried with backoff up to `maxAttempts`; a refused connection or a 404 moves straight on to
+/// the next endpoint. Other 4xx/5xx answers are final: a retry would get the same answer.
+public struct RemoteClient: Sendable {
+    public let transport: CurlTransport
+    public let sleeper: Sleeper
+    private let random: @Sendable () -> Double
+
+    public init(
+        transport: CurlTransport = CurlTransport(), sleeper: Sleeper = .real,
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
+        self.transport = transport
+        self.sleeper = sleeper
+        self.random = random
+    }
+
+    static let retryableStatuses: Set<Int> = [429, 502, 503, 504]
+
+    public func send(
+        _ request: WireRequest, configuration: RemoteConfiguration, events: @escaping @Sendable (RemoteEvent) -> Void = { _ in }
+    ) async throws(RemoteError) -> WireResponse {
+        let endpoints = configuration.endpoints
+        guard !endpoints.isEmpty else { throw .noEndpoints }
+        var lastError = RemoteError.noEndpoints
+        for (index, endpoint) in endpoints.enumerated() {
+            let fallback: String? = index + 1 < endpoints.count ? endpoints[index + 1] : nil
+            do {
+                return try await sendToOne(
+                    request, endpoint: endpoint, configuration: configuration, canFailOver: fallback != nil, events: events)
+            } catch let outcome {
+                switch outcome {
+                case .final(let error):
+                    throw error
+                case .failOver(let error, let reason):
+                    lastError = error
+                    if let fallback { events(.failingOver(from: endpoint, to: fallback, reason: reason)) }
+                }
+            }
+        }
+        throw lastError
+    }
+
+    private enum Outcome: Error {
+        case final(RemoteError)
+        case failOver(RemoteError, reason: String)
+    }
+
+    private func sendToOne(
+        _ request: WireRequest, endpoint: String, configuration: RemoteConfiguration, canFailOver: Bool,
+        events: @escaping @Sendable (RemoteEvent) -> Void
+    ) async throws(Outcome) -> WireResponse {
+        let policy = configuration.retry
+        var headers: [Header] = []
+        if let token = configuration.token, configuration.tokenForAllEndpoints || AccessToken.isHuggingFaceHost(endpoint) {
+            headers.append(Header("Authorization", "Bearer \(token.value)"))
+        }
+        var attempt = 0
+        while true {
+            attempt += 1
+            if Task.isCancelled { throw .final(.cancelled) }
+            events(.attempt(endpoint: endpoint, number: attempt))
+            let reason: String
+            var retryAfter: Double? = nil
+            do {
+                let response = try await transport.perform(
+                    request, url: request.url(endpoint: endpoint), extraHeaders: headers, limits: configuration.limits,
+                    progress: { events(.progress($0)) })
+                if (200..<300).contains(response.status) { return response }
+                let failure = WireError.server(status: response.status, message: ErrorBody.message(from: response)).description
+                if response.status == 404 || response.status == 410 {
+                    throw Outcome.failOver(.rejected(endpoint: endpoint, reason: failure), reason: failure)
+                }
+                guard Self.retryableStatuses.contains(response.status) else {
+                    throw Outcome.final(.rejected(endpoint: endpoint, reason: failure))
+                }
+                reason = failure
+                retryAfter = RetryPolicy.parseRetryAfter(response.headers["Retry-After"])
+            } catch let error as Outcome {
+                throw error
+            } catch let error as TransportError {
+                if error == .cancelled { throw .final(.cancelled) }
+                guard error.isTransient else { throw .final(.rejected(endpoint: endpoint, reason: error.description)) }
+                if case .couldNotConnect = error, canFailOver {
+                    throw .failOver(.exhausted(endpoint: endpoint, attempts: attempt, last: error.description), reason: error.description)
+                }
+                reason = error.description
+            } catch {
+                throw .final(.rejected(endpoint: endpoint, reason: "\(error)"))
+            }
+            guard attempt < policy.maxAttempts else {
+                throw .failOver(.exhausted(endpoint: endpoint, attempts: attempt, last: reason), reason: reason)
+            }
+            let delay = policy.delay(afterAttempt: attempt, retryAfter: retryAfter, unit: random())
+            events(.retrying(endpoint: endpoint, afterSeconds: delay, reason: reason))
+            do {
+                try await sleeper.sleep(delay)
+            } catch {
+                throw .final(.cancelled)
+            }
+        }
+    }
+
+    /// A decode call: sends, then reads the answer as the request's output type.
+    public func decode(
+        _ request: DecodeRequest, configuration: RemoteConfiguration, events: @escaping @Sendable (RemoteEvent) -> Void = { _ in }
+    ) async throws(RemoteError) -> (payload: DecodedPayload, endpoint: String) {
+        let endpointUsed = EndpointRecorder()
+        let response = try await send(request.wire, configuration: configuration) { event in
+            if case .attempt(let endpoint, _) = event { endpointUsed.set(endpoint) }
+            events(event)
+        }
+        let endpoint = endpointUsed.value ?? configuration.endpoints[0]
+        do {
+            return (try DecodedPayload.parse(response, for: request.parameters), endpoint)
+        } catch {
+            throw .rejected(endpoint: endpoint, reason: error.description)
+        }
+    }
+}
+
+/// Remembers which endpoint the last attempt went to.
+final class EndpointRecorder: Sendable {
+    private let storage = Synchronization.Mutex<String?>(nil)
+    func set(_ endpoint: String) { storage.withLock { $0 = endpoint } }
+    var value: String? { storage.withLock { $0 } }
+}

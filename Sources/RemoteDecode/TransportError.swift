@@ -1,0 +1,34 @@
+/// Why a request never produced a complete HTTP response.
+public enum TransportError: Error, Equatable, CustomStringConvertible {
+    case couldNotConnect(String)
+    case timedOut(seconds: Double)
+    case connectionLost(String)
+    case incompleteBody(String)
+    case responseTooLarge(limit: Int)
+    case cancelled
+    case other(code: Int, message: String)
+
+    public var description: String {
+        switch self {
+        case .couldNotConnect(let detail): "could not connect: \(detail)"
+        case .timedOut(let seconds): "no complete answer within \(Self.format(seconds)) s (raise --timeout for cold starts)"
+        case .connectionLost(let detail): "the connection was lost: \(detail)"
+        case .incompleteBody(let detail): "the answer was cut short: \(detail)"
+        case .responseTooLarge(let limit): "the answer is larger than the \(limit >> 20) MiB limit"
+        case .cancelled: "cancelled"
+        case .other(let code, let message): "transfer failed (curl \(code)): \(message)"
+        }
+    }
+
+    /// Failures a second try may cure.
+    public var isTransient: Bool {
+        switch self {
+        case .couldNotConnect, .timedOut, .connectionLost, .incompleteBody: true
+        case .responseTooLarge, .cancelled, .other: false
+        }
+    }
+
+    static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
+    }
+}
