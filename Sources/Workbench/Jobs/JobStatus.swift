@@ -1,0 +1,48 @@
+import Foundation
+import RemoteDecode
+
+public enum JobState: String, Sendable, Codable, CaseIterable {
+    case queued, uploading, waiting, downloading, decoding, done, failed, cancelled
+
+    public var isFinished: Bool { self == .done || self == .failed || self == .cancelled }
+}
+
+/// Everything known about a job at one moment: what the TUI draws and the CLI prints.
+public struct JobStatus: Sendable, Equatable, Identifiable {
+    public let id: UUID
+    public var name: String
+    public var backendID: String
+    public var state: JobState
+    public var progress: TransferProgress
+    /// Retries so far (attempts beyond the first), with the latest reason.
+    public var retries: Int
+    public var lastRetryReason: String?
+    public var endpoint: String?
+    public var engine: String?
+    public var queuedAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    /// Seconds per phase (`upload`, `wait`, `download`, `decode`, `write`, `total`).
+    public var timings: [String: Double]
+    public var error: String?
+    /// Files written, in order.
+    public var outputs: [String]
+
+    public init(job: DecodeJob, now: Date = Date()) {
+        id = job.id
+        name = job.name
+        backendID = job.backendID
+        state = .queued
+        progress = TransferProgress()
+        retries = 0
+        queuedAt = now
+        timings = [:]
+        outputs = []
+    }
+
+    /// Seconds since the job started (or its total once finished).
+    public func elapsed(now: Date = Date()) -> Double? {
+        guard let startedAt else { return nil }
+        return (finishedAt ?? now).timeIntervalSince(startedAt)
+    }
+}

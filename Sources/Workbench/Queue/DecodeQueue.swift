@@ -1,0 +1,162 @@
+import Foundation
+import RemoteDecode
+
+/// The job queue: runs each backend's jobs in submission order, at most `concurrency` at a time per
+/// backend, writes outputs as each finishes, and publishes every change of every job. One failure
+/// never stops the others, and finished outputs are on disk before the job reports done.
+public actor DecodeQueue {
+    private var backends: [String: any DecodeBackend]
+    private let writer: OutputWriter
+    private var jobs: [UUID: DecodeJob] = [:]
+    private var statuses: [UUID: JobStatus] = [:]
+    private var order: [UUID] = []
+    private var running: [UUID: Task<Void, Never>] = [:]
+    private var subscribers: [UUID: AsyncStream<JobStatus>.Continuation] = [:]
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+
+    public init(backends: [any DecodeBackend], writer: OutputWriter) {
+        self.backends = Dictionary(backends.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+        self.writer = writer
+    }
+
+    /// Every status change from now on (plus the current state of every job, first).
+    public func events() -> AsyncStream<JobStatus> {
+        let (stream, continuation) = AsyncStream<JobStatus>.makeStream(bufferingPolicy: .bufferingNewest(4096))
+        let id = UUID()
+        subscribers[id] = continuation
+        for jobID in order { if let status = statuses[jobID] { continuation.yield(status) } }
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.unsubscribe(id) }
+        }
+        return stream
+    }
+
+    private func unsubscribe(_ id: UUID) { subscribers[id] = nil }
+
+    @discardableResult
+    public func submit(_ job: DecodeJob) -> UUID {
+        jobs[job.id] = job
+        order.append(job.id)
+        publish(JobStatus(job: job))
+        schedule()
+        return job.id
+    }
+
+    public func cancel(_ id: UUID) {
+        guard var status = statuses[id], !status.state.isFinished else { return }
+        if let task = running[id] {
+            task.cancel()
+        } else {
+            status.state = .cancelled
+            status.finishedAt = Date()
+            publish(status)
+            checkIdle()
+        }
+    }
+
+    public func status(of id: UUID) -> JobStatus? { statuses[id] }
+
+    public var allStatuses: [JobStatus] { order.compactMap { statuses[$0] } }
+
+    /// Returns once no job is queued or running.
+    public func waitUntilIdle() async {
+        if isIdle { return }
+        await withCheckedContinuation { idleWaiters.append($0) }
+    }
+
+    private var isIdle: Bool { statuses.values.allSatisfy(\.state.isFinished) }
+
+    private func checkIdle() {
+        guard isIdle else { return }
+        let waiters = idleWaiters
+        idleWaiters = []
+        waiters.forEach { $0.resume() }
+    }
+
+    private func publish(_ status: JobStatus) {
+        statuses[status.id] = status
+        for continuation in subscribers.values { continuation.yield(status) }
+    }
+
+    private func schedule() {
+        for (backendID, backend) in backends {
+            let busy = running.keys.filter { jobs[$0]?.backendID == backendID }.count
+            let waiting = order.filter { statuses[$0]?.state == .queued && jobs[$0]?.backendID == backendID && running[$0] == nil }
+            for id in waiting.prefix(max(0, backend.concurrency - busy)) { start(id, on: backend) }
+        }
+        // Jobs for a backend nobody registered can never run: fail them now, in words.
+        for id in order where statuses[id]?.state == .queued {
+            if let job = jobs[id], backends[job.backendID] == nil {
+                finish(id, error: BackendError.unknownBackend(job.backendID).description)
+            }
+        }
+    }
+
+    private func start(_ id: UUID, on backend: any DecodeBackend) {
+        guard let job = jobs[id], var status = statuses[id] else { return }
+        status.startedAt = Date()
+        publish(status)
+        let writer = self.writer
+        running[id] = Task.detached {
+            // Updates flow through one stream so they apply in order, and all before the result.
+            let (updates, sink) = AsyncStream<BackendUpdate>.makeStream()
+            let applier = Task { for await update in updates { await self.apply(update, to: id) } }
+            let started = Date()
+            do {
+                var result = try await backend.run(job) { sink.yield($0) }
+                sink.finish()
+                await applier.value
+                try Task.checkCancellation()
+                let writeStart = Date()
+                let files = try writer.write(result, for: job)
+                result.timings["write"] = Date().timeIntervalSince(writeStart)
+                result.timings["total"] = Date().timeIntervalSince(started)
+                await self.complete(id, result: result, files: files)
+            } catch {
+                sink.finish()
+                await applier.value
+                let cancelled = error is CancellationError || (error as? RemoteError) == .cancelled || Task.isCancelled
+                await self.finish(id, error: String(describing: error), cancelled: cancelled)
+            }
+        }
+    }
+
+    private func apply(_ update: BackendUpdate, to id: UUID) {
+        guard var status = statuses[id], !status.state.isFinished else { return }
+        switch update {
+        case .state(let state): status.state = state
+        case .progress(let progress): status.progress = progress
+        case .retrying(let reason, _):
+            status.retries += 1
+            status.lastRetryReason = reason
+        case .endpoint(let endpoint): status.endpoint = endpoint
+        }
+        publish(status)
+    }
+
+    private func complete(_ id: UUID, result: DecodeResult, files: [URL]) {
+        guard var status = statuses[id] else { return }
+        status.state = .done
+        status.finishedAt = Date()
+        status.timings = result.timings
+        status.endpoint = result.endpoint ?? status.endpoint
+        status.engine = result.engine
+        status.outputs = files.map(\.path)
+        settle(id, status)
+    }
+
+    private func finish(_ id: UUID, error: String? = nil, cancelled: Bool = false) {
+        guard var status = statuses[id], !status.state.isFinished else { return }
+        status.state = cancelled ? .cancelled : .failed
+        status.error = cancelled ? nil : error
+        status.finishedAt = Date()
+        settle(id, status)
+    }
+
+    private func settle(_ id: UUID, _ status: JobStatus) {
+        running[id] = nil
+        publish(status)
+        schedule()
+        checkIdle()
+    }
+}
