@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Latentty: ParsableCommand {
+struct Latentty: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "latentty",
         abstract: "A terminal workbench for VAE decoding.",
@@ -11,7 +11,8 @@ struct Latentty: ParsableCommand {
             $XDG_CONFIG_HOME/latentty/config.toml.
             """,
         subcommands: [
-            GenerateCommand.self, InspectCommand.self, PresetsCommand.self, DoctorCommand.self,
+            GenerateCommand.self, InspectCommand.self, DecodeCommand.self, ServeCommand.self, PresetsCommand.self,
+            DoctorCommand.self,
         ]
     )
 }

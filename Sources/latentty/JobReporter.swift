@@ -1,0 +1,83 @@
+import Foundation
+import Synchronization
+import Workbench
+
+/// Prints job results for `decode`: a line each as text, or JSON lines; retries go to stderr as they happen.
+final class JobReporter: Sendable {
+    let json: Bool
+    private let retriesSeen = Mutex<[UUID: Int]>([:])
+
+    init(json: Bool) { self.json = json }
+
+    func observe(_ status: JobStatus) {
+        let seen = retriesSeen.withLock { seen in
+            defer { seen[status.id] = status.retries }
+            return seen[status.id] ?? 0
+        }
+        if status.retries > seen, let reason = status.lastRetryReason {
+            printError("retrying \(status.name) (try \(status.retries + 1)): \(reason)")
+        }
+    }
+
+    func loadFailed(path: String, error: any Error) {
+        if json {
+            printJSONLine(["job": path, "state": "failed", "error": String(describing: error)])
+        } else {
+            print("failed  \(path): \(error)")
+        }
+    }
+
+    func finished(_ status: JobStatus) {
+        if json {
+            var object: [String: Any] = [
+                "job": status.name, "state": status.state.rawValue, "retries": status.retries,
+                "bytes_up": status.progress.uploaded, "bytes_down": status.progress.downloaded,
+                "timings": status.timings, "outputs": status.outputs,
+            ]
+            if let endpoint = status.endpoint { object["endpoint"] = endpoint }
+            if let engine = status.engine { object["engine"] = engine }
+            if let error = status.error { object["error"] = error }
+            printJSONLine(object)
+            return
+        }
+        switch status.state {
+        case .done:
+            let files = status.outputs.filter { !$0.hasSuffix(".json") }.map(relative).joined(separator: ", ")
+            var facts: [String] = []
+            if let total = status.timings["total"] { facts.append(String(format: "%.2f s", total)) }
+            let phases = ["upload", "wait", "download", "decode", "encode", "write"].compactMap { key in
+                status.timings[key].map { String(format: "%@ %.2f", key, $0) }
+            }
+            if !phases.isEmpty { facts.append("(" + phases.joined(separator: ", ") + ")") }
+            if status.progress.uploaded > 0 || status.progress.downloaded > 0 {
+                facts.append("up \(byteCount(status.progress.uploaded)) down \(byteCount(status.progress.downloaded))")
+            }
+            if status.retries > 0 { facts.append("retries \(status.retries)") }
+            print("done    \(status.name) → \(files)  \(facts.joined(separator: "  "))")
+        case .cancelled:
+            print("cancelled \(status.name)")
+        default:
+            print("failed  \(status.name): \(status.error ?? "unknown error")")
+        }
+    }
+
+    private func relative(_ path: String) -> String {
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        return path.hasPrefix(cwd) ? String(path.dropFirst(cwd.count)) : path
+    }
+}
+
+func byteCount(_ bytes: Int) -> String {
+    if bytes < 1024 { return "\(bytes) B" }
+    if bytes < 1 << 20 { return String(format: "%.1f KB", Double(bytes) / 1024) }
+    return String(format: "%.1f MB", Double(bytes) / 1_048_576)
+}
+
+func printJSONLine(_ object: [String: Any]) {
+    guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+    print(String(decoding: data, as: UTF8.self))
+}
+
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import LatenttyServer
+import NativeVAE
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the Hybrid Inference decode protocol, so diffusers' remote_decode() can use this machine.",
+        discussion: """
+            POST / decodes (every output type, scaling semantics, packed Flux with height/width);
+            GET / and GET /health answer "Ok". Bad requests get HTTP 400 with JSON {"error": …};
+            one access-log line per request goes to stderr.
+
+            Example: latentty serve --host 127.0.0.1 --port 8000 --engine approx
+            """)
+
+    @OptionGroup var presets: PresetOptions
+
+    @Option(help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0 picks a free one).")
+    var port: Int = 8000
+
+    @Option(help: "Decode engine: \(EngineName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var engine: String = EngineName.approx.rawValue
+
+    @Option(help: "Decode every request as this preset (default: chosen per request from the latent's shape).")
+    var preset: String?
+
+    @Option(name: .customLong("max-body-mb"), help: "Largest request body in MiB.")
+    var maxBodyMB: Int = 512
+
+    @Option(help: "Decodes running at once.")
+    var workers: Int = 2
+
+    @Option(name: .customLong("queue"), help: "Requests waiting or running before new ones get 503.")
+    var queueCapacity: Int = 16
+
+    func run() async throws {
+        guard let engineName = EngineName(rawValue: engine) else {
+            throw ValidationError("--engine must be one of \(EngineName.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let catalog = try presets.catalog()
+        let fixed = try preset.map { try presets.preset($0, in: catalog) }
+        let service = DecodeService(engine: engineName.makeEngine(), preset: fixed, catalog: catalog)
+        let configuration = ServerConfiguration(
+            host: host, port: port, maxBodyBytes: maxBodyMB << 20, workers: workers, queueCapacity: queueCapacity)
+        let host = self.host
+        let app = DecodeServer.application(
+            service: service, configuration: configuration,
+            onListening: { port in
+                printError("latentty serve: listening on http://\(host):\(port)/ (engine \(engineName.rawValue), preset \(fixed?.id ?? "per request"))")
+            })
+        try await app.runService()
+    }
+}
