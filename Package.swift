@@ -69,7 +69,10 @@ let package = Package(
         .testTarget(name: "NativeVAETests", dependencies: ["NativeVAE", "LatentKit", "ImageCodecs"]),
         .testTarget(
             name: "RemoteDecodeTests",
-            dependencies: ["RemoteDecode", "Wire", "LatentKit", "Workbench", "LatenttyServer", "NativeVAE", "ImageCodecs"]
+            dependencies: [
+                "RemoteDecode", "Wire", "LatentKit", "Workbench", "LatenttyServer", "NativeVAE", "ImageCodecs",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
     ]
 )

@@ -16,6 +16,8 @@ public enum TensorImages {
 
     @inline(__always)
     static func byte(_ value: Float) -> UInt8 {
+        // A NaN would trap the conversion; numpy's uint8 cast of NaN gives 0, so do the same.
+        if value.isNaN { return 0 }
         let unit = min(max(value / 2 + 0.5, 0), 1)
         return UInt8((unit * 255).rounded(.toNearestOrEven))
     }

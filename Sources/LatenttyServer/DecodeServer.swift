@@ -15,7 +15,10 @@ public struct ServerConfiguration: Sendable {
     public var queueCapacity: Int
     public var retryAfterSeconds: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8000, maxBodyBytes: Int = 512 << 20, workers: Int = 2, queueCapacity: Int = 16, retryAfterSeconds: Int = 2) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8000, maxBodyBytes: Int = 512 << 20, workers: Int = 2, queueCapacity: Int = 16,
+        retryAfterSeconds: Int = 2
+    ) {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
@@ -52,7 +55,9 @@ public enum DecodeServer {
             logger: logger)
     }
 
-    static func handleDecode(_ request: Request, service: DecodeService, limiter: WorkLimiter, configuration: ServerConfiguration) async throws -> Response {
+    static func handleDecode(_ request: Request, service: DecodeService, limiter: WorkLimiter, configuration: ServerConfiguration)
+        async throws -> Response
+    {
         var request = request
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > configuration.maxBodyBytes {
             return response(tooLarge(configuration))
@@ -89,7 +94,8 @@ public enum DecodeServer {
         for header in wire.headers {
             if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
         }
-        return Response(status: HTTPResponse.Status(code: wire.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: wire.body)))
+        return Response(
+            status: HTTPResponse.Status(code: wire.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: wire.body)))
     }
 }
 

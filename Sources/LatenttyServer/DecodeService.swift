@@ -37,7 +37,8 @@ public struct DecodeService: Sendable {
     func decode(query: String, accept: String?, body: [UInt8]) throws -> DecodedPayload {
         let request = try DecodeRequest.parse(query: query, body: body)
         let parameters = request.parameters
-        var latent = try request.latent()
+        // Scaling in float32: rounding VAE-space values back to half precision would lose detail.
+        var latent = try request.latent().converted(to: .float32)
         let preset = try choosePreset(for: latent)
         let layout: LatentLayout
         do {
@@ -47,7 +48,8 @@ public struct DecodeService: Sendable {
         }
         if case .packed = layout {
             do {
-                latent = try FluxPacking.unpack(latent, height: parameters.height, width: parameters.width, spatialFactor: preset.spatialFactor)
+                latent = try FluxPacking.unpack(
+                    latent, height: parameters.height, width: parameters.width, spatialFactor: preset.spatialFactor)
             } catch {
                 throw Rejection(status: 400, message: error.description)
             }
@@ -72,7 +74,8 @@ public struct DecodeService: Sendable {
     private func choosePreset(for latent: Tensor) throws -> Preset {
         if let preset { return preset }
         guard let suggestion = Preset.suggestions(for: latent.shape, among: catalog.presets).first else {
-            throw Rejection(status: 400, message: "no preset takes a latent of shape \(latent.shape.shapeText); start the server with --preset")
+            throw Rejection(
+                status: 400, message: "no preset takes a latent of shape \(latent.shape.shapeText); start the server with --preset")
         }
         return suggestion
     }
@@ -93,7 +96,9 @@ public struct DecodeService: Sendable {
         case .pil:
             let images = try TensorImages.images(from: pixels)
             guard images.count == 1 else {
-                throw Rejection(status: 400, message: "output_type=pil returns one image; this batch has \(images.count) — send them one at a time or ask for pt")
+                throw Rejection(
+                    status: 400,
+                    message: "output_type=pil returns one image; this batch has \(images.count) — send them one at a time or ask for pt")
             }
             // Content negotiation: an explicit image type in Accept wins over image_format.
             let wantsPNG: Bool

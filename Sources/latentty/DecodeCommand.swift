@@ -82,7 +82,9 @@ struct DecodeCommand: AsyncParsableCommand {
         if let outputType, OutputType(rawValue: outputType) == nil {
             throw ValidationError("--output-type must be one of \(OutputType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if let format, ImageFormat(rawValue: format == "jpeg" ? "jpg" : format) == nil { throw ValidationError("--format must be png or jpg") }
+        if let format, ImageFormat(rawValue: format == "jpeg" ? "jpg" : format) == nil {
+            throw ValidationError("--format must be png or jpg")
+        }
         if let space, LatentSpace(rawValue: space) == nil { throw ValidationError("--space must be diffusion or vae") }
         if EngineName(rawValue: engine) == nil {
             throw ValidationError("--engine must be one of \(EngineName.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -100,7 +102,8 @@ struct DecodeCommand: AsyncParsableCommand {
             do {
                 let job = try JobLoader.job(
                     path: path, key: key, preset: requested, catalog: catalog, backendID: backend.id,
-                    outputType: outputType.flatMap(OutputType.init(rawValue:)), format: format.flatMap { ImageFormat(rawValue: $0 == "jpeg" ? "jpg" : $0) },
+                    outputType: outputType.flatMap(OutputType.init(rawValue:)),
+                    format: format.flatMap { ImageFormat(rawValue: $0 == "jpeg" ? "jpg" : $0) },
                     space: space.flatMap(LatentSpace.init(rawValue:)), height: height, width: width)
                 await queue.submit(job)
             } catch {

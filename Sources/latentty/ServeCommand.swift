@@ -52,7 +52,9 @@ struct ServeCommand: AsyncParsableCommand {
         let app = DecodeServer.application(
             service: service, configuration: configuration,
             onListening: { port in
-                printError("latentty serve: listening on http://\(host):\(port)/ (engine \(engineName.rawValue), preset \(fixed?.id ?? "per request"))")
+                printError(
+                    "latentty serve: listening on http://\(host):\(port)/ (engine \(engineName.rawValue), preset \(fixed?.id ?? "per request"))"
+                )
             })
         try await app.runService()
     }

@@ -29,10 +29,12 @@ public struct LocalBackend: DecodeBackend {
 
     /// Unpacks, moves to VAE space and runs the engine: float pixels in [-1, 1].
     public static func decode(_ job: DecodeJob, engine: any DecodeEngine) throws -> Tensor {
-        var latent = job.latent
+        // Scaling in float32: rounding VAE-space values back to half precision would lose detail.
+        var latent = job.latent.converted(to: .float32)
         if case .packed = try job.layout() {
             do {
-                latent = try FluxPacking.unpack(latent, height: job.options.height, width: job.options.width, spatialFactor: job.preset.spatialFactor)
+                latent = try FluxPacking.unpack(
+                    latent, height: job.options.height, width: job.options.width, spatialFactor: job.preset.spatialFactor)
             } catch {
                 throw BackendError.invalidLatent(error.description)
             }

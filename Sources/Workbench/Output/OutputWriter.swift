@@ -63,7 +63,8 @@ public struct OutputWriter: Sendable {
         case .tensor(let tensor):
             if job.options.outputType == .pt || job.options.outputType == .ptUInt8 {
                 let data = SafetensorsWriter.encode(
-                    [NamedTensor(name: "images", tensor: tensor)], metadata: ["latentty.preset": job.preset.id, "latentty.source": job.source.summary])
+                    [NamedTensor(name: "images", tensor: tensor)],
+                    metadata: ["latentty.preset": job.preset.id, "latentty.source": job.source.summary])
                 try save(Array(data), ".safetensors")
             }
             try saveImages(try TensorImages.images(from: tensor))

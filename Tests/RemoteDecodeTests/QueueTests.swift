@@ -1,0 +1,91 @@
+import Foundation
+import ImageCodecs
+import NativeVAE
+import RemoteDecode
+import Testing
+import Wire
+import Workbench
+
+@testable import LatentKit
+
+/// The queue: one failing job never harms another, results are on disk, cancellation works.
+@Suite struct QueueTests {
+    func job(_ name: String, backend: String, output: OutputType = .pil, format: ImageFormat = .png) throws -> DecodeJob {
+        DecodeJob(
+            name: name, source: JobSource(path: "/samples/\(name).safetensors", seed: 13), latent: try seededLatent([1, 4, 16, 16]),
+            preset: .sd15, backendID: backend, options: DecodeOptions(outputType: output, imageFormat: format))
+    }
+
+    func backend(_ id: String, _ url: String) -> RemoteBackend {
+        RemoteBackend(
+            id: id, client: RemoteClient(sleeper: RecordingSleeper().sleeper),
+            configuration: RemoteConfiguration(
+                endpoints: [url], retry: RetryPolicy(maxAttempts: 2), limits: TransferLimits(totalTimeout: 30)))
+    }
+
+    @Test func aFailingJobLeavesTheOthersAndTheirFilesAlone() async throws {
+        let broken = try MisbehavingServer([.respond(status: 500, headers: [], body: Array(#"{"error": "boom"}"#.utf8))])
+        let directory = try temporaryDirectory()
+        try await withLatenttyServer { url in
+            let queue = DecodeQueue(
+                backends: [backend("good", url), backend("bad", broken.url)], writer: OutputWriter(directory: directory))
+            let events = await queue.events()
+            let watcher = Task {
+                var seen: [JobState] = []
+                for await status in events where status.name == "a" { seen.append(status.state) }
+                return seen
+            }
+            await queue.submit(try job("a", backend: "good"))
+            await queue.submit(try job("b", backend: "bad"))
+            await queue.submit(try job("c", backend: "good", output: .pt))
+            await queue.waitUntilIdle()
+            let statuses = await queue.allStatuses
+            watcher.cancel()
+            #expect(statuses.map(\.state) == [.done, .failed, .done])
+            #expect(statuses[1].error == "\(broken.url): the endpoint answered HTTP 500: boom")
+            let png = try #require(statuses[0].outputs.first { $0.hasSuffix(".png") })
+            let decoded = try PNGCodec.decode(Array(try Data(contentsOf: URL(fileURLWithPath: png))))
+            #expect(decoded.image.width == 128)
+            #expect(decoded.text["latentty.preset"] == "sd15" && decoded.text["latentty.seed"] == "13")
+            #expect(decoded.text["latentty.endpoint"] == url)
+            #expect(statuses[0].progress.uploaded == 2048 && statuses[0].progress.downloaded > 0)
+            #expect(statuses[2].outputs.map { URL(fileURLWithPath: $0).lastPathComponent } == ["c.safetensors", "c.png", "c.json"])
+            let sidecar = try JSONDecoder().decode(
+                OutputWriter.Sidecar.self, from: Data(contentsOf: URL(fileURLWithPath: statuses[0].outputs.last!)))
+            #expect(sidecar.latentShape == [1, 4, 16, 16] && sidecar.endpoint == url && sidecar.outputs == ["a.png"])
+            let seen = await watcher.value
+            #expect(seen.first == .queued && seen.last == .done)
+        }
+    }
+
+    @Test func cancellingAHungJobDoesNotWaitForTheTimeout() async throws {
+        let hung = try MisbehavingServer([.hang])
+        let directory = try temporaryDirectory()
+        let queue = DecodeQueue(
+            backends: [backend("hung", hung.url), LocalBackend(engine: Latent2RGBEngine())], writer: OutputWriter(directory: directory))
+        let events = await queue.events()
+        let stuck = await queue.submit(try job("stuck", backend: "hung"))
+        let local = await queue.submit(try job("local", backend: "local"))
+        // Cancel once the request is on the wire.
+        for await status in events where status.id == stuck && status.endpoint != nil {
+            await queue.cancel(stuck)
+            break
+        }
+        await queue.waitUntilIdle()
+        #expect(await queue.status(of: stuck)?.state == .cancelled)
+        #expect(await queue.status(of: local)?.state == .done)
+    }
+
+    @Test func outputsNeverOverwriteEarlierOnes() async throws {
+        let directory = try temporaryDirectory()
+        let queue = DecodeQueue(backends: [LocalBackend(engine: Latent2RGBEngine())], writer: OutputWriter(directory: directory))
+        await queue.submit(try job("same", backend: "local"))
+        await queue.submit(try job("same", backend: "local"))
+        await queue.submit(try job("unknown", backend: "nowhere"))
+        await queue.waitUntilIdle()
+        let statuses = await queue.allStatuses
+        #expect(statuses[0].outputs.map { URL(fileURLWithPath: $0).lastPathComponent } == ["same.png", "same.json"])
+        #expect(statuses[1].outputs.map { URL(fileURLWithPath: $0).lastPathComponent } == ["same-2.png", "same-2.json"])
+        #expect(statuses[2].state == .failed && statuses[2].error == "no backend named 'nowhere'")
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Hummingbird
+import ImageCodecs
+import LatenttyServer
+import Logging
+import NativeVAE
+import RemoteDecode
+import ServiceLifecycle
+import Synchronization
+
+@testable import LatentKit
+
+/// Runs latentty's own decode server on a free loopback port for the duration of `body`.
+func withLatenttyServer<T: Sendable>(
+    engine: any DecodeEngine = Latent2RGBEngine(), preset: Preset? = nil,
+    configuration: ServerConfiguration = ServerConfiguration(port: 0), log: AccessLines = AccessLines(),
+    _ body: (String) async throws -> T
+) async throws -> T {
+    var configuration = configuration
+    configuration.port = 0
+    let (ports, portSink) = AsyncStream<Int>.makeStream()
+    let app = DecodeServer.application(
+        service: DecodeService(engine: engine, preset: preset), configuration: configuration, log: { log.append($0) },
+        onListening: { portSink.yield($0) })
+    let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test")))
+    let server = Task { try await group.run() }
+    var iterator = ports.makeAsyncIterator()
+    guard let port = await iterator.next() else { throw CancellationError() }
+    do {
+        let result = try await body("http://127.0.0.1:\(port)/")
+        await group.triggerGracefulShutdown()
+        _ = try? await server.value
+        return result
+    } catch {
+        await group.triggerGracefulShutdown()
+        _ = try? await server.value
+        throw error
+    }
+}
+
+/// Collects the server's access-log lines.
+final class AccessLines: Sendable {
+    private let lines = Mutex<[String]>([])
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.withLock { $0 } }
+}
+
+/// A sleeper that records the waits it was asked for and returns at once.
+final class RecordingSleeper: Sendable {
+    private let delays = Mutex<[Double]>([])
+    var recorded: [Double] { delays.withLock { $0 } }
+    var sleeper: Sleeper { Sleeper { [self] seconds in delays.withLock { $0.append(seconds) } } }
+}
+
+/// Collects client events.
+final class EventLog: Sendable {
+    private let events = Mutex<[RemoteEvent]>([])
+    func append(_ event: RemoteEvent) { events.withLock { $0.append(event) } }
+    var all: [RemoteEvent] { events.withLock { $0 } }
+    var retries: [RemoteEvent] { all.filter { if case .retrying = $0 { true } else { false } } }
+}
+
+func seededLatent(_ shape: [Int], _ dtype: DType = .float16, seed: UInt64 = 13) throws -> Tensor {
+    var generator = TorchGenerator(seed: seed)
+    return try generator.randn(shape: shape, dtype: dtype)
+}
+
+func pngBytes(width: Int = 8, height: Int = 8) throws -> [UInt8] {
+    try PNGCodec.encode(try RGBImage(width: width, height: height, pixels: [UInt8](repeating: 120, count: width * height * 3)))
+}
+
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
