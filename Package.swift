@@ -66,6 +66,7 @@ let package = Package(
             name: "WireTests",
             dependencies: ["Wire", "LatentKit", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .testTarget(name: "CLITests", dependencies: ["LatentKit", "ImageCodecs"]),
         .testTarget(name: "NativeVAETests", dependencies: ["NativeVAE", "LatentKit", "ImageCodecs"]),
         .testTarget(
             name: "RemoteDecodeTests",
