@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ImageCodecs
 import NativeVAE
 import RemoteDecode
@@ -87,5 +88,64 @@ import Workbench
         #expect(statuses[0].outputs.map { URL(fileURLWithPath: $0).lastPathComponent } == ["same.png", "same.json"])
         #expect(statuses[1].outputs.map { URL(fileURLWithPath: $0).lastPathComponent } == ["same-2.png", "same-2.json"])
         #expect(statuses[2].state == .failed && statuses[2].error == "no backend named 'nowhere'")
+    }
+}
+
+/// A backend whose runs wait at a gate the test opens, to observe the queue's concurrency limit.
+final class GatedBackend: DecodeBackend, Sendable {
+    let id = "gated"
+    let concurrency: Int
+    let entered: AsyncStream<UUID>
+    private let enteredSink: AsyncStream<UUID>.Continuation
+    private let gate = Mutex<(open: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+
+    init(concurrency: Int) {
+        self.concurrency = concurrency
+        (entered, enteredSink) = AsyncStream.makeStream()
+    }
+
+    func open() {
+        let waiting = gate.withLock { state in
+            state.open = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        waiting.forEach { $0.resume() }
+    }
+
+    func run(_ job: DecodeJob, report: @escaping @Sendable (BackendUpdate) -> Void) async throws -> DecodeResult {
+        report(.state(.decoding))
+        enteredSink.yield(job.id)
+        await withCheckedContinuation { continuation in
+            let proceed = gate.withLock { state in
+                if !state.open { state.waiting.append(continuation) }
+                return state.open
+            }
+            if proceed { continuation.resume() }
+        }
+        return DecodeResult(payload: .tensor(try Tensor(values: [Float](repeating: 0, count: 3 * 4), shape: [1, 3, 2, 2])), engine: "gate")
+    }
+}
+
+@Suite struct ConcurrencyTests {
+    @Test func aBackendRunsAtMostItsConcurrency() async throws {
+        let backend = GatedBackend(concurrency: 2)
+        let queue = DecodeQueue(backends: [backend], writer: OutputWriter(directory: try temporaryDirectory()))
+        var ids: [UUID] = []
+        for index in 0..<5 {
+            let job = DecodeJob(
+                name: "j\(index)", source: JobSource(), latent: try seededLatent([1, 4, 2, 2]), preset: .sd15, backendID: "gated",
+                options: DecodeOptions(outputType: .pt))
+            ids.append(await queue.submit(job))
+        }
+        var iterator = backend.entered.makeAsyncIterator()
+        let first = await iterator.next(), second = await iterator.next()
+        #expect(Set([first, second]) == Set(ids.prefix(2)))
+        // Exactly the first two have been started; the other three wait their turn.
+        let started = await queue.allStatuses.map { $0.startedAt != nil }
+        #expect(started == [true, true, false, false, false])
+        backend.open()
+        await queue.waitUntilIdle()
+        #expect(await queue.allStatuses.allSatisfy { $0.state == .done })
     }
 }
