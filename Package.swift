@@ -45,6 +45,11 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        .target(name: "TerminalGraphics", dependencies: ["ImageCodecs", "CSixel"]),
+        .target(
+            name: "LatenttyTUI",
+            dependencies: ["LatentKit", "ImageCodecs", "Workbench", "NativeVAE", "RemoteDecode", "TerminalGraphics", "CNcursesw"]
+        ),
         .target(
             name: "SystemInfo",
             dependencies: ["CNcursesw", "CCurl", "CSixel", "CDNNL", "CTurboJPEG", "CSpng"]
@@ -53,6 +58,7 @@ let package = Package(
             name: "latentty",
             dependencies: [
                 "LatentKit", "ImageCodecs", "SystemInfo", "Wire", "RemoteDecode", "NativeVAE", "Workbench", "LatenttyServer",
+                "LatenttyTUI", "TerminalGraphics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -66,6 +72,8 @@ let package = Package(
             name: "WireTests",
             dependencies: ["Wire", "LatentKit", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .testTarget(name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "ImageCodecs"]),
+        .testTarget(name: "LatenttyTUITests", dependencies: ["LatenttyTUI", "LatentKit", "Workbench"]),
         .testTarget(name: "CLITests", dependencies: ["LatentKit", "ImageCodecs"]),
         .testTarget(name: "NativeVAETests", dependencies: ["NativeVAE", "LatentKit", "ImageCodecs"]),
         .testTarget(

@@ -77,3 +77,74 @@ public enum MP4Encoder {
         return nil
     }
 }
+
+/// Reads an MP4's frames back through ffprobe and ffmpeg (for playing video results in the terminal).
+public enum MP4Decoder {
+    public static func frames(of url: URL, maxFrames: Int = 256) throws(MP4Encoder.EncodeError) -> [RGBImage] {
+        guard let ffprobe = MP4Encoder.findExecutable("ffprobe"), let ffmpeg = MP4Encoder.findExecutable("ffmpeg") else {
+            throw .ffmpegMissing
+        }
+        let (probeStatus, probe, probeError) = MP4Encoder.runCapturing(
+            ffprobe,
+            arguments: ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", url.path])
+        let sizes = String(decoding: probe, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap
+        { Int($0) }
+        guard probeStatus == 0, sizes.count == 2, sizes[0] > 0, sizes[1] > 0, sizes[0] <= ImageLimits.maxSide,
+            sizes[1] <= ImageLimits.maxSide
+        else {
+            throw .ffmpegFailed(status: probeStatus, message: probeError.isEmpty ? "not a video ffprobe understands" : probeError)
+        }
+        let (width, height) = (sizes[0], sizes[1])
+        let (status, raw, message) = MP4Encoder.runCapturing(
+            ffmpeg,
+            arguments: ["-v", "error", "-i", url.path, "-frames:v", String(maxFrames), "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"])
+        guard status == 0 else { throw .ffmpegFailed(status: status, message: message) }
+        let frameBytes = width * height * 3
+        return stride(from: 0, to: raw.count - frameBytes + 1, by: frameBytes).compactMap { start in
+            try? RGBImage(width: width, height: height, pixels: Array(raw[start..<(start + frameBytes)]))
+        }
+    }
+}
+
+extension MP4Encoder {
+    /// Runs a tool, capturing stdout and stderr (read concurrently so neither pipe fills).
+    static func runCapturing(_ executable: URL, arguments: [String]) -> (Int32, Data, String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            return (-1, Data(), "\(error)")
+        }
+        let errorText = ErrorCollector(stderr)
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, output, errorText.wait())
+    }
+}
+
+/// Reads a pipe to its end on another thread.
+final class ErrorCollector: @unchecked Sendable {
+    // Written once by the reading thread before `done` is signalled, read only after.
+    private var text = ""
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ pipe: Pipe) {
+        Thread.detachNewThread { [self] in
+            text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            done.signal()
+        }
+    }
+
+    func wait() -> String {
+        done.wait()
+        return String(text.suffix(500))
+    }
+}

@@ -112,7 +112,11 @@ struct DecodeCommand: AsyncParsableCommand {
             }
         }
         let events = await queue.events()
-        let watcher = Task { for await status in events { reporter.observe(status) } }
+        let watcher = Task {
+            for await event in events {
+                if case .status(let status) = event { reporter.observe(status) }
+            }
+        }
         await queue.waitUntilIdle()
         let statuses = await queue.allStatuses
         watcher.cancel()

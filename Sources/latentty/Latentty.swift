@@ -11,8 +11,9 @@ struct Latentty: AsyncParsableCommand {
             $XDG_CONFIG_HOME/latentty/config.toml.
             """,
         subcommands: [
-            GenerateCommand.self, InspectCommand.self, DecodeCommand.self, ServeCommand.self, PresetsCommand.self,
+            WorkbenchCommand.self, GenerateCommand.self, InspectCommand.self, DecodeCommand.self, ServeCommand.self, PresetsCommand.self,
             DoctorCommand.self,
-        ]
+        ],
+        defaultSubcommand: WorkbenchCommand.self
     )
 }

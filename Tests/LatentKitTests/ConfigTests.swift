@@ -80,6 +80,23 @@ import Testing
         #expect(path == "c.toml" && line == 1)
     }
 
+    @Test func theTUISettingsAreSavedAndReadBack() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-config-\(UUID().uuidString)")
+        let url = directory.appendingPathComponent("config.toml")
+        try "[presets.mine]\nbase = \"sdxl\"\nname = \"Mine\"\n".write(to: url, atomically: true, encoding: .utf8)
+        var sd15 = Preset.sd15
+        sd15.endpoints = ["http://127.0.0.1:9000/"]
+        sd15.outputType = .pt
+        sd15.imageFormat = .png
+        sd15.concurrency = 5
+        try PresetCatalog.saveSettings(of: sd15, to: url)
+        let catalog = try PresetCatalog.load(configFile: url)
+        let saved = try #require(catalog.preset(named: "sd15"))
+        #expect(
+            saved.endpoints == ["http://127.0.0.1:9000/"] && saved.outputType == .pt && saved.imageFormat == .png && saved.concurrency == 5)
+        #expect(catalog.preset(named: "Mine")?.scalingFactor == 0.13025)
+    }
+
     @Test func configLocationFollowsXDG() {
         #expect(
             PresetCatalog.configFile(environment: ["XDG_CONFIG_HOME": "/x", "HOME": "/h"]).path

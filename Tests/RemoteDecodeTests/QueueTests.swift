@@ -1,8 +1,8 @@
 import Foundation
-import Synchronization
 import ImageCodecs
 import NativeVAE
 import RemoteDecode
+import Synchronization
 import Testing
 import Wire
 import Workbench
@@ -33,7 +33,10 @@ import Workbench
             let events = await queue.events()
             let watcher = Task {
                 var seen: [JobState] = []
-                for await status in events where status.name == "a" { seen.append(status.state) }
+                for await event in events {
+                    guard case .status(let status) = event, status.name == "a" else { continue }
+                    seen.append(status.state)
+                }
                 return seen
             }
             await queue.submit(try job("a", backend: "good"))
@@ -68,7 +71,8 @@ import Workbench
         let stuck = await queue.submit(try job("stuck", backend: "hung"))
         let local = await queue.submit(try job("local", backend: "local"))
         // Cancel once the request is on the wire.
-        for await status in events where status.id == stuck && status.endpoint != nil {
+        for await event in events {
+            guard case .status(let status) = event, status.id == stuck, status.endpoint != nil else { continue }
             await queue.cancel(stuck)
             break
         }
@@ -139,7 +143,8 @@ final class GatedBackend: DecodeBackend, Sendable {
             ids.append(await queue.submit(job))
         }
         var iterator = backend.entered.makeAsyncIterator()
-        let first = await iterator.next(), second = await iterator.next()
+        let first = await iterator.next()
+        let second = await iterator.next()
         #expect(Set([first, second]) == Set(ids.prefix(2)))
         // Exactly the first two have been started; the other three wait their turn.
         let started = await queue.allStatuses.map { $0.startedAt != nil }

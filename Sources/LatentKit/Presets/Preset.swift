@@ -39,6 +39,8 @@ public struct Preset: Sendable, Equatable, Codable {
     public var endpoints: [String]
     public var outputType: OutputType
     public var imageFormat: ImageFormat
+    /// Remote jobs in flight at once for this preset's endpoints.
+    public var concurrency: Int
     public var isBuiltin: Bool
 
     public init(
@@ -46,7 +48,7 @@ public struct Preset: Sendable, Equatable, Codable {
         temporalFactor: Int? = nil,
         scalingFactor: Double, shiftFactor: Double? = nil, packed: Bool = false, modelID: String? = nil,
         nativeResolution: Int? = nil, endpoints: [String] = [], outputType: OutputType = .pil,
-        imageFormat: ImageFormat = .jpg, isBuiltin: Bool = false
+        imageFormat: ImageFormat = .jpg, concurrency: Int = 2, isBuiltin: Bool = false
     ) {
         self.id = id
         self.name = name
@@ -61,6 +63,7 @@ public struct Preset: Sendable, Equatable, Codable {
         self.endpoints = endpoints
         self.outputType = outputType
         self.imageFormat = imageFormat
+        self.concurrency = concurrency
         self.isBuiltin = isBuiltin
     }
 

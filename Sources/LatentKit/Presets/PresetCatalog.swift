@@ -124,6 +124,37 @@ public struct PresetCatalog: Sendable, Equatable {
     }
 }
 
+extension PresetCatalog {
+    /// Writes the fields the TUI's preset form edits into `[presets.ID]` of the config file, keeping
+    /// every other setting (TOMLKit rewrites the file, so comments are not kept).
+    public static func saveSettings(of preset: Preset, to url: URL) throws(ConfigError) {
+        let table: TOMLTable
+        if let text = try? String(contentsOf: url, encoding: .utf8) {
+            do {
+                table = try TOMLTable(string: text)
+            } catch {
+                throw .syntax(path: url.path, line: 0, column: 0, message: "\(error)")
+            }
+        } else {
+            table = TOMLTable()
+        }
+        let presets = table["presets"]?.table ?? TOMLTable()
+        let entry = presets[preset.id]?.table ?? TOMLTable()
+        entry["endpoints"] = TOMLArray(preset.endpoints)
+        entry["output_type"] = preset.outputType.rawValue
+        entry["image_format"] = preset.imageFormat.rawValue
+        entry["concurrency"] = preset.concurrency
+        presets[preset.id] = entry
+        table["presets"] = presets
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try table.convert(to: .toml).write(to: url, atomically: true, encoding: .utf8)
+        } catch {
+            throw .unreadable(path: url.path, reason: error.localizedDescription)
+        }
+    }
+}
+
 /// One `[presets.ID]` table, turned into a `Preset` with errors that name the file, preset and key.
 private struct PresetEntry {
     let path: String
@@ -132,7 +163,7 @@ private struct PresetEntry {
 
     static let validKeys = [
         "name", "base", "channels", "scaling", "shift", "packed", "temporal", "spatial", "model",
-        "endpoint", "endpoints", "output_type", "image_format", "resolution",
+        "endpoint", "endpoints", "output_type", "image_format", "resolution", "concurrency",
     ]
 
     func build(existing catalog: PresetCatalog) throws(ConfigError) -> Preset {
@@ -183,6 +214,10 @@ private struct PresetEntry {
             preset.spatialFactor = spatial
         }
         if let resolution = try integer("resolution") { preset.nativeResolution = resolution }
+        if let concurrency = try integer("concurrency") {
+            guard (1...64).contains(concurrency) else { throw invalid("concurrency", "must be 1…64") }
+            preset.concurrency = concurrency
+        }
         if let model = try string("model") { preset.modelID = model }
         if let endpoint = try string("endpoint") { preset.endpoints = [endpoint] }
         if let endpoints = try strings("endpoints") { preset.endpoints = endpoints }

@@ -1,6 +1,15 @@
 import Foundation
 import RemoteDecode
 
+/// What a queue subscriber hears.
+public enum QueueEvent: Sendable, Equatable {
+    case status(JobStatus)
+    /// Jobs forgotten (cleared from the list); their files stay on disk.
+    case removed([UUID])
+    /// The queue's order changed.
+    case order([UUID])
+}
+
 public enum JobState: String, Sendable, Codable, CaseIterable {
     case queued, uploading, waiting, downloading, decoding, done, failed, cancelled
 

@@ -11,7 +11,7 @@ public actor DecodeQueue {
     private var statuses: [UUID: JobStatus] = [:]
     private var order: [UUID] = []
     private var running: [UUID: Task<Void, Never>] = [:]
-    private var subscribers: [UUID: AsyncStream<JobStatus>.Continuation] = [:]
+    private var subscribers: [UUID: AsyncStream<QueueEvent>.Continuation] = [:]
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
     public init(backends: [any DecodeBackend], writer: OutputWriter) {
@@ -20,11 +20,11 @@ public actor DecodeQueue {
     }
 
     /// Every status change from now on (plus the current state of every job, first).
-    public func events() -> AsyncStream<JobStatus> {
-        let (stream, continuation) = AsyncStream<JobStatus>.makeStream(bufferingPolicy: .bufferingNewest(4096))
+    public func events() -> AsyncStream<QueueEvent> {
+        let (stream, continuation) = AsyncStream<QueueEvent>.makeStream(bufferingPolicy: .bufferingNewest(4096))
         let id = UUID()
         subscribers[id] = continuation
-        for jobID in order { if let status = statuses[jobID] { continuation.yield(status) } }
+        for jobID in order { if let status = statuses[jobID] { continuation.yield(.status(status)) } }
         continuation.onTermination = { [weak self] _ in
             Task { await self?.unsubscribe(id) }
         }
@@ -56,6 +56,60 @@ public actor DecodeQueue {
 
     public func status(of id: UUID) -> JobStatus? { statuses[id] }
 
+    public func job(_ id: UUID) -> DecodeJob? { jobs[id] }
+
+    public var backendIDs: [String] { backends.keys.sorted() }
+
+    /// Adds or replaces a backend (the TUI switches endpoints and engines while running).
+    public func register(_ backend: any DecodeBackend) {
+        backends[backend.id] = backend
+        schedule()
+    }
+
+    /// Sends a finished job's latent again, to the same backend or another, as a new job.
+    @discardableResult
+    public func resubmit(_ id: UUID, to backendID: String? = nil) -> UUID? {
+        guard var job = jobs[id] else { return nil }
+        job = DecodeJob(
+            name: job.name, source: job.source, latent: job.latent, space: job.space, preset: job.preset,
+            backendID: backendID ?? job.backendID, options: job.options)
+        return submit(job)
+    }
+
+    /// Moves a queued job earlier (negative `offset`) or later among the jobs.
+    public func move(_ id: UUID, by offset: Int) {
+        guard let index = order.firstIndex(of: id) else { return }
+        let target = min(max(index + offset, 0), order.count - 1)
+        order.remove(at: index)
+        order.insert(id, at: target)
+        broadcast(.order(order))
+    }
+
+    /// Forgets finished jobs (their files stay on disk).
+    public func clearFinished() {
+        let finished = order.filter { statuses[$0]?.state.isFinished == true }
+        order.removeAll { finished.contains($0) }
+        for id in finished {
+            statuses[id] = nil
+            jobs[id] = nil
+        }
+        broadcast(.removed(finished))
+    }
+
+    /// Brings back a finished job from the journal: shown, never run again.
+    public func restore(_ job: DecodeJob, status: JobStatus) {
+        guard status.state.isFinished else {
+            submit(job)
+            return
+        }
+        jobs[job.id] = job
+        order.append(job.id)
+        publish(status)
+    }
+
+    /// Job ids in queue order.
+    public var jobOrder: [UUID] { order }
+
     public var allStatuses: [JobStatus] { order.compactMap { statuses[$0] } }
 
     /// Returns once no job is queued or running.
@@ -75,7 +129,11 @@ public actor DecodeQueue {
 
     private func publish(_ status: JobStatus) {
         statuses[status.id] = status
-        for continuation in subscribers.values { continuation.yield(status) }
+        broadcast(.status(status))
+    }
+
+    private func broadcast(_ event: QueueEvent) {
+        for continuation in subscribers.values { continuation.yield(event) }
     }
 
     private func schedule() {

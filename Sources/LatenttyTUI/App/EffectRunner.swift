@@ -1,0 +1,233 @@
+import Foundation
+import LatentKit
+import NativeVAE
+import RemoteDecode
+import Synchronization
+import Workbench
+
+/// Performs the reducer's effects in the background and reports back through the inbox.
+final class EffectRunner: Sendable {
+    let queue: DecodeQueue
+    let inbox: Inbox
+    let journal: JobJournal?
+    let configFile: URL
+    let settings: Settings
+    let exportDirectory: URL
+    private let watched = Mutex<Set<String>>([])
+
+    init(queue: DecodeQueue, inbox: Inbox, journal: JobJournal?, configFile: URL, settings: Settings, exportDirectory: URL) {
+        self.queue = queue
+        self.inbox = inbox
+        self.journal = journal
+        self.configFile = configFile
+        self.settings = settings
+        self.exportDirectory = exportDirectory
+    }
+
+    func perform(_ effect: Effect, state: AppState) {
+        switch effect {
+        case .quit:
+            break
+        case .list(let directory):
+            Task.detached { [inbox] in inbox.post(.listed(directory: directory, entries: Self.list(directory))) }
+        case .load(let paths):
+            let presets = state.presets
+            Task.detached { [inbox] in
+                let (latents, errors) = Self.load(paths, presets: presets, preferred: nil)
+                inbox.post(.loaded(latents, errors: errors))
+            }
+        case .generate(let request):
+            let presets = state.presets
+            Task.detached { [inbox] in inbox.post(Self.generate(request, presets: presets)) }
+        case .submit(let ids):
+            submit(state.sources.filter { ids.contains($0.id) }, state: state)
+        case .cancel(let id):
+            Task { await queue.cancel(id) }
+        case .resubmit(let id, let toLocal):
+            let backendID = toLocal ? "local" : state.backendIDForRemote
+            let remote = toLocal ? nil : remoteBackend(for: state)
+            Task { [queue, journal] in
+                if let remote { await queue.register(remote) }
+                if let newID = await queue.resubmit(id, to: backendID), let job = await queue.job(newID) { try? journal?.record(job) }
+            }
+        case .move(let id, let offset):
+            Task { await queue.move(id, by: offset) }
+        case .clearFinished:
+            Task { [queue, journal] in
+                let finished = await queue.allStatuses.filter(\.state.isFinished).map(\.id)
+                await queue.clearFinished()
+                journal?.remove(finished)
+            }
+        case .export(let id):
+            guard let job = state.jobs.first(where: { $0.id == id }) else { return }
+            let seed = state.sources.first { $0.name == job.name }?.source.seed
+            let presetID = state.selectedPreset?.id ?? ""
+            Task.detached { [inbox, settings, exportDirectory] in
+                inbox.post(.message(Self.export(job, seed: seed, presetID: presetID, settings: settings, directory: exportDirectory)))
+            }
+        case .savePreset(let form):
+            guard let preset = state.presets.first(where: { $0.id == form.presetID }) else { return }
+            var saved = preset
+            saved.concurrency = state.concurrency[preset.id] ?? preset.concurrency
+            let remote = remoteBackend(for: state)
+            Task.detached { [inbox, configFile, queue] in
+                if let remote { await queue.register(remote) }
+                do {
+                    try PresetCatalog.saveSettings(of: saved, to: configFile)
+                    inbox.post(.message(StatusMessage("saved \(saved.id) to \(configFile.path)", .success)))
+                } catch {
+                    inbox.post(.message(StatusMessage(String(describing: error), .error)))
+                }
+            }
+        case .watch(let folder):
+            startWatching(folder, state: state)
+        }
+    }
+
+    /// Registers the current remote backend and queues one job per latent.
+    func submit(_ sources: [LoadedLatent], state: AppState) {
+        let remote = state.backend == .remote ? remoteBackend(for: state) : nil
+        let jobs = sources.map { source -> DecodeJob in
+            let preset = state.presets.first { $0.id == source.presetID } ?? state.selectedPreset ?? .sd15
+            return DecodeJob(
+                name: source.name, source: source.source, latent: source.tensor, space: source.space, preset: preset,
+                backendID: state.backend == .local ? "local" : state.backendIDForRemote,
+                options: DecodeOptions(
+                    outputType: preset.outputType, imageFormat: preset.imageFormat, height: source.height, width: source.width))
+        }
+        Task { [queue, journal] in
+            if let remote { await queue.register(remote) }
+            for job in jobs {
+                try? journal?.record(job)
+                await queue.submit(job)
+            }
+        }
+    }
+
+    func remoteBackend(for state: AppState) -> RemoteBackend? {
+        guard !state.endpoints.isEmpty else { return nil }
+        let concurrency = state.selectedPreset.map { state.concurrency[$0.id] ?? $0.concurrency } ?? 2
+        return RemoteBackend(
+            id: state.backendIDForRemote, concurrency: concurrency,
+            configuration: RemoteConfiguration(endpoints: state.endpoints, token: AccessToken.discover()))
+    }
+
+    // MARK: - Background work
+
+    static func list(_ directory: String) -> [FileDialog.Entry] {
+        let url = URL(fileURLWithPath: directory)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        return names.filter { !$0.hasPrefix(".") }.compactMap { name -> FileDialog.Entry? in
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.appendingPathComponent(name).path, isDirectory: &isDirectory) else {
+                return nil
+            }
+            if isDirectory.boolValue { return FileDialog.Entry(name: name, isDirectory: true) }
+            let ext = URL(fileURLWithPath: name).pathExtension.lowercased()
+            return FileDialog.latentExtensions.contains(ext) ? FileDialog.Entry(name: name, isDirectory: false) : nil
+        }.sorted { ($0.isDirectory ? 0 : 1, $0.name) < ($1.isDirectory ? 0 : 1, $1.name) }
+    }
+
+    static func load(_ paths: [String], presets: [Preset], preferred: Preset?) -> ([LoadedLatent], [String]) {
+        var latents: [LoadedLatent] = []
+        var errors: [String] = []
+        let catalog = PresetCatalog(presets: presets)
+        for path in paths {
+            do {
+                let job = try JobLoader.job(
+                    path: path, key: nil, preset: preferred, catalog: catalog, backendID: "", outputType: nil, format: nil, space: nil,
+                    height: nil, width: nil)
+                let file = try LatentFile.read(contentsOf: URL(fileURLWithPath: path))
+                let report = try? LatentReport(file: file, key: nil, preset: job.preset, catalog: catalog)
+                latents.append(
+                    LoadedLatent(
+                        name: job.name, source: job.source, tensor: job.latent, space: job.space, presetID: job.preset.id,
+                        height: job.options.height, width: job.options.width, report: report))
+            } catch {
+                errors.append("\(URL(fileURLWithPath: path).lastPathComponent): \(error)")
+            }
+        }
+        return (latents, errors)
+    }
+
+    static func generate(_ request: GenerateRequest, presets: [Preset]) -> Action {
+        guard let preset = presets.first(where: { $0.id == request.presetID }) else {
+            return .message(StatusMessage("unknown preset \(request.presetID)", .error))
+        }
+        do {
+            var latents: [LoadedLatent] = []
+            for index in 0..<request.count {
+                let seed = request.seed + UInt64(index)
+                let generation = GenerationRequest(preset: preset, width: request.width, height: request.height, frames: request.frames)
+                let tensor = try generation.generate(seed: seed, dtype: request.dtype)
+                let file = LatentFile(format: .safetensors, tensors: [NamedTensor(name: "latents", tensor: tensor)])
+                let report = try? LatentReport(file: file, key: nil, preset: preset, catalog: PresetCatalog(presets: presets))
+                latents.append(
+                    LoadedLatent(
+                        name: "\(preset.id)_\(request.width)x\(request.height)_seed\(seed)", source: JobSource(seed: seed), tensor: tensor,
+                        space: .diffusion, presetID: preset.id, height: request.height, width: request.width, report: report))
+            }
+            return .loaded(latents, errors: [])
+        } catch {
+            return .message(StatusMessage("\(error)", .error))
+        }
+    }
+
+    static func export(_ job: JobStatus, seed: UInt64?, presetID: String, settings: Settings, directory: URL) -> StatusMessage {
+        let files = job.outputs.filter { !$0.hasSuffix(".json") }
+        guard !files.isEmpty else { return StatusMessage("\(job.name) has no files to save", .warning) }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            var written: [String] = []
+            for (index, file) in files.enumerated() {
+                let source = URL(fileURLWithPath: file)
+                let base = settings.fileName(name: job.name, preset: presetID, seed: seed, index: index)
+                var target = directory.appendingPathComponent(base).appendingPathExtension(source.pathExtension)
+                var counter = 2
+                while FileManager.default.fileExists(atPath: target.path) {
+                    target = directory.appendingPathComponent("\(base)-\(counter)").appendingPathExtension(source.pathExtension)
+                    counter += 1
+                }
+                try FileManager.default.copyItem(at: source, to: target)
+                written.append(target.path)
+            }
+            return StatusMessage("saved \(written.first!)\(written.count > 1 ? " (+\(written.count - 1))" : "")", .success)
+        } catch {
+            return StatusMessage("cannot save \(job.name): \(error.localizedDescription)", .error)
+        }
+    }
+
+    /// Polls `folder` once a second; files whose size held still across two looks are loaded and
+    /// decoded (a pipeline still writing one is left alone until it is done).
+    func startWatching(_ folder: String, state: AppState) {
+        let presets = state.presets
+        let snapshot = state
+        let isNew = watched.withLock { $0.insert(folder).inserted }
+        guard isNew else { return }
+        inbox.post(.message(StatusMessage("watching \(folder) for new latents", .info)))
+        let existing = Set(Self.list(folder).filter { !$0.isDirectory }.map(\.name))
+        Task.detached { [self] in
+            var known = existing
+            var sizes: [String: Int] = [:]
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: 1_000_000_000)
+                for entry in Self.list(folder) where !entry.isDirectory && !known.contains(entry.name) {
+                    let path = URL(fileURLWithPath: folder).appendingPathComponent(entry.name).path
+                    let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
+                    if sizes[entry.name] == size, size > 0 {
+                        known.insert(entry.name)
+                        let (latents, errors) = Self.load([path], presets: presets, preferred: nil)
+                        inbox.post(.loaded(latents, errors: errors))
+                        submit(latents, state: snapshot)
+                    } else {
+                        sizes[entry.name] = size
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension AppState {
+    var backendIDForRemote: String { "remote:\(selectedPreset?.id ?? "")" }
+}

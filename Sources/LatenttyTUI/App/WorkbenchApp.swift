@@ -1,0 +1,287 @@
+import Foundation
+import Glibc
+import LatentKit
+import NativeVAE
+import TerminalGraphics
+import Workbench
+
+/// Everything the workbench starts with.
+public struct TUIOptions: Sendable {
+    public var files: [String]
+    public var presetID: String?
+    public var endpoint: String?
+    public var local: Bool
+    public var decode: Bool
+    public var theme: Theme
+    public var graphics: GraphicsMode
+    public var catalog: PresetCatalog
+    public var settings: Settings
+    public var keyMap: KeyMap
+    public var configFile: URL
+    public var journalDirectory: URL?
+    public var outputDirectory: URL
+    public var exportDirectory: URL
+    public var useColor: Bool
+    /// Where the open dialog starts when nothing is loaded: the shipped samples.
+    public var samplesDirectory: String?
+
+    public init(
+        files: [String], presetID: String?, endpoint: String?, local: Bool, decode: Bool, theme: Theme, graphics: GraphicsMode,
+        catalog: PresetCatalog, settings: Settings, keyMap: KeyMap, configFile: URL, journalDirectory: URL?, outputDirectory: URL,
+        exportDirectory: URL, useColor: Bool, samplesDirectory: String?
+    ) {
+        self.files = files
+        self.presetID = presetID
+        self.endpoint = endpoint
+        self.local = local
+        self.decode = decode
+        self.theme = theme
+        self.graphics = graphics
+        self.catalog = catalog
+        self.settings = settings
+        self.keyMap = keyMap
+        self.configFile = configFile
+        self.journalDirectory = journalDirectory
+        self.outputDirectory = outputDirectory
+        self.exportDirectory = exportDirectory
+        self.useColor = useColor
+        self.samplesDirectory = samplesDirectory
+    }
+}
+
+/// The workbench: probes the terminal, then runs the curses loop on the calling thread — the only
+/// thread that touches curses — while decodes, file reading and image encoding run elsewhere and
+/// post their results to the inbox.
+public final class WorkbenchApp {
+    let options: TUIOptions
+    let inbox = Inbox()
+    let previews = PreviewStore()
+
+    public init(options: TUIOptions) {
+        self.options = options
+    }
+
+    /// Runs until the user quits; returns the process exit status.
+    public func run() -> Int32 {
+        let started = Date()
+        let capabilities = TerminalProbe.probe(input: STDIN_FILENO, output: STDOUT_FILENO)
+        let mode: GraphicsMode = options.graphics == .auto ? (capabilities.sixel ? .sixel : .blocks) : options.graphics
+        let queue = DecodeQueue(
+            backends: [LocalBackend(engine: Latent2RGBEngine())], writer: OutputWriter(directory: options.outputDirectory))
+        let journal = options.journalDirectory.map(JobJournal.init(directory:))
+        let runner = EffectRunner(
+            queue: queue, inbox: inbox, journal: journal, configFile: options.configFile, settings: options.settings,
+            exportDirectory: options.exportDirectory)
+
+        guard let screen = Screen(useColor: options.useColor) else {
+            FileHandle.standardError.write(
+                Data("latentty: the workbench needs a terminal; for scripts use the subcommands (latentty --help)\n".utf8))
+            return 2
+        }
+        defer { screen.shutdown() }
+        let palette = Palette(theme: options.theme, screen: screen)
+        var state = AppState(
+            columns: screen.columns, rows: screen.rows, presets: options.catalog.presets,
+            backend: options.local || (options.endpoint == nil && options.presetID == nil) ? .local : .remote, keyMap: options.keyMap)
+        if let id = options.presetID, let index = state.presets.firstIndex(where: { $0.id == id }) { state.presetIndex = index }
+        state.endpointOverride = options.endpoint
+        state.browseDirectory = options.samplesDirectory
+        for preset in state.presets { state.concurrency[preset.id] = preset.concurrency }
+        state.status = StatusMessage(
+            "decoding on " + (state.backend == .local ? "this machine (approx engine)" : state.endpoints.first ?? "?") + " · ? for keys",
+            .info)
+
+        startQueueEvents(queue, journal: journal)
+        restoreJournal(journal, into: queue)
+        var autoDecode = options.decode && !options.files.isEmpty
+        if !options.files.isEmpty { runner.perform(.load(paths: options.files), state: state) }
+
+        let renderer = Renderer(
+            screen: screen, palette: palette,
+            previewCaption: { [previews] id in
+                previews.frames(id).map { frames in
+                    if let error = frames.error { return error }
+                    let first = frames.images.first
+                    return "\(first?.width ?? 0)×\(first?.height ?? 0)"
+                        + (frames.images.count > 1 ? " · \(frames.images.count) frames (space plays)" : "")
+                }
+            })
+        var painted: (key: PreviewStore.EncodingKey, rect: Rect)? = nil
+        var firstFrameLogged = false
+        var lastTick = Date()
+        var fullRepaint = true
+
+        while !state.shouldQuit {
+            var effects: [Effect] = []
+            for action in inbox.drain() {
+                if case .loaded(let latents, _) = action, autoDecode, !latents.isEmpty {
+                    autoDecode = false
+                    effects += Reducer.reduce(&state, action)
+                    effects.append(.submit(sources: latents.map(\.id)))
+                    continue
+                }
+                effects += Reducer.reduce(&state, action)
+            }
+            if state.playback.playing, Date().timeIntervalSince(lastTick) > 0.125 {
+                lastTick = Date()
+                effects += Reducer.reduce(&state, .tick)
+            }
+            switch screen.read() {
+            case .none: break
+            case .resize:
+                effects += Reducer.reduce(&state, .resize(columns: screen.columns, rows: screen.rows))
+                fullRepaint = true
+                painted = nil
+            case .mouse(let column, let row, let wheelUp):
+                if let wheelUp {
+                    effects += Reducer.reduce(&state, .scroll(up: wheelUp))
+                } else {
+                    effects += Reducer.reduce(&state, .click(column: column, row: row))
+                }
+            case .key(let key):
+                if let action = Self.action(for: key, state: state) {
+                    let hadOverlay = state.overlay != nil
+                    effects += Reducer.reduce(&state, action)
+                    if hadOverlay != (state.overlay != nil) { fullRepaint = true }
+                    // A key that is not a character clears a stale message so the keys show again.
+                    if case .command = action, state.overlay == nil, effects.isEmpty, state.status?.kind != .error { state.status = nil }
+                }
+            }
+            for effect in effects { runner.perform(effect, state: state) }
+
+            if fullRepaint {
+                screen.touchAll()
+                painted = nil
+                fullRepaint = false
+            }
+            let placement = renderer.draw(state)
+            screen.stage()
+            if let old = painted, placement.map({ key(for: $0) }) != old.key || placement?.rect != old.rect {
+                // The old picture's cells look blank to curses; make it repaint them.
+                screen.repaint(rows: old.rect.y..<(old.rect.y + old.rect.height))
+                painted = nil
+            }
+            screen.update()
+            if let placement, mode != .none, painted == nil {
+                painted = paint(placement, mode: mode, capabilities: capabilities, state: state)
+            }
+            if !firstFrameLogged {
+                firstFrameLogged = true
+                Self.recordTiming("first_frame", Date().timeIntervalSince(started))
+            }
+        }
+        return 0
+    }
+
+    private func key(for placement: ImagePlacement) -> PreviewStore.EncodingKey {
+        let count = previews.frames(placement.jobID)?.images.count ?? 1
+        return PreviewStore.EncodingKey(
+            jobID: placement.jobID, compareWith: placement.compareWith, frame: placement.frame % max(1, count),
+            columns: placement.rect.width, rows: placement.rect.height)
+    }
+
+    /// Writes the cached picture for `placement`, or starts loading/encoding it (the redraw comes
+    /// when it is ready). Returns what was painted.
+    private func paint(_ placement: ImagePlacement, mode: GraphicsMode, capabilities: TerminalCapabilities, state: AppState) -> (
+        PreviewStore.EncodingKey, Rect
+    )? {
+        let inbox = self.inbox
+        let redraw: @Sendable () -> Void = { inbox.post(.tick) }
+        guard let job = state.jobs.first(where: { $0.id == placement.jobID }) else { return nil }
+        guard previews.frames(job.id) != nil else {
+            previews.load(job.id, outputs: job.outputs, done: redraw)
+            return nil
+        }
+        if let other = placement.compareWith, previews.frames(other) == nil, let compared = state.jobs.first(where: { $0.id == other }) {
+            previews.load(other, outputs: compared.outputs, done: redraw)
+            return nil
+        }
+        let key = key(for: placement)
+        guard let pieces = previews.encoding(key) else {
+            previews.encode(key, mode: mode, capabilities: capabilities, done: redraw)
+            return nil
+        }
+        var out = "\u{1B}7"
+        var bytes: [UInt8] = []
+        for piece in pieces {
+            out += "\u{1B}[\(placement.rect.y + piece.row + 1);\(placement.rect.x + piece.column + 1)H"
+            bytes += Array(out.utf8) + piece.bytes
+            out = ""
+        }
+        bytes += Array("\u{1B}8".utf8)
+        if let psnr = previews.psnr(key) {
+            let text = psnr.isInfinite ? "identical" : String(format: "PSNR %.2f dB", psnr)
+            bytes += Array(
+                "\u{1B}7\u{1B}[\(placement.rect.y + placement.rect.height + 1);\(placement.rect.x + placement.rect.width - text.count)H\(text)\u{1B}8"
+                    .utf8)
+        }
+        writeAll(bytes)
+        return (key, placement.rect)
+    }
+
+    private func writeAll(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+            if written <= 0 { return }
+            offset += written
+        }
+    }
+
+    private func startQueueEvents(_ queue: DecodeQueue, journal: JobJournal?) {
+        let inbox = self.inbox
+        Task.detached {
+            var lastStates: [UUID: JobState] = [:]
+            for await event in await queue.events() {
+                inbox.post(.queue(event))
+                guard let journal, case .status(let status) = event, lastStates[status.id] != status.state else { continue }
+                lastStates[status.id] = status.state
+                if let job = await queue.job(status.id) { try? journal.update(status, job: job) }
+            }
+        }
+    }
+
+    private func restoreJournal(_ journal: JobJournal?, into queue: DecodeQueue) {
+        guard let journal else { return }
+        let entries = journal.load()
+        guard !entries.isEmpty else { return }
+        Task { for entry in entries { await queue.restore(entry.job, status: entry.status) } }
+    }
+
+    /// Keys become reducer actions: typing goes into an open text field, everything else through the key map.
+    static func action(for key: Key, state: AppState) -> Action? {
+        if state.overlay != nil {
+            switch key {
+            case .escape: return .command(.back)
+            case .enter: return .command(.activate)
+            case .tab: return .command(.nextPane)
+            case .backTab: return .command(.previousPane)
+            case .up: return .command(.up)
+            case .down: return .command(.down)
+            case .left: return .command(.left)
+            case .right: return .command(.right)
+            case .backspace, .delete: return .backspace
+            case .control("c"): return .command(.quit)
+            case .character(let character):
+                if Reducer.acceptsText(state) { return .text(character) }
+                if character == " " { return .command(.toggleSelect) }
+            default: break
+            }
+            return state.keyMap.global[key].map(Action.command)
+        }
+        return state.keyMap.command(for: key, in: state.focus).map(Action.command)
+    }
+
+    /// With `LATENTTY_TIMINGS=FILE`, appends `name seconds` lines: the UI benchmark reads them.
+    static func recordTiming(_ name: String, _ seconds: Double) {
+        guard let path = ProcessInfo.processInfo.environment["LATENTTY_TIMINGS"] else { return }
+        let line = String(format: "%@ %.6f\n", name, seconds)
+        if let handle = FileHandle(forWritingAtPath: path) {
+            handle.seekToEndOfFile()
+            handle.write(Data(line.utf8))
+            try? handle.close()
+        } else {
+            try? line.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+    }
+}

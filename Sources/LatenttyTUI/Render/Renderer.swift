@@ -1,0 +1,265 @@
+import Foundation
+import LatentKit
+import Workbench
+
+/// Where the preview image goes this frame (drawn after curses, straight to the terminal).
+struct ImagePlacement: Equatable {
+    var jobID: UUID
+    var compareWith: UUID?
+    var frame: Int
+    var rect: Rect
+}
+
+/// Draws the state with curses. Reads the state, never changes it.
+struct Renderer {
+    let screen: Screen
+    let palette: Palette
+    let previewCaption: (UUID) -> String?
+
+    /// Draws everything; returns where the preview image should go, if anywhere.
+    func draw(_ state: AppState) -> ImagePlacement? {
+        screen.erase()
+        let layout = state.layout
+        if layout.isTooSmall {
+            let lines = [
+                "latentty needs a terminal of at least \(Layout.minimumColumns)×\(Layout.minimumRows);",
+                "this one is \(state.columns)×\(state.rows). Enlarge it, or press q to quit.",
+            ]
+            for (index, line) in lines.enumerated() { screen.draw(line, x: 0, y: index, width: state.columns, pair: palette.warning) }
+            return nil
+        }
+        screen.fill(Rect(x: 0, y: 0, width: state.columns, height: state.rows), pair: palette.normal)
+        drawPresets(state, layout.presets)
+        drawSources(state, layout.sources)
+        drawJobs(state, layout.jobs)
+        let placement = drawPreview(state, layout.preview)
+        drawDetails(state, layout.details)
+        drawStatus(state, layout.status)
+        if let overlay = state.overlay {
+            drawOverlay(overlay, state)
+            return nil
+        }
+        return placement
+    }
+
+    private func frame(_ state: AppState, _ pane: Pane, _ rect: Rect, _ title: String) {
+        let focused = state.focus == pane && state.overlay == nil
+        screen.box(rect, title: title, pair: focused ? palette.focusBorder : palette.border, titlePair: palette.title, focused: focused)
+    }
+
+    private func row(_ text: String, _ rect: Rect, _ line: Int, selected: Bool, focused: Bool, pair: Int32? = nil) {
+        let inner = rect.inner
+        guard line < inner.height else { return }
+        let padded = text.padding(toLength: max(0, inner.width), withPad: " ", startingAt: 0)
+        let attributes = selected ? (focused ? Screen.reverse : Screen.bold) : 0
+        screen.draw(
+            padded, x: inner.x, y: inner.y + line, width: inner.width,
+            pair: selected && focused ? palette.selected : (pair ?? palette.normal), attributes: attributes)
+    }
+
+    /// The window of `count` items of which `index` is visible in `height` lines.
+    private func window(index: Int, count: Int, height: Int) -> Range<Int> {
+        guard count > height, height > 0 else { return 0..<count }
+        let start = min(max(0, index - height / 2), count - height)
+        return start..<(start + height)
+    }
+
+    private func drawPresets(_ state: AppState, _ rect: Rect) {
+        let backend = state.backend == .local ? "local" : "remote"
+        frame(state, .presets, rect, "Presets · \(backend)")
+        let visible = window(index: state.presetIndex, count: state.presets.count, height: rect.inner.height)
+        for (line, index) in visible.enumerated() {
+            let preset = state.presets[index]
+            let usable = preset.endpoints.isEmpty ? "local" : "remote+local"
+            let text = "\(preset.name) · \(preset.latentChannels)ch · \(usable)"
+            row(text, rect, line, selected: index == state.presetIndex, focused: state.focus == .presets)
+        }
+    }
+
+    private func drawSources(_ state: AppState, _ rect: Rect) {
+        frame(state, .sources, rect, "Latents (\(state.sources.count))")
+        if state.sources.isEmpty {
+            row("o open files · g generate", rect, 0, selected: false, focused: false, pair: palette.inactive)
+            if let folder = state.watchedFolder {
+                row("watching \(folder)", rect, 1, selected: false, focused: false, pair: palette.inactive)
+            }
+            return
+        }
+        let visible = window(index: state.sourceIndex, count: state.sources.count, height: rect.inner.height)
+        for (line, index) in visible.enumerated() {
+            let source = state.sources[index]
+            let mark = state.selectedSources.contains(source.id) ? "●" : " "
+            let shape = source.tensor.shape.map(String.init).joined(separator: "×")
+            row("\(mark)\(source.name) \(shape)", rect, line, selected: index == state.sourceIndex, focused: state.focus == .sources)
+        }
+    }
+
+    private func drawJobs(_ state: AppState, _ rect: Rect) {
+        let filter = state.jobFilter.isEmpty ? "" : " /\(state.jobFilter)"
+        frame(state, .jobs, rect, "Jobs (\(state.runningJobCount) running)\(filter)")
+        let jobs = state.visibleJobs
+        if jobs.isEmpty {
+            row("select a latent and press d (or Enter) to decode", rect, 0, selected: false, focused: false, pair: palette.inactive)
+            return
+        }
+        let perJob = 2
+        let capacity = max(1, rect.inner.height / perJob)
+        let visible = window(index: state.jobIndex, count: jobs.count, height: capacity)
+        for (slot, index) in visible.enumerated() {
+            let job = jobs[index]
+            let selected = index == state.jobIndex
+            let mark = state.compareMark == job.id ? "◆" : " "
+            let backend = job.backendID == "local" ? "local" : "remote"
+            row(
+                "\(mark)\(JobText.stateLabel(job.state)) \(job.name)  [\(backend)]", rect, slot * perJob, selected: selected,
+                focused: state.focus == .jobs,
+                pair: pair(for: job.state))
+            row(
+                "   " + JobText.progressLine(job, width: rect.inner.width - 3), rect, slot * perJob + 1, selected: false, focused: false,
+                pair: job.state == .failed ? palette.error : palette.progress)
+        }
+    }
+
+    private func pair(for state: JobState) -> Int32 {
+        switch state {
+        case .done: palette.ok
+        case .failed: palette.error
+        case .cancelled: palette.inactive
+        default: palette.normal
+        }
+    }
+
+    private func drawPreview(_ state: AppState, _ rect: Rect) -> ImagePlacement? {
+        frame(state, .preview, rect, "Preview")
+        guard let job = state.selectedJob else {
+            row("decoded images appear here", rect, 0, selected: false, focused: false, pair: palette.inactive)
+            return nil
+        }
+        guard job.state == .done else {
+            row(
+                job.state == .failed ? "failed: \(job.error ?? "")" : "\(job.name): \(job.state.rawValue)…", rect, 0, selected: false,
+                focused: false,
+                pair: job.state == .failed ? palette.error : palette.inactive)
+            return nil
+        }
+        let inner = rect.inner
+        let compare = state.compareMark.flatMap { $0 == job.id ? nil : $0 }
+        if let caption = previewCaption(job.id) {
+            screen.draw(caption, x: inner.x, y: inner.y + inner.height - 1, width: inner.width, pair: palette.inactive)
+        }
+        // The image area stays blank in curses; the picture is written over it afterwards.
+        let imageRect = Rect(x: inner.x, y: inner.y, width: inner.width, height: max(0, inner.height - 1))
+        return ImagePlacement(jobID: job.id, compareWith: compare, frame: state.playback.frame, rect: imageRect)
+    }
+
+    private func drawDetails(_ state: AppState, _ rect: Rect) {
+        let lines = DetailsText.lines(for: state)
+        for (index, line) in lines.prefix(rect.height).enumerated() {
+            screen.draw(line.text, x: rect.x + 1, y: rect.y + index, width: rect.width - 2, pair: pair(line.kind))
+        }
+    }
+
+    private func pair(_ kind: StatusMessage.Kind) -> Int32 {
+        switch kind {
+        case .info: palette.normal
+        case .success: palette.ok
+        case .warning: palette.warning
+        case .error: palette.error
+        }
+    }
+
+    private func drawStatus(_ state: AppState, _ rect: Rect) {
+        screen.draw(String(repeating: " ", count: rect.width), x: rect.x, y: rect.y, width: rect.width, pair: palette.status)
+        if let message = state.status {
+            screen.draw(
+                " " + message.text, x: rect.x, y: rect.y, width: rect.width, pair: message.kind == .error ? palette.error : palette.status)
+            return
+        }
+        for button in StatusBar.buttons(for: state) {
+            let parts = button.text.split(separator: " ", maxSplits: 1)
+            screen.draw(String(parts[0]), x: button.column, y: rect.y, width: parts[0].count, pair: palette.key, attributes: Screen.bold)
+            if parts.count > 1 {
+                screen.draw(" " + parts[1], x: button.column + parts[0].count, y: rect.y, width: parts[1].count + 1, pair: palette.status)
+            }
+        }
+    }
+
+    // MARK: - Overlays
+
+    private func dialog(_ title: String, lines: [String], state: AppState, width: Int = 70, highlight: Int? = nil) {
+        let box = state.layout.centered(width: width, height: lines.count + 2)
+        screen.fill(box, pair: palette.normal)
+        screen.box(box, title: title, pair: palette.focusBorder, titlePair: palette.title, focused: true)
+        for (index, line) in lines.prefix(box.inner.height).enumerated() {
+            let selected = index == highlight
+            screen.draw(
+                line.padding(toLength: box.inner.width, withPad: " ", startingAt: 0), x: box.inner.x, y: box.inner.y + index,
+                width: box.inner.width,
+                pair: selected ? palette.selected : palette.normal, attributes: selected ? Screen.reverse : 0)
+        }
+    }
+
+    private func drawOverlay(_ overlay: Overlay, _ state: AppState) {
+        switch overlay {
+        case .help:
+            dialog("Keys — \(state.focus.rawValue) pane (Esc closes)", lines: HelpText.lines(for: state), state: state, width: 76)
+        case .confirmQuit:
+            dialog(
+                "Quit?",
+                lines: [
+                    "\(state.runningJobCount) job(s) still running.", "They are journaled and resume next time.", "",
+                    "Enter or q: quit   Esc: stay",
+                ], state: state, width: 50)
+        case .filter(let field):
+            dialog("Filter jobs", lines: ["\(field.text)▏", "", "Enter keeps the filter, Esc closes"], state: state, width: 50)
+        case .watch(let field):
+            dialog(
+                "Watch a folder",
+                lines: [
+                    "\(field.text)▏", "", "New latent files there are loaded and decoded as they appear.",
+                    "Enter starts watching, Esc cancels",
+                ], state: state)
+        case .sendTo:
+            break
+        case .inspect(let id):
+            let source = state.sources.first { $0.id == id }
+            dialog("Inspect \(source?.name ?? "")", lines: source.map(InspectText.lines) ?? ["gone"], state: state, width: 76)
+        case .open(let dialogState):
+            let visible = dialogState.visible
+            var lines = ["path: \(dialogState.path)▏", "Tab completes · Space selects · Enter opens · Esc cancels", ""]
+            let listHeight = max(1, min(12, state.rows - 10))
+            let range = window(index: dialogState.index, count: visible.count, height: listHeight)
+            for index in range {
+                let entry = visible[index]
+                let path = Reducer.join(dialogState.directory, entry.name)
+                let mark = dialogState.selected.contains(path) ? "●" : " "
+                lines.append("\(mark) \(entry.name)\(entry.isDirectory ? "/" : "")")
+            }
+            if visible.isEmpty { lines.append("  (no latent files here)") }
+            if !dialogState.selected.isEmpty { lines.append("\(dialogState.selected.count) selected") }
+            if !dialogState.recent.isEmpty {
+                lines.append(
+                    "recent: " + dialogState.recent.prefix(3).map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))
+            }
+            let highlight = visible.isEmpty ? nil : 3 + (dialogState.index - range.lowerBound)
+            dialog("Open latents", lines: lines, state: state, width: 76, highlight: highlight)
+        case .generate(let form):
+            let preset = state.presets.indices.contains(form.presetIndex) ? state.presets[form.presetIndex] : nil
+            let fields = [
+                "preset   ◂ \(preset?.name ?? "?") ▸", "size     \(form.size.text)",
+                "frames   \(preset?.isVideo == true ? form.frames.text : "— (image model)")",
+                "seed     \(form.seed.text)", "count    \(form.count.text)", "dtype    ◂ \(form.dtype.rawValue) ▸",
+            ]
+            let lines = fields + ["", "Tab/↑↓ field · ←→ choose · Enter generates · Esc cancels"]
+            dialog("Generate noise latents", lines: lines, state: state, width: 64, highlight: form.focus)
+        case .presetForm(let form):
+            let fields = [
+                "endpoint     \(form.endpoint.text)", "output type  ◂ \(form.outputType.rawValue) ▸",
+                "image format ◂ \(form.imageFormat.rawValue) ▸",
+                "concurrency  \(form.concurrency.text)",
+            ]
+            let lines = fields + ["", "Enter saves to config.toml · Esc cancels"]
+            dialog("Preset \(form.presetID)", lines: lines, state: state, width: 76, highlight: form.focus)
+        }
+    }
+}

@@ -1,0 +1,173 @@
+import CNcursesw
+import Foundation
+import Glibc
+
+/// The curses screen: set-up, colours, text output and input. Every method must be called from the
+/// one UI thread; nothing else in latentty touches curses.
+final class Screen {
+    private(set) var columns = 80
+    private(set) var rows = 24
+    private var pairs: [Int32: Int32] = [:]
+    private var nextPair: Int32 = 1
+    let colorful: Bool
+
+    // curses attribute bits (the C macros do not import into Swift).
+    static let bold: Int32 = 1 << 21
+    static let reverse: Int32 = 1 << 18
+    static let dim: Int32 = 1 << 20
+    static let underline: Int32 = 1 << 17
+
+    private let window: UnsafeMutablePointer<WINDOW>
+
+    /// Nil when there is no terminal to draw on.
+    init?(useColor: Bool) {
+        setlocale(LC_ALL, "")
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1, let window = initscr() else { return nil }
+        self.window = window
+        cbreak()
+        noecho()
+        nonl()
+        keypad(window, true)
+        curs_set(0)
+        wtimeout(window, 33)
+        // Clicks and the wheel; no motion reports (they would flood the loop).
+        mousemask(mmask_t(0x1F | (0x1F << 5) | (0x1F << 15) | (0x1F << 20)), nil)
+        mouseinterval(0)
+        colorful = useColor && has_colors()
+        if colorful {
+            start_color()
+            use_default_colors()
+        }
+        refreshSize()
+    }
+
+    func shutdown() {
+        endwin()
+    }
+
+    func refreshSize() {
+        columns = Int(getmaxx(window))
+        rows = Int(getmaxy(window))
+    }
+
+    /// A colour pair for (foreground, background) palette indexes, -1 meaning the terminal default.
+    func pair(_ foreground: Int32, _ background: Int32) -> Int32 {
+        guard colorful else { return 0 }
+        let key = (foreground + 1) * 1024 + (background + 1)
+        if let existing = pairs[key] { return existing }
+        guard nextPair < min(latentty_color_pairs(), 32_000) else { return 0 }
+        let number = nextPair
+        nextPair += 1
+        init_pair(Int16(number), Int16(foreground), Int16(background))
+        pairs[key] = number
+        return number
+    }
+
+    var paletteSize: Int { colorful ? Int(latentty_colors()) : 0 }
+
+    func draw(_ text: String, x: Int, y: Int, width: Int, pair: Int32 = 0, attributes: Int32 = 0) {
+        guard y >= 0, y < rows, x >= 0, x < columns, width > 0 else { return }
+        let fitted = Screen.fit(text, to: min(width, columns - x))
+        let value = attributes | (pair << 8)
+        wattron(window, value)
+        mvwaddstr(window, Int32(y), Int32(x), fitted)
+        wattroff(window, value)
+    }
+
+    func fill(_ rect: Rect, pair: Int32 = 0) {
+        let blank = String(repeating: " ", count: max(0, rect.width))
+        for row in rect.y..<(rect.y + rect.height) { draw(blank, x: rect.x, y: row, width: rect.width, pair: pair) }
+    }
+
+    func box(_ rect: Rect, title: String, pair: Int32, titlePair: Int32, focused: Bool) {
+        guard rect.width >= 2, rect.height >= 2 else { return }
+        let horizontal = String(repeating: focused ? "━" : "─", count: rect.width - 2)
+        let (tl, tr, bl, br, v) = focused ? ("┏", "┓", "┗", "┛", "┃") : ("┌", "┐", "└", "┘", "│")
+        draw(tl + horizontal + tr, x: rect.x, y: rect.y, width: rect.width, pair: pair)
+        for row in (rect.y + 1)..<(rect.y + rect.height - 1) {
+            draw(v, x: rect.x, y: row, width: 1, pair: pair)
+            draw(v, x: rect.x + rect.width - 1, y: row, width: 1, pair: pair)
+        }
+        draw(bl + horizontal + br, x: rect.x, y: rect.y + rect.height - 1, width: rect.width, pair: pair)
+        draw(" \(title) ", x: rect.x + 2, y: rect.y, width: rect.width - 4, pair: titlePair, attributes: focused ? Screen.bold : 0)
+    }
+
+    func erase() { werase(window) }
+    func stage() { wnoutrefresh(window) }
+    func update() { doupdate() }
+    func touchAll() { clearok(window, true) }
+
+    /// Forces rows to be repainted: curses believes cells under an image are already blank.
+    func repaint(rows range: Range<Int>) {
+        guard !range.isEmpty else { return }
+        wredrawln(window, Int32(range.lowerBound), Int32(range.count))
+    }
+
+    enum Input {
+        case key(Key)
+        case resize
+        case mouse(column: Int, row: Int, wheelUp: Bool?)
+        case none
+    }
+
+    func read() -> Input {
+        var character: wint_t = 0
+        let status = wget_wch(window, &character)
+        if status == ERR { return .none }
+        if status == KEY_CODE_YES {
+            switch Int32(character) {
+            case KEY_RESIZE:
+                refreshSize()
+                return .resize
+            case KEY_UP: return .key(.up)
+            case KEY_DOWN: return .key(.down)
+            case KEY_LEFT: return .key(.left)
+            case KEY_RIGHT: return .key(.right)
+            case KEY_NPAGE: return .key(.pageDown)
+            case KEY_PPAGE: return .key(.pageUp)
+            case KEY_HOME: return .key(.home)
+            case KEY_END: return .key(.end)
+            case KEY_ENTER: return .key(.enter)
+            case KEY_BTAB: return .key(.backTab)
+            case KEY_BACKSPACE: return .key(.backspace)
+            case KEY_DC: return .key(.delete)
+            case KEY_MOUSE:
+                var event = MEVENT()
+                guard getmouse(&event) == OK else { return .none }
+                let state = UInt(event.bstate)
+                if state & (0x2 << 15) != 0 { return .mouse(column: Int(event.x), row: Int(event.y), wheelUp: true) }
+                if state & (0x2 << 20) != 0 { return .mouse(column: Int(event.x), row: Int(event.y), wheelUp: false) }
+                if state & 0x7 != 0 { return .mouse(column: Int(event.x), row: Int(event.y), wheelUp: nil) }
+                return .none
+            default:
+                let code = Int32(character)
+                if code >= KEY_F0 + 1, code <= KEY_F0 + 12 { return .key(.function(Int(code - KEY_F0))) }
+                return .none
+            }
+        }
+        switch character {
+        case 9: return .key(.tab)
+        case 10, 13: return .key(.enter)
+        case 27: return .key(.escape)
+        case 127, 8: return .key(.backspace)
+        case 1...26: return .key(.control(Character(Unicode.Scalar(UInt8(character) + 96))))
+        default:
+            guard let scalar = Unicode.Scalar(UInt32(character)) else { return .none }
+            return .key(.character(Character(scalar)))
+        }
+    }
+
+    /// Cuts or pads to exactly `width` cells (wide characters count two).
+    static func fit(_ text: String, to width: Int) -> String {
+        var out = ""
+        var used = 0
+        for character in text {
+            let cells = character.unicodeScalars.first.map { latentty_wcwidth($0.value) } ?? 1
+            let w = max(Int(cells), character == "\t" ? 1 : 0)
+            if used + w > width { break }
+            out.append(character == "\t" ? " " : character)
+            used += w
+        }
+        return out
+    }
+}

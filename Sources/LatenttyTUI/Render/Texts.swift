@@ -1,0 +1,164 @@
+import Foundation
+import LatentKit
+import RemoteDecode
+import Workbench
+
+/// Words and numbers for jobs: state labels, progress bars, elapsed time and ETA.
+public enum JobText {
+    public static func stateLabel(_ state: JobState) -> String {
+        switch state {
+        case .queued: "· queued     "
+        case .uploading: "↑ uploading  "
+        case .waiting: "… waiting    "
+        case .downloading: "↓ downloading"
+        case .decoding: "⚙ decoding   "
+        case .done: "✓ done       "
+        case .failed: "✗ failed     "
+        case .cancelled: "– cancelled  "
+        }
+    }
+
+    public static func bytes(_ count: Int) -> String {
+        if count < 1024 { return "\(count) B" }
+        if count < 1 << 20 { return String(format: "%.1f KB", Double(count) / 1024) }
+        return String(format: "%.1f MB", Double(count) / 1_048_576)
+    }
+
+    /// `[████····] 62%  ↑ 1.2 MB/2.0 MB  ↓ 0 B  3.1 s  ETA 2 s  retries 1`
+    public static func progressLine(_ job: JobStatus, width: Int, now: Date = Date()) -> String {
+        if job.state == .failed { return job.error ?? "failed" }
+        let p = job.progress
+        let total = p.uploadTotal + p.downloadTotal
+        let done = p.uploaded + p.downloaded
+        let fraction: Double
+        switch job.state {
+        case .done: fraction = 1
+        case .queued: fraction = 0
+        default: fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
+        }
+        let barWidth = 12
+        let filled = Int((fraction * Double(barWidth)).rounded())
+        var parts = [
+            "[" + String(repeating: "█", count: filled) + String(repeating: "·", count: barWidth - filled) + "]",
+            String(format: "%3d%%", Int(fraction * 100)),
+        ]
+        if p.uploadTotal > 0 || p.downloaded > 0 { parts.append("↑\(bytes(p.uploaded)) ↓\(bytes(p.downloaded))") }
+        if let elapsed = job.elapsed(now: now) {
+            parts.append(String(format: "%.1f s", elapsed))
+            if !job.state.isFinished, fraction > 0.05, fraction < 1 {
+                parts.append(String(format: "ETA %.0f s", elapsed * (1 - fraction) / fraction))
+            }
+        }
+        if job.retries > 0 { parts.append("retries \(job.retries)") }
+        let line = parts.joined(separator: "  ")
+        return String(line.prefix(max(0, width)))
+    }
+}
+
+/// The three detail lines under the panes, for whatever has focus.
+enum DetailsText {
+    struct Line {
+        var text: String
+        var kind: StatusMessage.Kind = .info
+    }
+
+    static func lines(for state: AppState) -> [Line] {
+        switch state.focus {
+        case .presets:
+            guard let preset = state.selectedPreset else { return [] }
+            var facts = "\(preset.name): \(preset.latentChannels) channels, /\(preset.spatialFactor)"
+            if let temporal = preset.temporalFactor { facts += ", temporal /\(temporal)" }
+            facts += String(format: ", scale %g", preset.scalingFactor)
+            if let shift = preset.shiftFactor { facts += String(format: ", shift %g", shift) }
+            if preset.packed { facts += ", packed ok" }
+            let endpoint =
+                state.endpoints.first.map {
+                    "endpoint \($0)" + (state.endpoints.count > 1 ? " (+\(state.endpoints.count - 1) failover)" : "")
+                } ?? "no endpoint (local only)"
+            return [
+                Line(text: facts), Line(text: endpoint),
+                Line(
+                    text:
+                        "backends now: local approx ✓  remote \(state.endpoints.isEmpty ? "✗" : "✓") · output \(preset.outputType.rawValue)/\(preset.imageFormat.rawValue) · concurrency \(state.concurrency[preset.id] ?? preset.concurrency)"
+                ),
+            ]
+        case .sources:
+            guard let source = state.selectedSource else { return [Line(text: "no latents loaded yet")] }
+            let shape = source.tensor.shape.shapeText
+            var lines = [
+                Line(
+                    text:
+                        "\(source.name): \(shape) \(source.tensor.dtype.rawValue), \(source.space.rawValue) space, preset \(source.presetID) · \(source.source.summary)"
+                )
+            ]
+            if let report = source.report {
+                lines.append(
+                    Line(
+                        text: String(
+                            format: "min %.3f  max %.3f  mean %.3f  std %.3f", report.stats.min, report.stats.max, report.stats.mean,
+                            report.stats.std)))
+                if let warning = report.warnings.first { lines.append(Line(text: "⚠ " + warning, kind: .warning)) }
+            }
+            return lines
+        case .jobs, .preview:
+            guard let job = state.selectedJob else { return [Line(text: "no jobs yet")] }
+            let place = job.endpoint.map { "endpoint \($0)" } ?? job.engine.map { "engine \($0)" } ?? job.backendID
+            var lines = [Line(text: "\(job.name) · \(job.state.rawValue) · \(place)")]
+            if !job.timings.isEmpty {
+                let timings = job.timings.keys.sorted().map { String(format: "%@ %.2fs", $0, job.timings[$0]!) }.joined(separator: "  ")
+                lines.append(Line(text: timings + "  ↑\(JobText.bytes(job.progress.uploaded)) ↓\(JobText.bytes(job.progress.downloaded))"))
+            }
+            if let error = job.error {
+                lines.append(Line(text: error, kind: .error))
+            } else if let output = job.outputs.first(where: { !$0.hasSuffix(".json") }) {
+                lines.append(Line(text: "→ \(output)"))
+            } else if let reason = job.lastRetryReason {
+                lines.append(Line(text: "retry \(job.retries): \(reason)", kind: .warning))
+            }
+            return lines
+        }
+    }
+}
+
+/// The `?` overlay: every key of the focused pane, then the global ones.
+enum HelpText {
+    static func lines(for state: AppState) -> [String] {
+        let map = state.keyMap
+        func describe(_ bindings: [Key: Command]) -> [String] {
+            var byCommand: [Command: [String]] = [:]
+            for (key, command) in bindings { byCommand[command, default: []].append(key.label) }
+            return byCommand.keys.sorted { $0.rawValue < $1.rawValue }.map { command in
+                let keys = byCommand[command]!.sorted().joined(separator: " ")
+                return "  " + keys.padding(toLength: 12, withPad: " ", startingAt: 0) + command.summary
+            }
+        }
+        return ["\(state.focus.rawValue) pane:"] + describe(map.panes[state.focus] ?? [:]) + ["everywhere:"] + describe(map.global)
+            + ["mouse: click a pane or row to select, click status-line buttons, wheel scrolls"]
+    }
+}
+
+/// The inspect overlay for a loaded latent.
+enum InspectText {
+    static func lines(_ source: LoadedLatent) -> [String] {
+        var lines = [
+            "\(source.tensor.shape.shapeText) \(source.tensor.dtype.rawValue) · \(source.space.rawValue) space · \(source.source.summary)"
+        ]
+        guard let report = source.report else { return lines + ["(statistics are being computed)"] }
+        lines.append(
+            String(
+                format: "all: min %.4f max %.4f mean %.4f std %.4f", report.stats.min, report.stats.max, report.stats.mean, report.stats.std
+            ))
+        if report.stats.nanCount + report.stats.infCount > 0 {
+            lines.append("non-finite: \(report.stats.nanCount) NaN, \(report.stats.infCount) Inf")
+        }
+        for (index, channel) in report.channels.prefix(16).enumerated() {
+            lines.append(
+                String(format: "  ch %2d  mean %+.4f  std %.4f  [%+.3f, %+.3f]", index, channel.mean, channel.std, channel.min, channel.max)
+            )
+        }
+        lines.append("suggested preset: " + (report.suggestedPresets.isEmpty ? "none" : report.suggestedPresets.joined(separator: ", ")))
+        lines += report.warnings.map { "⚠ " + $0 }
+        lines += report.notes.map { "note: " + $0 }
+        return lines
+    }
+}

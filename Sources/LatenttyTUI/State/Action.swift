@@ -1,0 +1,46 @@
+import Foundation
+import LatentKit
+import Workbench
+
+/// Inputs to the reducer: what the user did and what finished in the background.
+public enum Action: Sendable {
+    case command(Command)
+    /// A character typed into the open dialog's text field.
+    case text(Character)
+    case backspace
+    case resize(columns: Int, rows: Int)
+    case click(column: Int, row: Int)
+    case scroll(up: Bool)
+    case queue(QueueEvent)
+    case loaded([LoadedLatent], errors: [String])
+    case listed(directory: String, entries: [FileDialog.Entry])
+    case message(StatusMessage)
+    case tick
+}
+
+/// Work the reducer asks for; the app performs it off the UI thread and answers with actions.
+public enum Effect: Sendable, Equatable {
+    case load(paths: [String])
+    case list(directory: String)
+    case generate(GenerateRequest)
+    case submit(sources: [UUID])
+    case cancel(UUID)
+    case resubmit(UUID, toLocal: Bool)
+    case move(UUID, by: Int)
+    case clearFinished
+    case export(UUID)
+    case savePreset(PresetForm)
+    case watch(folder: String)
+    case quit
+}
+
+/// A validated generate-dialog request.
+public struct GenerateRequest: Sendable, Equatable {
+    public var presetID: String
+    public var width: Int
+    public var height: Int
+    public var frames: Int?
+    public var seed: UInt64
+    public var count: Int
+    public var dtype: DType
+}

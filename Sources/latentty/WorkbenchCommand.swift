@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import LatentKit
+import LatenttyTUI
+import Workbench
+
+struct WorkbenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workbench",
+        abstract: "Open the workbench (what `latentty` with no subcommand does).",
+        discussion: """
+            Examples:
+              latentty
+              latentty Samples/sd15_512_seed13.safetensors --preset sd15 --endpoint http://127.0.0.1:8000/ --decode
+              latentty --local --theme nord --graphics blocks
+            """)
+
+    @OptionGroup var presets: PresetOptions
+
+    @Argument(help: "Latent files to load.")
+    var files: [String] = []
+
+    @Option(help: "Preset to select.")
+    var preset: String?
+
+    @Option(help: "Decode on this endpoint.")
+    var endpoint: String?
+
+    @Flag(help: "Decode on this machine (the default when no endpoint is given).")
+    var local = false
+
+    @Flag(help: "Submit the files for decoding at once.")
+    var decode = false
+
+    @Option(help: "Theme name or file (default: the config's, else dark).")
+    var theme: String?
+
+    @Option(help: "Preview graphics: auto, sixel, blocks or none.")
+    var graphics: String = GraphicsMode.auto.rawValue
+
+    @Option(help: "Folder for decoded results (default: the config's [output] directory, else ./decoded).")
+    var out: String?
+
+    @Flag(name: .customLong("no-journal"), help: "Do not restore or keep the job journal.")
+    var noJournal = false
+
+    func validate() throws {
+        if local && endpoint != nil { throw ValidationError("--local and --endpoint exclude each other") }
+        if GraphicsMode(rawValue: graphics) == nil { throw ValidationError("--graphics must be auto, sixel, blocks or none") }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let configFile = presets.config.map { URL(fileURLWithPath: $0) } ?? PresetCatalog.configFile()
+        let catalog = try presets.catalog()
+        if let preset { _ = try presets.preset(preset, in: catalog) }
+        let settings = try reportingErrors { try Settings.load(configFile: configFile) }
+        let keyMap = try reportingErrors { try KeyMap.default.remapped(settings.keys) }
+        let noColor = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let searchPaths = Theme.searchPaths(configDirectory: PresetCatalog.configDirectory(), executable: executable)
+        let themeName = theme ?? settings.theme ?? "dark"
+        let chosenTheme: Theme
+        if noColor {
+            chosenTheme = .plain
+        } else {
+            do {
+                chosenTheme = try Theme.load(named: themeName, searchPaths: searchPaths)
+            } catch {
+                if theme != nil { throw CLIFailure(error) }
+                chosenTheme = .plain
+            }
+        }
+        let output = URL(fileURLWithPath: out ?? settings.outputDirectory ?? "decoded")
+        let options = TUIOptions(
+            files: files, presetID: preset.flatMap { catalog.preset(named: $0)?.id }, endpoint: endpoint, local: local, decode: decode,
+            theme: chosenTheme, graphics: GraphicsMode(rawValue: graphics) ?? .auto, catalog: catalog, settings: settings, keyMap: keyMap,
+            configFile: configFile, journalDirectory: noJournal ? nil : JobJournal.defaultDirectory(), outputDirectory: output,
+            exportDirectory: output.appendingPathComponent("saved"), useColor: !noColor,
+            samplesDirectory: Self.samplesDirectory(executable: executable))
+        let status = await withCheckedContinuation { continuation in
+            // curses lives on this one thread for the whole session.
+            let thread = Thread { continuation.resume(returning: WorkbenchApp(options: options).run()) }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// The shipped `Samples/`, found by walking up from the executable (a build folder in a checkout).
+    static func samplesDirectory(executable: URL) -> String? {
+        var directory = executable.deletingLastPathComponent()
+        for _ in 0..<5 {
+            let candidate = directory.appendingPathComponent("Samples")
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate.path }
+            directory = directory.deletingLastPathComponent()
+        }
+        return nil
+    }
+}
