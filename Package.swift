@@ -73,7 +73,7 @@ let package = Package(
             dependencies: ["Wire", "LatentKit", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "ImageCodecs"]),
-        .testTarget(name: "LatenttyTUITests", dependencies: ["LatenttyTUI", "LatentKit", "Workbench"]),
+        .testTarget(name: "LatenttyTUITests", dependencies: ["LatenttyTUI", "LatentKit", "Workbench", "RemoteDecode"]),
         .testTarget(name: "CLITests", dependencies: ["LatentKit", "ImageCodecs"]),
         .testTarget(name: "NativeVAETests", dependencies: ["NativeVAE", "LatentKit", "ImageCodecs"]),
         .testTarget(

@@ -49,6 +49,18 @@ public struct JobStatus: Sendable, Equatable, Identifiable {
         outputs = []
     }
 
+    public init(id: UUID, name: String, backendID: String, state: JobState, queuedAt: Date) {
+        self.id = id
+        self.name = name
+        self.backendID = backendID
+        self.state = state
+        self.progress = TransferProgress()
+        self.retries = 0
+        self.queuedAt = queuedAt
+        self.timings = [:]
+        self.outputs = []
+    }
+
     /// Seconds since the job started (or its total once finished).
     public func elapsed(now: Date = Date()) -> Double? {
         guard let startedAt else { return nil }
