@@ -14,7 +14,9 @@ import Testing
 
     func latent(_ name: String = "a") throws -> LoadedLatent {
         var generator = TorchGenerator(seed: 1)
-        return LoadedLatent(name: name, source: JobSource(path: "/x/\(name).safetensors"), tensor: try generator.randn(shape: [1, 4, 8, 8]), space: .diffusion, presetID: "sd15")
+        return LoadedLatent(
+            name: name, source: JobSource(path: "/x/\(name).safetensors"), tensor: try generator.randn(shape: [1, 4, 8, 8]),
+            space: .diffusion, presetID: "sd15")
     }
 
     func status(_ name: String, _ state: JobState, backend: String = "local") -> JobStatus {
@@ -52,7 +54,9 @@ import Testing
         var s = state()
         #expect(run(&s, .command(.decode)).isEmpty)
         #expect(s.status?.kind == .warning)
-        let a = try latent("a"), b = try latent("b"), c = try latent("c")
+        let a = try latent("a")
+        let b = try latent("b")
+        let c = try latent("c")
         run(&s, .loaded([a, b, c], errors: []))
         #expect(s.sources.count == 3 && s.status?.text == "loaded 3 latents")
         #expect(run(&s, .command(.activate)) == [.submit(sources: [a.id])])
@@ -104,7 +108,9 @@ import Testing
 
     @Test func jobCommandsProduceQueueEffects() {
         var s = state()
-        let running = status("r", .downloading), done = status("d", .done), remote = status("x", .done, backend: "remote:sd15")
+        let running = status("r", .downloading)
+        let done = status("d", .done)
+        let remote = status("x", .done, backend: "remote:sd15")
         run(&s, .queue(.status(running)), .queue(.status(done)), .queue(.status(remote)))
         s.focus = .jobs
         #expect(run(&s, .command(.cancel)) == [.cancel(running.id)])
@@ -166,9 +172,14 @@ import Testing
         run(&s, .command(.previousPane), .command(.right), .command(.nextPane))
         for _ in 0..<7 { run(&s, .backspace) }
         for c in "1024x1024" { run(&s, .text(c)) }
-        run(&s, .command(.nextPane), .command(.nextPane), .backspace, .text("7"), .command(.nextPane), .backspace, .text("2"), .command(.nextPane), .command(.left))
+        run(
+            &s, .command(.nextPane), .command(.nextPane), .backspace, .text("7"), .command(.nextPane), .backspace, .text("2"),
+            .command(.nextPane), .command(.left))
         let effects = run(&s, .command(.activate))
-        #expect(effects == [.generate(GenerateRequest(presetID: "sdxl", width: 1024, height: 1024, frames: nil, seed: 7, count: 2, dtype: .float32))])
+        #expect(
+            effects == [
+                .generate(GenerateRequest(presetID: "sdxl", width: 1024, height: 1024, frames: nil, seed: 7, count: 2, dtype: .float32))
+            ])
         #expect(s.overlay == nil)
         run(&s, .command(.generate), .backspace, .text("1"), .command(.activate))
         #expect(s.status?.kind == .error && s.status?.text.contains("multiple of 8") == true)
@@ -228,7 +239,8 @@ import Testing
 
     @Test func compareMarksTwoResults() {
         var s = state()
-        let a = status("a", .done), b = status("b", .done)
+        let a = status("a", .done)
+        let b = status("b", .done)
         run(&s, .queue(.status(a)), .queue(.status(b)))
         s.focus = .jobs
         run(&s, .command(.compare))

@@ -48,7 +48,8 @@ import Testing
     }
 
     @Test func btopSyntaxAndErrors() throws {
-        let theme = try Theme.parse("# c\ntheme[main_fg]=\"#FF8000\"\nmain_bg = \"\"\nunknown_key = \"#123456\"\nok_fg = '#0f0'\n", name: "t")
+        let theme = try Theme.parse(
+            "# c\ntheme[main_fg]=\"#FF8000\"\nmain_bg = \"\"\nunknown_key = \"#123456\"\nok_fg = '#0f0'\n", name: "t")
         #expect(theme.colors[.mainForeground] == Theme.Color(r: 255, g: 128, b: 0))
         #expect(theme.colors[.mainBackground] == nil && theme.colors[.ok] == Theme.Color(r: 0, g: 255, b: 0))
         #expect(throws: Theme.ParseError.badColor(path: "theme", line: 1, value: "red")) { try Theme.parse("main_fg = \"red\"", name: "t") }
@@ -92,8 +93,11 @@ import Testing
         let journal = JobJournal(directory: directory)
         var generator = TorchGenerator(seed: 2)
         let latent = try generator.randn(shape: [1, 4, 8, 8], dtype: .float16)
-        let pending = DecodeJob(name: "pending", source: JobSource(seed: 2), latent: latent, preset: .sd15, backendID: "local", options: DecodeOptions())
-        let finished = DecodeJob(name: "finished", source: JobSource(path: "/x.pt"), latent: latent, preset: .flux, backendID: "remote:flux", options: DecodeOptions(outputType: .pt))
+        let pending = DecodeJob(
+            name: "pending", source: JobSource(seed: 2), latent: latent, preset: .sd15, backendID: "local", options: DecodeOptions())
+        let finished = DecodeJob(
+            name: "finished", source: JobSource(path: "/x.pt"), latent: latent, preset: .flux, backendID: "remote:flux",
+            options: DecodeOptions(outputType: .pt))
         try journal.record(pending)
         try journal.record(finished)
         var done = JobStatus(job: finished)

@@ -1,0 +1,139 @@
+import Foundation
+import Glibc
+import ImageCodecs
+import Testing
+
+/// The workbench in a real terminal (tmux): start it on a sample against `latentty serve`, watch the
+/// job finish and the file appear, resize, cancel a job that hangs, quit.
+@Suite(.serialized) struct WorkbenchTmuxTests {
+    let session = "latentty-e2e-\(UUID().uuidString.prefix(8))"
+    let home = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-tui-\(UUID().uuidString)")
+
+    /// Runs tmux with posix_spawn and waitpid. Foundation's Process notices a child's exit through an
+    /// inherited descriptor, and the tmux server that `new-session` leaves behind inherits it too,
+    /// so Process would wait for the server's whole life.
+    @discardableResult
+    func tmux(_ arguments: [String]) throws -> String {
+        let capturing = arguments.first == "capture-pane"
+        var pipeEnds: [Int32] = [-1, -1]
+        if capturing { guard pipe(&pipeEnds) == 0 else { throw POSIXError(.EMFILE) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if capturing {
+            posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
+            posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = (["tmux", "-L", session] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawnp(&pid, "tmux", &actions, nil, argv, environ) == 0 else { throw POSIXError(.ENOENT) }
+        var output: [UInt8] = []
+        if capturing {
+            close(pipeEnds[1])
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = read(pipeEnds[0], &buffer, buffer.count)
+                if count <= 0 { break }
+                output += buffer[0..<count]
+            }
+            close(pipeEnds[0])
+        }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", session]) }
+
+    /// Polls the screen until `condition` holds; the deadline only bounds a failure.
+    func waitFor(_ what: String, timeout: Double = 30, _ condition: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last = ""
+        while Date() < deadline {
+            last = try screen()
+            if condition(last) { return last }
+            usleep(100_000)
+        }
+        Issue.record("timed out waiting for \(what); the screen was:\n\(last)")
+        return last
+    }
+
+    func start(_ arguments: [String], columns: Int = 100, rows: Int = 30) throws {
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        let quoted = ([CLITests.binary.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        let command =
+            "cd '\(CLITests.repository.path)' && env TERM=xterm-256color XDG_STATE_HOME='\(home.path)/state' XDG_CONFIG_HOME='\(home.path)/config' \(quoted); echo EXITED $?; sleep 60"
+        try tmux(["new-session", "-d", "-s", session, "-x", String(columns), "-y", String(rows), command])
+    }
+
+    func stop() { _ = try? tmux(["kill-server"]) }
+
+    @Test func decodeASampleAgainstServeThenResizeAndQuit() throws {
+        defer { stop() }
+        let out = home.appendingPathComponent("out")
+        try CLITests.withServe { url in
+            try start([
+                "Samples/sd15_512_seed13.safetensors", "--preset", "sd15", "--endpoint", url, "--decode", "--out", out.path, "--graphics",
+                "blocks",
+            ])
+            let done = try waitFor("the job to finish") { $0.contains("✓ done") }
+            #expect(done.contains("sd15_512_seed13"))
+            #expect(done.contains("sd15_512_seed13 done → /"))
+            let jpeg = try ImageDecoder.decode(Array(try Data(contentsOf: out.appendingPathComponent("sd15_512_seed13.jpg"))))
+            #expect(jpeg.width == 512)
+            // The preview is drawn with half blocks (tmux 3.3 has no sixel).
+            _ = try waitFor("the preview") { $0.contains("▀▀▀▀") }
+
+            try tmux(["resize-window", "-t", session, "-x", "120", "-y", "40"])
+            let wide = try waitFor("the wider layout") { screen in
+                screen.split(separator: "\n").first.map { $0.count == 120 && $0.hasSuffix("┐") } ?? false
+            }
+            let lines = wide.split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(lines.count >= 40)
+            #expect(lines.prefix(40).allSatisfy { $0.count <= 120 })
+
+            try tmux(["resize-window", "-t", session, "-x", "60", "-y", "20"])
+            _ = try waitFor("the too-small message") { $0.contains("needs a terminal of at least 80×24") }
+            try tmux(["resize-window", "-t", session, "-x", "100", "-y", "30"])
+            _ = try waitFor("the layout again") { $0.contains("Preview") && !$0.contains("needs a terminal") }
+
+            try tmux(["send-keys", "-t", session, "?"])
+            _ = try waitFor("the help overlay") { $0.contains("Keys — sources pane") }
+            try tmux(["send-keys", "-t", session, "Escape"])
+            _ = try waitFor("the help to close") { !$0.contains("Keys — sources pane") }
+            try tmux(["send-keys", "-t", session, "q"])
+            _ = try waitFor("latentty to exit") { $0.contains("EXITED 0") }
+        }
+    }
+
+    @Test func cancelAJobThatNeverAnswers() throws {
+        defer { stop() }
+        // A listener that never accepts: the connection opens, the answer never comes.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        listen(fd, 8)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        let url = "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))/"
+
+        try start([
+            "Samples/sd15_512_seed13.safetensors", "--endpoint", url, "--decode", "--out", home.appendingPathComponent("out").path,
+            "--no-journal",
+        ])
+        _ = try waitFor("the job to start") { $0.contains("uploading") || $0.contains("waiting") }
+        try tmux(["send-keys", "-t", session, "Tab"])
+        try tmux(["send-keys", "-t", session, "c"])
+        _ = try waitFor("the job to be cancelled") { $0.contains("– cancelled") }
+        try tmux(["send-keys", "-t", session, "q"])
+        _ = try waitFor("latentty to exit") { $0.contains("EXITED 0") }
+    }
+}
