@@ -52,7 +52,7 @@ import Testing
                     valid: [
                         "name", "base", "channels", "scaling", "shift", "packed", "temporal", "spatial",
                         "model",
-                        "endpoint", "endpoints", "output_type", "image_format", "resolution",
+                        "endpoint", "endpoints", "output_type", "image_format", "resolution", "concurrency",
                     ]))
         #expect(
             failure("[presets.x]\nchannels = \"four\"\n")
@@ -83,6 +83,7 @@ import Testing
     @Test func theTUISettingsAreSavedAndReadBack() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-config-\(UUID().uuidString)")
         let url = directory.appendingPathComponent("config.toml")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try "[presets.mine]\nbase = \"sdxl\"\nname = \"Mine\"\n".write(to: url, atomically: true, encoding: .utf8)
         var sd15 = Preset.sd15
         sd15.endpoints = ["http://127.0.0.1:9000/"]
