@@ -126,6 +126,7 @@ public final class WorkbenchApp {
                 lastTick = Date()
                 effects += Reducer.reduce(&state, .tick)
             }
+            var keyReadAt: Date? = nil
             switch screen.read() {
             case .none: break
             case .resize:
@@ -139,6 +140,7 @@ public final class WorkbenchApp {
                     effects += Reducer.reduce(&state, .click(column: column, row: row))
                 }
             case .key(let key):
+                keyReadAt = Date()
                 if let action = Self.action(for: key, state: state) {
                     let hadOverlay = state.overlay != nil
                     effects += Reducer.reduce(&state, action)
@@ -165,9 +167,10 @@ public final class WorkbenchApp {
             if let placement, mode != .none, painted == nil {
                 painted = paint(placement, mode: mode, capabilities: capabilities, state: state)
             }
+            if let keyReadAt { Self.recordTiming("key_redraw", Date().timeIntervalSince(keyReadAt)) }
             if !firstFrameLogged {
                 firstFrameLogged = true
-                Self.recordTiming("first_frame", Date().timeIntervalSince(started))
+                Self.recordTiming("first_frame", Self.secondsSinceProcessStart() ?? Date().timeIntervalSince(started))
             }
         }
         return 0
@@ -273,8 +276,21 @@ public final class WorkbenchApp {
     }
 
     /// With `LATENTTY_TIMINGS=FILE`, appends `name seconds` lines: the UI benchmark reads them.
+    /// From `/proc/self/stat` (start time in clock ticks since boot), so start-up costs before
+    /// `run()` — argument parsing, config, themes — are counted too.
+    static func secondsSinceProcessStart() -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 19, let ticks = Double(fields[19]) else { return nil }
+        return ProcessInfo.processInfo.systemUptime - ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    private static let timingsPath = ProcessInfo.processInfo.environment["LATENTTY_TIMINGS"]
+
     static func recordTiming(_ name: String, _ seconds: Double) {
-        guard let path = ProcessInfo.processInfo.environment["LATENTTY_TIMINGS"] else { return }
+        guard let path = timingsPath else { return }
         let line = String(format: "%@ %.6f\n", name, seconds)
         if let handle = FileHandle(forWritingAtPath: path) {
             handle.seekToEndOfFile()
