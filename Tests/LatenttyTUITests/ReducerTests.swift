@@ -284,3 +284,27 @@ import Testing
         #expect(l.preview.y + l.preview.height <= l.details.y)
     }
 }
+
+@Suite struct RecentFilesTests {
+    @Test func openedFilesBecomeRecentAndSelectable() throws {
+        var s = AppState(columns: 100, rows: 30, presets: Preset.builtins, backend: .local)
+        var generator = TorchGenerator(seed: 1)
+        let tensor = try generator.randn(shape: [1, 4, 8, 8])
+        let a = LoadedLatent(name: "a", source: JobSource(path: "/d/a.npy"), tensor: tensor, space: .diffusion, presetID: "sd15")
+        let b = LoadedLatent(name: "b", source: JobSource(path: "/d/b.npy"), tensor: tensor, space: .diffusion, presetID: "sd15")
+        _ = Reducer.reduce(&s, .loaded([a], errors: []))
+        _ = Reducer.reduce(&s, .loaded([b, a], errors: []))
+        #expect(s.recentFiles == ["/d/a.npy", "/d/b.npy"])
+        s.sourceIndex = -1
+        s.browseDirectory = "/elsewhere"
+        _ = Reducer.reduce(&s, .command(.open))
+        _ = Reducer.reduce(&s, .listed(directory: "/elsewhere", entries: [FileDialog.Entry(name: "c.pt", isDirectory: false)]))
+        guard case .open(let dialog) = s.overlay else {
+            Issue.record("dialog expected")
+            return
+        }
+        #expect(dialog.visible.map(\.name) == ["/d/a.npy", "/d/b.npy", "c.pt"])
+        _ = Reducer.reduce(&s, .command(.down))
+        #expect(Reducer.reduce(&s, .command(.activate)) == [.load(paths: ["/d/b.npy"])])
+    }
+}

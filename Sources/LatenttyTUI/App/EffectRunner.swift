@@ -1,8 +1,10 @@
 import Foundation
+import ImageCodecs
 import LatentKit
 import NativeVAE
 import RemoteDecode
 import Synchronization
+import TerminalGraphics
 import Workbench
 
 /// Performs the reducer's effects in the background and reports back through the inbox.
@@ -139,15 +141,24 @@ final class EffectRunner: Sendable {
                     height: nil, width: nil)
                 let file = try LatentFile.read(contentsOf: URL(fileURLWithPath: path))
                 let report = try? LatentReport(file: file, key: nil, preset: job.preset, catalog: catalog)
-                latents.append(
-                    LoadedLatent(
-                        name: job.name, source: job.source, tensor: job.latent, space: job.space, presetID: job.preset.id,
-                        height: job.options.height, width: job.options.width, report: report))
+                var latent = LoadedLatent(
+                    name: job.name, source: job.source, tensor: job.latent, space: job.space, presetID: job.preset.id,
+                    height: job.options.height, width: job.options.width, report: report)
+                latent.thumbnail = thumbnail(job)
+                latents.append(latent)
             } catch {
                 errors.append("\(URL(fileURLWithPath: path).lastPathComponent): \(error)")
             }
         }
         return (latents, errors)
+    }
+
+    /// latent2rgb of the first image (or frame), fitted to 32×10 cells.
+    static func thumbnail(_ job: DecodeJob) -> [[HalfBlockCell]] {
+        guard let pixels = try? LocalBackend.decode(job, engine: Latent2RGBEngine()),
+            let first = try? TensorImages.images(from: pixels).first
+        else { return [] }
+        return HalfBlocks.render(first, columns: 32, rows: 10)
     }
 
     static func generate(_ request: GenerateRequest, presets: [Preset]) -> Action {
@@ -162,10 +173,14 @@ final class EffectRunner: Sendable {
                 let tensor = try generation.generate(seed: seed, dtype: request.dtype)
                 let file = LatentFile(format: .safetensors, tensors: [NamedTensor(name: "latents", tensor: tensor)])
                 let report = try? LatentReport(file: file, key: nil, preset: preset, catalog: PresetCatalog(presets: presets))
-                latents.append(
-                    LoadedLatent(
-                        name: "\(preset.id)_\(request.width)x\(request.height)_seed\(seed)", source: JobSource(seed: seed), tensor: tensor,
-                        space: .diffusion, presetID: preset.id, height: request.height, width: request.width, report: report))
+                var latent = LoadedLatent(
+                    name: "\(preset.id)_\(request.width)x\(request.height)_seed\(seed)", source: JobSource(seed: seed), tensor: tensor,
+                    space: .diffusion, presetID: preset.id, height: request.height, width: request.width, report: report)
+                latent.thumbnail = thumbnail(
+                    DecodeJob(
+                        name: latent.name, source: latent.source, latent: tensor, preset: preset, backendID: "",
+                        options: DecodeOptions(height: request.height, width: request.width)))
+                latents.append(latent)
             }
             return .loaded(latents, errors: [])
         } catch {

@@ -91,6 +91,8 @@ public final class WorkbenchApp {
             "decoding on " + (state.backend == .local ? "this machine (approx engine)" : state.endpoints.first ?? "?") + " · ? for keys",
             .info)
 
+        state.recentFiles = Self.loadRecent(journal)
+        defer { Self.saveRecent(state.recentFiles, journal) }
         startQueueEvents(queue, journal: journal)
         restoreJournal(journal, into: queue)
         var autoDecode = options.decode && !options.files.isEmpty
@@ -249,6 +251,20 @@ public final class WorkbenchApp {
         let entries = journal.load()
         guard !entries.isEmpty else { return }
         Task { for entry in entries { await queue.restore(entry.job, status: entry.status) } }
+    }
+
+    /// Recent files live beside the journal (`recent.json`).
+    static func loadRecent(_ journal: JobJournal?) -> [String] {
+        guard let url = journal?.directory.deletingLastPathComponent().appendingPathComponent("recent.json"),
+            let data = try? Data(contentsOf: url), let paths = try? JSONDecoder().decode([String].self, from: data)
+        else { return [] }
+        return paths.filter { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    static func saveRecent(_ paths: [String], _ journal: JobJournal?) {
+        guard let directory = journal?.directory.deletingLastPathComponent(), let data = try? JSONEncoder().encode(paths) else { return }
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try? data.write(to: directory.appendingPathComponent("recent.json"), options: .atomic)
     }
 
     /// Keys become reducer actions: typing goes into an open text field, everything else through the key map.

@@ -1,5 +1,6 @@
 import Foundation
 import LatentKit
+import TerminalGraphics
 import Workbench
 
 /// Where the preview image goes this frame (drawn after curses, straight to the terminal).
@@ -199,6 +200,17 @@ struct Renderer {
         }
     }
 
+    /// The latent2rgb picture in the inspect box, bottom left, as coloured half blocks.
+    private func drawThumbnail(_ cells: [[HalfBlockCell]], box: Rect) {
+        let top = box.y + box.height - 1 - cells.count
+        for (row, line) in cells.enumerated() where top + row > box.y {
+            for (column, cell) in line.enumerated() where column < box.width - 4 {
+                let pair = screen.pair(Int32(cell.top.palette256), Int32(cell.bottom.palette256))
+                screen.draw("▀", x: box.x + 2 + column, y: top + row, width: 1, pair: pair)
+            }
+        }
+    }
+
     private func drawOverlay(_ overlay: Overlay, _ state: AppState) {
         switch overlay {
         case .help:
@@ -223,7 +235,11 @@ struct Renderer {
             break
         case .inspect(let id):
             let source = state.sources.first { $0.id == id }
-            dialog("Inspect \(source?.name ?? "")", lines: source.map(InspectText.lines) ?? ["gone"], state: state, width: 76)
+            let thumbnail = source?.thumbnail ?? []
+            let lines =
+                (source.map(InspectText.lines) ?? ["gone"]) + [String](repeating: "", count: thumbnail.count + (thumbnail.isEmpty ? 0 : 1))
+            dialog("Inspect \(source?.name ?? "")", lines: lines, state: state, width: 76)
+            drawThumbnail(thumbnail, box: state.layout.centered(width: 76, height: lines.count + 2))
         case .open(let dialogState):
             let visible = dialogState.visible
             var lines = ["path: \(dialogState.path)▏", "Tab completes · Space selects · Enter opens · Esc cancels", ""]
@@ -231,9 +247,8 @@ struct Renderer {
             let range = window(index: dialogState.index, count: visible.count, height: listHeight)
             for index in range {
                 let entry = visible[index]
-                let path = Reducer.join(dialogState.directory, entry.name)
-                let mark = dialogState.selected.contains(path) ? "●" : " "
-                lines.append("\(mark) \(entry.name)\(entry.isDirectory ? "/" : "")")
+                let mark = dialogState.selected.contains(dialogState.path(of: entry)) ? "●" : " "
+                lines.append("\(mark) \(entry.isRecent ? "↺ " : "")\(entry.name)\(entry.isDirectory ? "/" : "")")
             }
             if visible.isEmpty { lines.append("  (no latent files here)") }
             if !dialogState.selected.isEmpty { lines.append("\(dialogState.selected.count) selected") }

@@ -1,5 +1,6 @@
 import Foundation
 import LatentKit
+import TerminalGraphics
 import Workbench
 
 /// A latent the user loaded or generated, ready to be decoded.
@@ -14,6 +15,8 @@ public struct LoadedLatent: Sendable, Identifiable {
     public var width: Int?
     /// Per-channel statistics, warnings and the like, computed when loaded (off the UI thread).
     public var report: LatentReport?
+    /// A latent2rgb picture for the inspect view, as half-block cells.
+    public var thumbnail: [[HalfBlockCell]] = []
 
     public init(
         id: UUID = UUID(), name: String, source: JobSource, tensor: Tensor, space: LatentSpace, presetID: String, height: Int? = nil,
@@ -64,6 +67,14 @@ public struct FileDialog: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var name: String
         public var isDirectory: Bool
+        /// A recently opened file, listed by its full path.
+        public var isRecent = false
+
+        public init(name: String, isDirectory: Bool, isRecent: Bool = false) {
+            self.name = name
+            self.isDirectory = isDirectory
+            self.isRecent = isRecent
+        }
     }
 
     public var path: String
@@ -75,10 +86,17 @@ public struct FileDialog: Sendable, Equatable {
 
     public static let latentExtensions: Set<String> = ["safetensors", "latent", "npy", "npz", "pt", "pth"]
 
-    /// Entries whose names start with what is typed after the last `/`.
+    /// Recent files first (until something is typed), then entries whose names start with what is
+    /// typed after the last `/`.
     public var visible: [Entry] {
         let prefix = path.hasSuffix("/") ? "" : (path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? "")
-        return entries.filter { prefix.isEmpty || $0.name.hasPrefix(prefix) }
+        let recents = prefix.isEmpty ? recent.map { Entry(name: $0, isDirectory: false, isRecent: true) } : []
+        return recents + entries.filter { prefix.isEmpty || $0.name.hasPrefix(prefix) }
+    }
+
+    /// The full path of an entry.
+    public func path(of entry: Entry) -> String {
+        entry.isRecent ? entry.name : Reducer.join(directory, entry.name)
     }
 
     /// Tab completion: the longest prefix every visible entry shares (a directory gets its `/`).
@@ -155,6 +173,8 @@ public struct AppState: Sendable {
     public var overlay: Overlay?
     public var status: StatusMessage?
     public var watchedFolder: String?
+    /// Files opened lately, newest first (kept across sessions by the app).
+    public var recentFiles: [String] = []
     /// Where the open dialog starts when no latent is selected.
     public var browseDirectory: String?
     public var compareMark: UUID?

@@ -22,6 +22,8 @@ public enum Reducer {
         case .loaded(let latents, let errors):
             state.sources += latents
             if !latents.isEmpty { state.sourceIndex = state.sources.count - latents.count }
+            let paths = latents.compactMap(\.source.path)
+            state.recentFiles = Array((paths.reversed() + state.recentFiles.filter { !paths.contains($0) }).prefix(10))
             if let error = errors.first {
                 state.status = StatusMessage(errors.count == 1 ? error : "\(error) (and \(errors.count - 1) more)", .error)
             } else if !latents.isEmpty {
@@ -99,7 +101,8 @@ public enum Reducer {
             let directory =
                 state.selectedSource?.source.path.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
                 ?? state.browseDirectory ?? FileManager.default.currentDirectoryPath
-            let dialog = FileDialog(path: directory + "/", directory: directory, entries: [], index: 0, selected: [], recent: [])
+            let dialog = FileDialog(
+                path: directory + "/", directory: directory, entries: [], index: 0, selected: [], recent: state.recentFiles)
             state.overlay = .open(dialog)
             return [.list(directory: directory)]
         case .generate:
@@ -296,7 +299,7 @@ public enum Reducer {
             return listIfDirectoryChanged(&dialog, &state)
         case .toggleSelect:
             if visible.indices.contains(dialog.index), !visible[dialog.index].isDirectory {
-                let path = join(dialog.directory, visible[dialog.index].name)
+                let path = dialog.path(of: visible[dialog.index])
                 if let at = dialog.selected.firstIndex(of: path) { dialog.selected.remove(at: at) } else { dialog.selected.append(path) }
             }
         case .activate:
@@ -306,7 +309,7 @@ public enum Reducer {
             }
             if visible.indices.contains(dialog.index) {
                 let entry = visible[dialog.index]
-                let path = join(dialog.directory, entry.name)
+                let path = dialog.path(of: entry)
                 if entry.isDirectory {
                     dialog.path = path + "/"
                     state.overlay = .open(dialog)
