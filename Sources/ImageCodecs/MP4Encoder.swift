@@ -34,38 +34,11 @@ public enum MP4Encoder {
         ]
         var input = Data(capacity: frames.count * first.pixels.count)
         for frame in frames { input.append(contentsOf: frame.pixels) }
-        let (status, message) = runProcess(ffmpeg, arguments: arguments, input: input)
-        guard status == 0, let data = try? Data(contentsOf: output) else {
-            throw .ffmpegFailed(status: status, message: message)
+        let result = ExternalTool.run(ffmpeg, arguments: arguments, input: input)
+        guard result.status == 0, let data = try? Data(contentsOf: output) else {
+            throw .ffmpegFailed(status: result.status, message: result.errors)
         }
         return Array(data)
-    }
-
-    /// Runs a tool with `input` on stdin; returns its exit status and stderr. Stdin is fed from
-    /// another thread so neither side can block the other on a full pipe.
-    static func runProcess(_ executable: URL, arguments: [String], input: Data) -> (Int32, String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let stdin = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return (-1, "\(error)")
-        }
-        let writer = Thread {
-            try? stdin.fileHandleForWriting.write(contentsOf: input)
-            try? stdin.fileHandleForWriting.close()
-        }
-        writer.start()
-        let errorData = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let message = String(decoding: errorData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return (process.terminationStatus, String(message.suffix(500)))
     }
 
     public static func findExecutable(_ name: String) -> URL? {
@@ -84,67 +57,26 @@ public enum MP4Decoder {
         guard let ffprobe = MP4Encoder.findExecutable("ffprobe"), let ffmpeg = MP4Encoder.findExecutable("ffmpeg") else {
             throw .ffmpegMissing
         }
-        let (probeStatus, probe, probeError) = MP4Encoder.runCapturing(
+        let probe = ExternalTool.run(
             ffprobe,
             arguments: ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", url.path])
-        let sizes = String(decoding: probe, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap
-        { Int($0) }
+        let (probeStatus, probeError) = (probe.status, probe.errors)
+        let sizes = String(decoding: probe.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",")
+            .compactMap { Int($0) }
         guard probeStatus == 0, sizes.count == 2, sizes[0] > 0, sizes[1] > 0, sizes[0] <= ImageLimits.maxSide,
             sizes[1] <= ImageLimits.maxSide
         else {
             throw .ffmpegFailed(status: probeStatus, message: probeError.isEmpty ? "not a video ffprobe understands" : probeError)
         }
         let (width, height) = (sizes[0], sizes[1])
-        let (status, raw, message) = MP4Encoder.runCapturing(
+        let decoded = ExternalTool.run(
             ffmpeg,
             arguments: ["-v", "error", "-i", url.path, "-frames:v", String(maxFrames), "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"])
-        guard status == 0 else { throw .ffmpegFailed(status: status, message: message) }
+        guard decoded.status == 0 else { throw .ffmpegFailed(status: decoded.status, message: decoded.errors) }
+        let raw = decoded.output
         let frameBytes = width * height * 3
         return stride(from: 0, to: raw.count - frameBytes + 1, by: frameBytes).compactMap { start in
             try? RGBImage(width: width, height: height, pixels: Array(raw[start..<(start + frameBytes)]))
         }
-    }
-}
-
-extension MP4Encoder {
-    /// Runs a tool, capturing stdout and stderr (read concurrently so neither pipe fills).
-    static func runCapturing(_ executable: URL, arguments: [String]) -> (Int32, Data, String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return (-1, Data(), "\(error)")
-        }
-        let errorText = ErrorCollector(stderr)
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, output, errorText.wait())
-    }
-}
-
-/// Reads a pipe to its end on another thread.
-final class ErrorCollector: @unchecked Sendable {
-    // Written once by the reading thread before `done` is signalled, read only after.
-    private var text = ""
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ pipe: Pipe) {
-        Thread.detachNewThread { [self] in
-            text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            done.signal()
-        }
-    }
-
-    func wait() -> String {
-        done.wait()
-        return String(text.suffix(500))
     }
 }

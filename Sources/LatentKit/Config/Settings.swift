@@ -35,14 +35,7 @@ public struct Settings: Sendable, Equatable {
     }
 
     public static func parse(_ text: String, path: String) throws(ConfigError) -> Settings {
-        let table: TOMLTable
-        do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw .syntax(path: path, line: error.source.begin.line, column: error.source.begin.column, message: error.description)
-        } catch {
-            throw .syntax(path: path, line: 0, column: 0, message: "\(error)")
-        }
+        let table = try parseTOML(text, path: path)
         var settings = Settings()
         if let theme = table["theme"] {
             guard let name = theme.string else { throw .wrongType(path: path, preset: "(top level)", key: "theme", expected: "a string") }

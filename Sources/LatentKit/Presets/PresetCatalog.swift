@@ -95,16 +95,7 @@ public struct PresetCatalog: Sendable, Equatable {
     }
 
     public static func parse(_ text: String, path: String) throws(ConfigError) -> PresetCatalog {
-        let table: TOMLTable
-        do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw .syntax(
-                path: path, line: error.source.begin.line, column: error.source.begin.column,
-                message: error.description)
-        } catch {
-            throw .syntax(path: path, line: 0, column: 0, message: "\(error)")
-        }
+        let table = try parseTOML(text, path: path)
         var catalog = PresetCatalog()
         guard let presetsValue = table["presets"] else { return catalog }
         guard let presets = presetsValue.table else { throw .notATable(path: path, key: "presets") }
@@ -124,17 +115,24 @@ public struct PresetCatalog: Sendable, Equatable {
     }
 }
 
+/// Parses a TOML document, reporting syntax errors with their position in the file.
+func parseTOML(_ text: String, path: String) throws(ConfigError) -> TOMLTable {
+    do {
+        return try TOMLTable(string: text)
+    } catch let error as TOMLParseError {
+        throw .syntax(path: path, line: error.source.begin.line, column: error.source.begin.column, message: error.description)
+    } catch {
+        throw .syntax(path: path, line: 0, column: 0, message: "\(error)")
+    }
+}
+
 extension PresetCatalog {
     /// Writes the fields the TUI's preset form edits into `[presets.ID]` of the config file, keeping
     /// every other setting (TOMLKit rewrites the file, so comments are not kept).
     public static func saveSettings(of preset: Preset, to url: URL) throws(ConfigError) {
         let table: TOMLTable
         if let text = try? String(contentsOf: url, encoding: .utf8) {
-            do {
-                table = try TOMLTable(string: text)
-            } catch {
-                throw .syntax(path: url.path, line: 0, column: 0, message: "\(error)")
-            }
+            table = try parseTOML(text, path: url.path)
         } else {
             table = TOMLTable()
         }
