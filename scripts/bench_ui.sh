@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 binary="${1:-.build/release/latentty}"
 [ -x "$binary" ] || swift build -c release --product latentty >&2
 work="$(mktemp -d)"
-trap 'tmux -L latentty-bench kill-server 2>/dev/null || true; kill "$listener" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'for r in 1 2 3; do tmux -L latentty-bench-$r kill-server 2>/dev/null || true; done; kill "$listener" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 # An endpoint that accepts connections and never answers.
 python3 - "$work/port" <<'PY' &
@@ -29,19 +29,21 @@ files=()
 for _ in 1 2 3 4 5 6 7 8; do files+=("Samples/sd15_512_seed13.safetensors"); done
 results="$work/timings"
 for run in 1 2 3; do
-  tmux -L latentty-bench new-session -d -s bench -x 120 -y 40 \
+  # A socket per run: a server still shutting down must not meet the next run's client.
+  t() { tmux -L "latentty-bench-$run" "$@"; }
+  t new-session -d -s bench -x 120 -y 40 \
     "env TERM=xterm-256color LATENTTY_TIMINGS=$results XDG_CONFIG_HOME=$work/config XDG_STATE_HOME=$work/state-$run \
      $binary ${files[*]} --preset sd15 --endpoint http://127.0.0.1:$port/ --decode --out $work/out --graphics blocks --no-journal; sleep 30"
-  until tmux -L latentty-bench capture-pane -p -t bench | grep -q "8 running"; do sleep 0.05; done
-  tmux -L latentty-bench send-keys -t bench Tab
+  until t capture-pane -p -t bench 2>/dev/null | grep -q "8 running"; do sleep 0.05; done
+  t send-keys -t bench Tab
   for i in $(seq 1 60); do
     if [ $((i % 2)) -eq 0 ]; then key=j; else key=k; fi
-    tmux -L latentty-bench send-keys -t bench "$key"
+    t send-keys -t bench "$key"
     sleep 0.03
   done
-  tmux -L latentty-bench send-keys -t bench q Enter
+  t send-keys -t bench q Enter
   sleep 0.5
-  tmux -L latentty-bench kill-server 2>/dev/null || true
+  t kill-server 2>/dev/null || true
 done
 
 python3 - "$results" <<'PY'

@@ -79,7 +79,7 @@ import Testing
         job.startedAt = now.addingTimeInterval(-2)
         job.progress = TransferProgress(uploaded: 512 << 10, uploadTotal: 1 << 20, downloaded: 0, downloadTotal: 0)
         let line = JobText.progressLine(job, width: 200, now: now)
-        #expect(line == "[██████······]   50%  ↑512.0 KB ↓0 B  2.0 s  ETA 2 s")
+        #expect(line == "[███·········]   25%  ↑512.0 KB ↓0 B  2.0 s  ETA 6 s")
         job.retries = 2
         job.state = .failed
         job.error = "HTTP 503"

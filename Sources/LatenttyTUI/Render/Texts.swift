@@ -28,13 +28,15 @@ public enum JobText {
     public static func progressLine(_ job: JobStatus, width: Int, now: Date = Date()) -> String {
         if job.state == .failed { return job.error ?? "failed" }
         let p = job.progress
-        let total = p.uploadTotal + p.downloadTotal
-        let done = p.uploaded + p.downloaded
+        // Upload fills the first half of the bar, download the second; waiting sits at the middle.
         let fraction: Double
         switch job.state {
         case .done: fraction = 1
         case .queued: fraction = 0
-        default: fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
+        case .uploading: fraction = p.uploadTotal > 0 ? 0.5 * Double(p.uploaded) / Double(p.uploadTotal) : 0
+        case .waiting: fraction = 0.5
+        case .downloading: fraction = p.downloadTotal > 0 ? 0.5 + 0.5 * min(1, Double(p.downloaded) / Double(p.downloadTotal)) : 0.5
+        default: fraction = 0
         }
         let barWidth = 12
         let filled = Int((fraction * Double(barWidth)).rounded())
