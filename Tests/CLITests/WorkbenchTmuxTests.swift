@@ -106,6 +106,13 @@ import Testing
             _ = try waitFor("the help overlay") { $0.contains("Keys — sources pane") }
             try tmux(["send-keys", "-t", session, "Escape"])
             _ = try waitFor("the help to close") { !$0.contains("Keys — sources pane") }
+            // Open a second sample through the file dialog (it starts in Samples/).
+            try tmux(["send-keys", "-t", session, "o"])
+            _ = try waitFor("the open dialog") { $0.contains("Open latents") && $0.contains("sd15_512_seed7.npy") }
+            try tmux(["send-keys", "-t", session, "-l", "sd15_512_seed7"])
+            try tmux(["send-keys", "-t", session, "Enter"])
+            let loaded = try waitFor("the sample to load") { $0.contains("loaded 1 latent") }
+            #expect(loaded.contains("sd15_512_seed7 1×4×64×64"))
             try tmux(["send-keys", "-t", session, "q"])
             _ = try waitFor("latentty to exit") { $0.contains("EXITED 0") }
         }
