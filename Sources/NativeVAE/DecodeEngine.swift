@@ -12,6 +12,7 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     case unsupportedLayout(engine: String, shape: [Int])
     case unsupportedChannels(engine: String, channels: Int)
     case outputTooLarge(engine: String, bytes: Int, limit: Int)
+    case failed(engine: String, reason: String)
 
     public var description: String {
         switch self {
@@ -21,6 +22,8 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
             "the \(engine) engine has no factors for \(channels)-channel latents"
         case .outputTooLarge(let engine, let bytes, let limit):
             "the \(engine) decode would need \(bytes >> 20) MiB for its output, over the \(limit >> 20) MiB limit; decode fewer frames or a smaller latent"
+        case .failed(let engine, let reason):
+            "the \(engine) decoder failed: \(reason)"
         }
     }
 }

@@ -1,0 +1,92 @@
+import CDNNL
+
+/// A 2-D convolution (stride 1, "same" padding) on oneDNN. Weights are reordered once per input
+/// size into the layout oneDNN picks for this CPU; activations stay plain NCHW.
+final class Conv2D {
+    let inChannels: Int
+    let outChannels: Int
+    let kernel: Int
+    private let weights: [Float]
+    private let bias: [Float]?
+    private var compiled: [Int: Compiled] = [:]
+
+    private struct Compiled {
+        let primitive: DNNLPrimitive
+        let weights: DNNLMemory
+        let bias: DNNLMemory?
+        let source: DNNLMemory
+        let destination: DNNLMemory
+    }
+
+    init(inChannels: Int, outChannels: Int, kernel: Int, weights: [Float], bias: [Float]?) {
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.weights = weights
+        self.bias = bias
+    }
+
+    func callAsFunction(_ input: FeatureMap, context: DNNL) throws -> FeatureMap {
+        let key = input.height << 20 | input.width
+        let layer = try compiled[key] ?? compile(height: input.height, width: input.width, context: context)
+        compiled[key] = layer
+        var input = input
+        var output = FeatureMap(channels: outChannels, height: input.height, width: input.width)
+        try input.data.withUnsafeMutableBytes { (source: UnsafeMutableRawBufferPointer) throws in
+            try output.data.withUnsafeMutableBytes { (destination: UnsafeMutableRawBufferPointer) throws in
+                try layer.source.point(at: source.baseAddress!)
+                try layer.destination.point(at: destination.baseAddress!)
+                var arguments = [(argSource, layer.source), (argWeights, layer.weights), (argDestination, layer.destination)]
+                if let bias = layer.bias { arguments.append((argBias, bias)) }
+                try layer.primitive.execute(arguments, stream: context.stream)
+            }
+        }
+        return output
+    }
+
+    private func compile(height: Int, width: Int, context: DNNL) throws -> Compiled {
+        let pad = kernel / 2
+        var source = try memoryDesc([1, inChannels, height, width], tag: dnnl_nchw)
+        var destination = try memoryDesc([1, outChannels, height, width], tag: dnnl_nchw)
+        var weightsAny = try memoryDesc([outChannels, inChannels, kernel, kernel], tag: dnnl_format_tag_any)
+        var biasDesc = try memoryDesc([outChannels], tag: dnnl_x)
+        var strides = dims([1, 1])
+        var padding = dims([pad, pad])
+        var description = dnnl_convolution_desc_t()
+        let status =
+            bias == nil
+            ? dnnl_convolution_forward_desc_init(
+                &description, dnnl_forward_inference, dnnl_convolution_direct, &source, &weightsAny, nil, &destination, &strides.0,
+                &padding.0, &padding.0)
+            : dnnl_convolution_forward_desc_init(
+                &description, dnnl_forward_inference, dnnl_convolution_direct, &source, &weightsAny, &biasDesc, &destination,
+                &strides.0, &padding.0, &padding.0)
+        try check(status, "dnnl_convolution_forward_desc_init")
+        var pd: dnnl_primitive_desc_t?
+        try check(dnnl_primitive_desc_create(&pd, &description, nil, context.engine, nil), "dnnl_primitive_desc_create(convolution)")
+        let primitive = try DNNLPrimitive(descriptor: pd!)
+        let chosen = primitive.queryMD(dnnl_query_weights_md)
+        let packed = try DNNLMemory(chosen, engine: context.engine, pointer: nil)
+        var plainWeights = weights
+        try plainWeights.withUnsafeMutableBytes { (raw: UnsafeMutableRawBufferPointer) throws in
+            let user = try DNNLMemory(
+                try memoryDesc([outChannels, inChannels, kernel, kernel], tag: dnnl_oihw), engine: context.engine, pointer: raw.baseAddress)
+            try reorder(user, to: packed, context: context)
+        }
+        var biasMemory: DNNLMemory? = nil
+        if var values = bias {
+            let memory = try DNNLMemory(biasDesc, engine: context.engine, pointer: nil)
+            try values.withUnsafeMutableBytes { (raw: UnsafeMutableRawBufferPointer) throws in
+                let user = try DNNLMemory(biasDesc, engine: context.engine, pointer: raw.baseAddress)
+                try reorder(user, to: memory, context: context)
+            }
+            biasMemory = memory
+        }
+        // Placeholder buffers; each call points them at the real activations.
+        let placeholder = UnsafeMutableRawPointer(bitPattern: 0x10)!
+        return Compiled(
+            primitive: primitive, weights: packed, bias: biasMemory,
+            source: try DNNLMemory(source, engine: context.engine, pointer: placeholder),
+            destination: try DNNLMemory(destination, engine: context.engine, pointer: placeholder))
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// One image's activations in NCHW order (batch items are decoded one at a time).
+struct FeatureMap {
+    var channels: Int
+    var height: Int
+    var width: Int
+    var data: [Float]
+
+    init(channels: Int, height: Int, width: Int, data: [Float]) {
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.data = data
+    }
+
+    init(channels: Int, height: Int, width: Int) {
+        self.init(channels: channels, height: height, width: width, data: [Float](repeating: 0, count: channels * height * width))
+    }
+
+    var plane: Int { height * width }
+
+    static func + (lhs: FeatureMap, rhs: FeatureMap) -> FeatureMap {
+        var out = lhs
+        out.data.withUnsafeMutableBufferPointer { o in
+            rhs.data.withUnsafeBufferPointer { r in
+                for i in 0..<o.count { o[i] += r[i] }
+            }
+        }
+        return out
+    }
+
+    /// Nearest-neighbour 2× upsampling.
+    func upsampled() -> FeatureMap {
+        var out = FeatureMap(channels: channels, height: height * 2, width: width * 2)
+        let (w2, h2) = (width * 2, height * 2)
+        data.withUnsafeBufferPointer { src in
+            out.data.withUnsafeMutableBufferPointer { dst in
+                for c in 0..<channels {
+                    let sBase = c * plane
+                    let dBase = c * h2 * w2
+                    for y in 0..<h2 {
+                        let sRow = sBase + (y / 2) * width
+                        let dRow = dBase + y * w2
+                        for x in 0..<w2 { dst[dRow + x] = src[sRow + x / 2] }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// In-place SiLU (x·σ(x)).
+    mutating func applySiLU() {
+        data.withUnsafeMutableBufferPointer { d in
+            for i in 0..<d.count { d[i] = d[i] / (1 + expf(-d[i])) }
+        }
+    }
+
+    mutating func applyReLU() {
+        data.withUnsafeMutableBufferPointer { d in
+            for i in 0..<d.count where d[i] < 0 { d[i] = 0 }
+        }
+    }
+}

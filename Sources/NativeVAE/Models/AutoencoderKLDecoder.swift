@@ -1,0 +1,202 @@
+import Foundation
+import LatentKit
+
+/// The shape of an AutoencoderKL decoder, from `config.json` (diffusers names).
+public struct AutoencoderKLConfig: Sendable, Equatable {
+    public var latentChannels: Int
+    public var blockOutChannels: [Int]
+    public var layersPerBlock: Int
+    public var normGroups: Int
+    public var usePostQuantConv: Bool
+    public var midBlockAttention: Bool
+
+    /// SD v1 / SDXL / Flux VAEs: 4 blocks of [128, 256, 512, 512], 2 layers, 32 groups.
+    public static func standard(latentChannels: Int, postQuantConv: Bool) -> AutoencoderKLConfig {
+        AutoencoderKLConfig(
+            latentChannels: latentChannels, blockOutChannels: [128, 256, 512, 512], layersPerBlock: 2, normGroups: 32,
+            usePostQuantConv: postQuantConv, midBlockAttention: true)
+    }
+
+    public static func load(_ url: URL) throws -> AutoencoderKLConfig {
+        guard let data = try? Data(contentsOf: url), let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw NativeError.badConfig("\(url.path) is not a JSON object")
+        }
+        guard let blocks = json["block_out_channels"] as? [Int], !blocks.isEmpty, let latent = json["latent_channels"] as? Int else {
+            throw NativeError.badConfig("\(url.path) lacks block_out_channels or latent_channels")
+        }
+        return AutoencoderKLConfig(
+            latentChannels: latent, blockOutChannels: blocks, layersPerBlock: json["layers_per_block"] as? Int ?? 2,
+            normGroups: json["norm_num_groups"] as? Int ?? 32, usePostQuantConv: json["use_post_quant_conv"] as? Bool ?? true,
+            midBlockAttention: json["mid_block_add_attention"] as? Bool ?? true)
+    }
+}
+
+/// ResnetBlock2D: norm1 → SiLU → conv1 → norm2 → SiLU → conv2, plus the (projected) input.
+struct ResnetBlock {
+    let norm1: GroupNorm
+    let conv1: Conv2D
+    let norm2: GroupNorm
+    let conv2: Conv2D
+    let shortcut: Conv2D?
+
+    init(_ prefix: String, input: Int, output: Int, groups: Int, weights: WeightStore) throws {
+        norm1 = try makeGroupNorm(prefix + ".norm1", channels: input, groups: groups, weights: weights)
+        conv1 = try makeConv(prefix + ".conv1", input: input, output: output, kernel: 3, weights: weights)
+        norm2 = try makeGroupNorm(prefix + ".norm2", channels: output, groups: groups, weights: weights)
+        conv2 = try makeConv(prefix + ".conv2", input: output, output: output, kernel: 3, weights: weights)
+        shortcut =
+            input == output ? nil : try makeConv(prefix + ".conv_shortcut", input: input, output: output, kernel: 1, weights: weights)
+    }
+
+    func callAsFunction(_ x: FeatureMap, context: DNNL) throws -> FeatureMap {
+        var h = try conv1(norm1(x, silu: true), context: context)
+        h = try conv2(norm2(h, silu: true), context: context)
+        return h + (try shortcut?(x, context: context) ?? x)
+    }
+}
+
+/// The VAE's single-head self-attention over all pixels.
+struct AttentionBlock {
+    let norm: GroupNorm
+    let query: Conv2D
+    let key: Conv2D
+    let value: Conv2D
+    let output: Conv2D
+    let matmul = MatMul()
+
+    init(_ prefix: String, channels: Int, groups: Int, weights: WeightStore) throws {
+        norm = try makeGroupNorm(prefix + ".group_norm", channels: channels, groups: groups, weights: weights)
+        query = try makeConv(prefix + ".to_q", input: channels, output: channels, kernel: 1, weights: weights)
+        key = try makeConv(prefix + ".to_k", input: channels, output: channels, kernel: 1, weights: weights)
+        value = try makeConv(prefix + ".to_v", input: channels, output: channels, kernel: 1, weights: weights)
+        output = try makeConv(prefix + ".to_out.0", input: channels, output: channels, kernel: 1, weights: weights)
+    }
+
+    func callAsFunction(_ x: FeatureMap, context: DNNL) throws -> FeatureMap {
+        let h = norm(x, silu: false)
+        var q = try query(h, context: context)
+        var k = try key(h, context: context)
+        var v = try value(h, context: context)
+        let (c, n) = (x.channels, x.plane)
+        // scores[n, n] = qᵀ k / √c, with q and k stored [c, n].
+        var scores = [Float](repeating: 0, count: n * n)
+        try q.data.withUnsafeMutableBytes { qp in
+            try k.data.withUnsafeMutableBytes { kp in
+                try scores.withUnsafeMutableBytes { sp in
+                    try matmul.multiply(
+                        qp.baseAddress!, aStrides: [1, n], kp.baseAddress!, bStrides: [n, 1], into: sp.baseAddress!, cStrides: [n, 1],
+                        m: n, k: c, n: n, context: context)
+                }
+            }
+        }
+        let scale = 1 / Float(c).squareRoot()
+        scores.withUnsafeMutableBufferPointer { s in
+            for row in 0..<n {
+                let base = row * n
+                var peak = -Float.infinity
+                for j in 0..<n { peak = max(peak, s[base + j] * scale) }
+                var total: Float = 0
+                for j in 0..<n {
+                    let e = expf(s[base + j] * scale - peak)
+                    s[base + j] = e
+                    total += e
+                }
+                let inverse = 1 / total
+                for j in 0..<n { s[base + j] *= inverse }
+            }
+        }
+        // attended[c, n] = (scores[n, n] · vᵀ[n, c])ᵀ, written straight into [c, n] order.
+        var attended = FeatureMap(channels: c, height: x.height, width: x.width)
+        try scores.withUnsafeMutableBytes { sp in
+            try v.data.withUnsafeMutableBytes { vp in
+                try attended.data.withUnsafeMutableBytes { ap in
+                    try matmul.multiply(
+                        sp.baseAddress!, aStrides: [n, 1], vp.baseAddress!, bStrides: [1, n], into: ap.baseAddress!, cStrides: [1, n],
+                        m: n, k: n, n: c, context: context)
+                }
+            }
+        }
+        return try output(attended, context: context) + x
+    }
+}
+
+/// diffusers' AutoencoderKL `Decoder` (SD v1, SDXL and Flux VAEs share it), f32 on oneDNN.
+final class AutoencoderKLDecoder {
+    let config: AutoencoderKLConfig
+    let postQuantConv: Conv2D?
+    let convIn: Conv2D
+    let midResnets: [ResnetBlock]
+    let midAttention: AttentionBlock?
+    let upBlocks: [(resnets: [ResnetBlock], upsample: Conv2D?)]
+    let normOut: GroupNorm
+    let convOut: Conv2D
+
+    init(config: AutoencoderKLConfig, weights: WeightStore) throws {
+        self.config = config
+        let groups = config.normGroups
+        let latent = config.latentChannels
+        let top = config.blockOutChannels.last!
+        postQuantConv =
+            config.usePostQuantConv ? try makeConv("post_quant_conv", input: latent, output: latent, kernel: 1, weights: weights) : nil
+        convIn = try makeConv("decoder.conv_in", input: latent, output: top, kernel: 3, weights: weights)
+        midResnets = try (0..<2).map {
+            try ResnetBlock("decoder.mid_block.resnets.\($0)", input: top, output: top, groups: groups, weights: weights)
+        }
+        midAttention =
+            config.midBlockAttention
+            ? try AttentionBlock("decoder.mid_block.attentions.0", channels: top, groups: groups, weights: weights) : nil
+        let reversed = Array(config.blockOutChannels.reversed())
+        var output = reversed[0]
+        var blocks: [(resnets: [ResnetBlock], upsample: Conv2D?)] = []
+        for (index, channels) in reversed.enumerated() {
+            let previous = output
+            output = channels
+            let resnets = try (0...config.layersPerBlock).map { j in
+                try ResnetBlock(
+                    "decoder.up_blocks.\(index).resnets.\(j)", input: j == 0 ? previous : output, output: output, groups: groups,
+                    weights: weights)
+            }
+            let upsample =
+                index == reversed.count - 1
+                ? nil
+                : try makeConv("decoder.up_blocks.\(index).upsamplers.0.conv", input: output, output: output, kernel: 3, weights: weights)
+            blocks.append((resnets, upsample))
+        }
+        upBlocks = blocks
+        normOut = try makeGroupNorm("decoder.conv_norm_out", channels: output, groups: groups, weights: weights)
+        convOut = try makeConv("decoder.conv_out", input: output, output: 3, kernel: 3, weights: weights)
+        let leftovers = weights.unused(prefix: "decoder.") + weights.unused(prefix: "post_quant_conv.")
+        guard leftovers.isEmpty else { throw NativeError.unexpectedTensors(leftovers) }
+    }
+
+    /// One VAE-space latent `[C, H, W]` → pixels `[3, H·s, W·s]` in about [-1, 1].
+    func decode(_ latent: FeatureMap, context: DNNL) throws -> FeatureMap {
+        var h = latent
+        if let postQuantConv { h = try postQuantConv(h, context: context) }
+        h = try convIn(h, context: context)
+        h = try midResnets[0](h, context: context)
+        if let midAttention { h = try midAttention(h, context: context) }
+        h = try midResnets[1](h, context: context)
+        for block in upBlocks {
+            for resnet in block.resnets { h = try resnet(h, context: context) }
+            if let upsample = block.upsample { h = try upsample(h.upsampled(), context: context) }
+        }
+        return try convOut(normOut(h, silu: true), context: context)
+    }
+
+    /// Pixels per latent cell.
+    var spatialFactor: Int { 1 << (config.blockOutChannels.count - 1) }
+}
+
+func makeConv(_ prefix: String, input: Int, output: Int, kernel: Int, weights: WeightStore, bias: Bool = true) throws -> Conv2D {
+    Conv2D(
+        inChannels: input, outChannels: output, kernel: kernel,
+        weights: try weights.values(prefix + ".weight", shape: [output, input, kernel, kernel]),
+        bias: bias ? try weights.values(prefix + ".bias", shape: [output]) : nil)
+}
+
+func makeGroupNorm(_ prefix: String, channels: Int, groups: Int, weights: WeightStore) throws -> GroupNorm {
+    GroupNorm(
+        groups: groups, epsilon: 1e-6, weight: try weights.values(prefix + ".weight", shape: [channels]),
+        bias: try weights.values(prefix + ".bias", shape: [channels]))
+}

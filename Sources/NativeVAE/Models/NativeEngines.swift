@@ -1,0 +1,112 @@
+import Foundation
+import LatentKit
+
+/// Where a VAE's weights and config are, from a file or a folder (diffusers layout, with or without `vae/`).
+public struct VAELocation: Sendable, Equatable {
+    public let weights: URL
+    public let config: URL?
+
+    public static func resolve(_ path: String) throws -> VAELocation {
+        let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw NativeError.unreadableWeights("\(url.path) does not exist")
+        }
+        if !isDirectory.boolValue {
+            let config = url.deletingLastPathComponent().appendingPathComponent("config.json")
+            return VAELocation(weights: url, config: FileManager.default.fileExists(atPath: config.path) ? config : nil)
+        }
+        for folder in [url, url.appendingPathComponent("vae")] {
+            for name in ["diffusion_pytorch_model.safetensors", "model.safetensors"] {
+                let weights = folder.appendingPathComponent(name)
+                guard FileManager.default.fileExists(atPath: weights.path) else { continue }
+                let config = folder.appendingPathComponent("config.json")
+                return VAELocation(weights: weights, config: FileManager.default.fileExists(atPath: config.path) ? config : nil)
+            }
+        }
+        throw NativeError.unreadableWeights("\(url.path) holds no diffusion_pytorch_model.safetensors (nor vae/…)")
+    }
+}
+
+/// The full AutoencoderKL decoder (SD v1, SDXL, Flux), f32 on oneDNN.
+public final class AutoencoderKLEngine: DecodeEngine, @unchecked Sendable {
+    // `decoder` caches compiled primitives; every use holds the oneDNN context's lock.
+    public let name = "full"
+    private let decoder: AutoencoderKLDecoder
+    private let context: DNNL
+
+    public init(location: VAELocation) throws {
+        guard let context = DNNL.shared else { throw NativeError.dnnl(call: "dnnl_engine_create", status: -1) }
+        let weights = try WeightStore.load(location.weights)
+        let config: AutoencoderKLConfig
+        if let url = location.config {
+            config = try AutoencoderKLConfig.load(url)
+        } else {
+            // Single-file checkpoints carry no config: the standard SD/SDXL/Flux shape, with the
+            // latent channels read off conv_in.
+            guard let latent = weights.shape(of: "decoder.conv_in.weight")?[1] else {
+                throw NativeError.missingTensor("decoder.conv_in.weight")
+            }
+            config = .standard(latentChannels: latent, postQuantConv: weights.has("post_quant_conv.weight"))
+        }
+        decoder = try AutoencoderKLDecoder(config: config, weights: weights)
+        self.context = context
+    }
+
+    public func decode(_ latent: Tensor, preset: Preset) throws(EngineError) -> Tensor {
+        try runBatch(latent, engine: name, channels: decoder.config.latentChannels, factor: decoder.spatialFactor, context: context) {
+            item in
+            try decoder.decode(item, context: context)
+        }
+    }
+}
+
+/// The TAESD family (taesd, taesdxl, taef1): tiny decoders that take diffusion-space latents.
+public final class TinyVAEEngine: DecodeEngine, @unchecked Sendable {
+    // As above: the decoder's primitive caches are used only under the context's lock.
+    public let name = "tiny"
+    private let decoder: TinyDecoder
+    private let context: DNNL
+
+    public init(location: VAELocation) throws {
+        guard let context = DNNL.shared else { throw NativeError.dnnl(call: "dnnl_engine_create", status: -1) }
+        let weights = try WeightStore.load(location.weights)
+        guard let latent = weights.shape(of: "decoder.layers.0.weight")?[1] else {
+            throw NativeError.missingTensor("decoder.layers.0.weight")
+        }
+        decoder = try TinyDecoder(latentChannels: latent, weights: weights)
+        self.context = context
+    }
+
+    public func decode(_ latent: Tensor, preset: Preset) throws(EngineError) -> Tensor {
+        let scaled = preset.toDiffusionSpace(latent.converted(to: .float32))
+        return try runBatch(scaled, engine: name, channels: decoder.latentChannels, factor: 8, context: context) { item in
+            try decoder.decode(item, context: context)
+        }
+    }
+}
+
+/// Decodes `[B, C, H, W]` one item at a time under the oneDNN lock; errors become `EngineError`.
+func runBatch(
+    _ latent: Tensor, engine: String, channels: Int, factor: Int, context: DNNL, decode: (FeatureMap) throws -> FeatureMap
+) throws(EngineError) -> Tensor {
+    guard latent.rank == 4 else { throw .unsupportedLayout(engine: engine, shape: latent.shape) }
+    guard latent.shape[1] == channels else { throw .unsupportedChannels(engine: engine, channels: latent.shape[1]) }
+    let (batch, height, width) = (latent.shape[0], latent.shape[2], latent.shape[3])
+    let values = latent.floatValues()
+    let plane = channels * height * width
+    var output: [Float] = []
+    output.reserveCapacity(batch * 3 * height * width * factor * factor)
+    do {
+        try context.lock.withLock { _ in
+            for b in 0..<batch {
+                let item = FeatureMap(
+                    channels: channels, height: height, width: width, data: Array(values[(b * plane)..<((b + 1) * plane)]))
+                output += try decode(item).data
+            }
+        }
+        return try Tensor(values: output, shape: [batch, 3, height * factor, width * factor])
+    } catch {
+        throw .failed(engine: engine, reason: String(describing: error))
+    }
+}

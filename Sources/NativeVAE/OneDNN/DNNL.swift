@@ -1,0 +1,147 @@
+import CDNNL
+import Foundation
+import Synchronization
+
+public enum NativeError: Error, Equatable, CustomStringConvertible {
+    case dnnl(call: String, status: Int)
+    case missingTensor(String)
+    case wrongShape(name: String, expected: [Int], actual: [Int])
+    case unexpectedTensors([String])
+    case badConfig(String)
+    case unreadableWeights(String)
+    case unsupportedLatent(String)
+
+    public var description: String {
+        switch self {
+        case .dnnl(let call, let status): "oneDNN \(call) failed (status \(status))"
+        case .missingTensor(let name): "the weights lack '\(name)'; is this the right model for the preset?"
+        case .wrongShape(let name, let expected, let actual):
+            "weight '\(name)' is \(actual.shapeText) but the model config needs \(expected.shapeText)"
+        case .unexpectedTensors(let names):
+            "the weights hold decoder tensors this model does not use: \(names.prefix(5).joined(separator: ", "))\(names.count > 5 ? " …" : "")"
+        case .badConfig(let reason): "the model config is not usable: \(reason)"
+        case .unreadableWeights(let reason): "cannot read the weights: \(reason)"
+        case .unsupportedLatent(let reason): reason
+        }
+    }
+}
+
+/// The oneDNN engine and stream (CPU), created once.
+final class DNNL: @unchecked Sendable {
+    // oneDNN engines and in-order streams are safe to use from one thread at a time; every
+    // decode holds `lock` while it runs primitives.
+    let engine: dnnl_engine_t
+    let stream: dnnl_stream_t
+    let lock = Mutex(())
+
+    static let shared: DNNL? = try? DNNL()
+
+    private init() throws {
+        var engine: dnnl_engine_t?
+        try check(dnnl_engine_create(&engine, dnnl_cpu, 0), "dnnl_engine_create")
+        var stream: dnnl_stream_t?
+        try check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "dnnl_stream_create")
+        self.engine = engine!
+        self.stream = stream!
+    }
+}
+
+@inline(__always)
+func check(_ status: dnnl_status_t, _ call: String) throws {
+    guard status == dnnl_success else { throw NativeError.dnnl(call: call, status: Int(status.rawValue)) }
+}
+
+/// `dnnl_dims_t` (a 12-element C array) from a Swift array.
+func dims(_ values: [Int]) -> dnnl_dims_t {
+    var result: dnnl_dims_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    withUnsafeMutableBytes(of: &result) { raw in
+        let slots = raw.bindMemory(to: Int64.self)
+        for (index, value) in values.prefix(12).enumerated() { slots[index] = Int64(value) }
+    }
+    return result
+}
+
+func memoryDesc(_ shape: [Int], tag: dnnl_format_tag_t) throws -> dnnl_memory_desc_t {
+    var desc = dnnl_memory_desc_t()
+    var d = dims(shape)
+    try check(dnnl_memory_desc_init_by_tag(&desc, Int32(shape.count), &d.0, dnnl_f32, tag), "dnnl_memory_desc_init_by_tag")
+    return desc
+}
+
+func memoryDesc(_ shape: [Int], strides: [Int]) throws -> dnnl_memory_desc_t {
+    var desc = dnnl_memory_desc_t()
+    var d = dims(shape)
+    var s = dims(strides)
+    try check(dnnl_memory_desc_init_by_strides(&desc, Int32(shape.count), &d.0, dnnl_f32, &s.0), "dnnl_memory_desc_init_by_strides")
+    return desc
+}
+
+/// A oneDNN memory object over a buffer we own (or one oneDNN allocates when `pointer` is nil).
+final class DNNLMemory {
+    let handle: dnnl_memory_t
+    var desc: dnnl_memory_desc_t
+
+    init(_ desc: dnnl_memory_desc_t, engine: dnnl_engine_t, pointer: UnsafeMutableRawPointer?) throws {
+        var handle: dnnl_memory_t?
+        var copy = desc
+        // DNNL_MEMORY_ALLOCATE is ((void *)(size_t)-1).
+        let buffer = pointer ?? UnsafeMutableRawPointer(bitPattern: UInt.max)
+        try check(dnnl_memory_create(&handle, &copy, engine, buffer), "dnnl_memory_create")
+        self.handle = handle!
+        self.desc = desc
+    }
+
+    func point(at pointer: UnsafeMutableRawPointer) throws {
+        try check(dnnl_memory_set_data_handle(handle, pointer), "dnnl_memory_set_data_handle")
+    }
+
+    deinit { dnnl_memory_destroy(handle) }
+}
+
+/// A primitive with its descriptor.
+final class DNNLPrimitive {
+    let primitive: dnnl_primitive_t
+    let descriptor: dnnl_primitive_desc_t
+
+    init(descriptor: dnnl_primitive_desc_t) throws {
+        var primitive: dnnl_primitive_t?
+        try check(dnnl_primitive_create(&primitive, descriptor), "dnnl_primitive_create")
+        self.primitive = primitive!
+        self.descriptor = descriptor
+    }
+
+    func execute(_ arguments: [(Int32, DNNLMemory)], stream: dnnl_stream_t) throws {
+        var args = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
+        try check(dnnl_primitive_execute(primitive, stream, Int32(args.count), &args), "dnnl_primitive_execute")
+        try check(dnnl_stream_wait(stream), "dnnl_stream_wait")
+    }
+
+    func queryMD(_ what: dnnl_query_t) -> dnnl_memory_desc_t {
+        dnnl_primitive_desc_query_md(descriptor, what, 0)!.pointee
+    }
+
+    deinit {
+        dnnl_primitive_destroy(primitive)
+        dnnl_primitive_desc_destroy(descriptor)
+    }
+}
+
+let argSource: Int32 = 1
+let argDestination: Int32 = 17
+let argWeights: Int32 = 33
+let argBias: Int32 = 41
+
+/// Copies between two layouts of the same tensor.
+func reorder(_ from: DNNLMemory, to: DNNLMemory, context: DNNL) throws {
+    var pd: dnnl_primitive_desc_t?
+    var source = from.desc
+    var destination = to.desc
+    try check(
+        dnnl_reorder_primitive_desc_create(&pd, &source, context.engine, &destination, context.engine, nil),
+        "dnnl_reorder_primitive_desc_create")
+    let primitive = try DNNLPrimitive(descriptor: pd!)
+    try primitive.execute([(argFrom, from), (argTo, to)], stream: context.stream)
+}
+
+let argFrom: Int32 = 1
+let argTo: Int32 = 17

@@ -1,0 +1,102 @@
+import Foundation
+import LatentKit
+
+/// A model's tensors by canonical (diffusers) name, as float32, from any of the naming schemes
+/// checkpoints use. Reading a tensor marks it used, so leftovers can be reported by name.
+final class WeightStore {
+    private var tensors: [String: Tensor]
+    private var used: Set<String> = []
+
+    init(tensors: [String: Tensor]) {
+        self.tensors = tensors
+    }
+
+    /// Loads safetensors and renames to diffusers names: strips `first_stage_model.`/`vae.`,
+    /// maps old attention names (`query`/`key`/`value`/`proj_attn`) and single-file LDM names
+    /// (`decoder.mid.block_1`, `decoder.up.{i}` = `up_blocks.{n-1-i}`, `nin_shortcut`, `norm_out`, …).
+    static func load(_ url: URL) throws -> WeightStore {
+        let archive: SafetensorsArchive
+        do {
+            archive = try SafetensorsArchive(contentsOf: url)
+        } catch {
+            throw NativeError.unreadableWeights("\(url.path): \(error)")
+        }
+        var raw: [String: Tensor] = [:]
+        for entry in archive.entries { raw[entry.name] = archive.tensor(for: entry) }
+        return WeightStore(tensors: canonicalNames(raw))
+    }
+
+    static func canonicalNames(_ raw: [String: Tensor]) -> [String: Tensor] {
+        var stripped: [String: Tensor] = [:]
+        for (name, tensor) in raw {
+            var key = name
+            for prefix in ["first_stage_model.", "vae."] where key.hasPrefix(prefix) { key = String(key.dropFirst(prefix.count)) }
+            // The original flat TAESD decoder file: `3.conv.0.weight`, where index 0 is the clamp.
+            if let first = key.split(separator: ".").first, let index = Int(first), index > 0 {
+                key = "decoder.layers.\(index - 1)" + key.dropFirst(first.count)
+            }
+            stripped[key] = tensor
+        }
+        // LDM up blocks count upward from the output; diffusers count from the latent.
+        let ldmUpBlocks = Set(
+            stripped.keys.compactMap { key -> Int? in
+                guard key.hasPrefix("decoder.up."), let index = Int(key.split(separator: ".")[2]) else { return nil }
+                return index
+            })
+        let upCount = (ldmUpBlocks.max() ?? -1) + 1
+        var renamed: [String: Tensor] = [:]
+        for (name, tensor) in stripped { renamed[rename(name, upCount: upCount)] = tensor }
+        return renamed
+    }
+
+    static func rename(_ name: String, upCount: Int) -> String {
+        var parts = name.split(separator: ".").map(String.init)
+        guard parts.first == "decoder", parts.count >= 3 else { return name }
+        if parts[1] == "mid" {
+            switch parts[2] {
+            case "block_1": parts.replaceSubrange(1...2, with: ["mid_block", "resnets", "0"])
+            case "block_2": parts.replaceSubrange(1...2, with: ["mid_block", "resnets", "1"])
+            case "attn_1": parts.replaceSubrange(1...2, with: ["mid_block", "attentions", "0"])
+            default: break
+            }
+        } else if parts[1] == "up", let index = Int(parts[2]), parts.count >= 4 {
+            let block = String(upCount - 1 - index)
+            if parts[3] == "block" {
+                parts.replaceSubrange(1...3, with: ["up_blocks", block, "resnets"])
+            } else if parts[3] == "upsample" {
+                parts.replaceSubrange(1...3, with: ["up_blocks", block, "upsamplers", "0"])
+            }
+        } else if parts[1] == "norm_out" {
+            parts[1] = "conv_norm_out"
+        }
+        let joined = parts.joined(separator: ".")
+        let replacements = [
+            ("nin_shortcut", "conv_shortcut"), ("attentions.0.norm.", "attentions.0.group_norm."),
+            ("attentions.0.query.", "attentions.0.to_q."), ("attentions.0.key.", "attentions.0.to_k."),
+            ("attentions.0.value.", "attentions.0.to_v."), ("attentions.0.proj_attn.", "attentions.0.to_out.0."),
+            ("attentions.0.q.", "attentions.0.to_q."), ("attentions.0.k.", "attentions.0.to_k."),
+            ("attentions.0.v.", "attentions.0.to_v."), ("attentions.0.proj_out.", "attentions.0.to_out.0."),
+        ]
+        return replacements.reduce(joined) { $0.replacingOccurrences(of: $1.0, with: $1.1) }
+    }
+
+    func has(_ name: String) -> Bool { tensors[name] != nil }
+
+    func shape(of name: String) -> [Int]? { tensors[name]?.shape }
+
+    /// The tensor's values, after checking its element count against `shape` (a Linear weight
+    /// `[C, C]` and a 1×1 convolution `[C, C, 1, 1]` are the same data).
+    func values(_ name: String, shape: [Int]) throws -> [Float] {
+        guard let tensor = tensors[name] else { throw NativeError.missingTensor(name) }
+        guard tensor.elementCount == shape.reduce(1, *) else {
+            throw NativeError.wrongShape(name: name, expected: shape, actual: tensor.shape)
+        }
+        used.insert(name)
+        return tensor.floatValues()
+    }
+
+    /// Names under `prefix` that nothing read.
+    func unused(prefix: String) -> [String] {
+        tensors.keys.filter { $0.hasPrefix(prefix) && !used.contains($0) }.sorted()
+    }
+}

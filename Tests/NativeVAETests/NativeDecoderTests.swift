@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+
+@testable import LatentKit
+@testable import NativeVAE
+
+/// The oneDNN decoders against diffusers' own outputs (Tests/Fixtures/models, made with
+/// diffusers 0.42.1 / PyTorch 2.15 on CPU). Tolerance: max |Δ| ≤ 1e-4 on the [-1, 1] output in f32 —
+/// both sides compute in f32 with different summation orders, which costs ~1e-6 per layer.
+@Suite struct NativeDecoderTests {
+    static let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/models")
+
+    static func tensor(_ name: String) throws -> Tensor {
+        try LatentFile.read(contentsOf: models.appendingPathComponent(name + ".safetensors")).latent().tensor
+    }
+
+    static func maxError(_ a: Tensor, _ b: Tensor) -> Float {
+        zip(a.floatValues(), b.floatValues()).map { abs($0 - $1) }.max() ?? .infinity
+    }
+
+    /// Decoders see VAE-space latents; the fixtures hold latents already in VAE space, so any
+    /// preset with factor 1 passes them through unchanged.
+    static let identity = Preset(id: "test", name: "test", latentChannels: 4, scalingFactor: 1)
+
+    @Test(arguments: ["tiny_kl4", "tiny_kl16"])
+    func autoencoderKLMatchesDiffusers(model: String) throws {
+        let location = VAELocation(
+            weights: Self.models.appendingPathComponent(model + ".safetensors"),
+            config: Self.models.appendingPathComponent(model + ".config.json"))
+        let engine = try AutoencoderKLEngine(location: location)
+        let latent = try Self.tensor(model + "_latent")
+        let expected = try Self.tensor(model + "_decoded")
+        let decoded = try engine.decode(latent, preset: Self.identity)
+        #expect(decoded.shape == expected.shape)
+        let error = Self.maxError(decoded, expected)
+        #expect(error <= 1e-4, "max abs error \(error)")
+    }
+
+    @Test func taesdMatchesDiffusers() throws {
+        let engine = try TinyVAEEngine(
+            location: VAELocation(weights: Self.models.appendingPathComponent("taesd_random.safetensors"), config: nil))
+        let latent = try Self.tensor("taesd_random_latent")
+        let expected = try Self.tensor("taesd_random_decoded")
+        let decoded = try engine.decode(latent, preset: Self.identity)
+        #expect(decoded.shape == expected.shape)
+        let error = Self.maxError(decoded, expected)
+        #expect(error <= 1e-4, "max abs error \(error)")
+    }
+
+    /// Writes the tiny_kl4 weights under other names and checks the decode is unchanged.
+    func renamedDecode(_ rename: (String) -> String?, adding extra: [NamedTensor] = []) throws -> Float {
+        let archive = try SafetensorsArchive(contentsOf: Self.models.appendingPathComponent("tiny_kl4.safetensors"))
+        let tensors =
+            archive.entries.compactMap { entry in rename(entry.name).map { NamedTensor(name: $0, tensor: archive.tensor(for: entry)) } }
+            + extra
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-names-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent("model.safetensors")
+        try SafetensorsWriter.encode(tensors).write(to: file)
+        let engine = try AutoencoderKLEngine(
+            location: VAELocation(weights: file, config: Self.models.appendingPathComponent("tiny_kl4.config.json")))
+        return Self.maxError(
+            try engine.decode(try Self.tensor("tiny_kl4_latent"), preset: Self.identity), try Self.tensor("tiny_kl4_decoded"))
+    }
+
+    @Test func singleFileLDMNamesLoad() throws {
+        // diffusers → LDM: prefix, mid.block_1/attn_1 (q/k/v/proj_out), up.{n-1-i}.block/upsample, nin_shortcut, norm_out.
+        let error = try renamedDecode { name in
+            var n = name
+            let swaps = [
+                ("decoder.mid_block.resnets.0.", "decoder.mid.block_1."), ("decoder.mid_block.resnets.1.", "decoder.mid.block_2."),
+                ("decoder.mid_block.attentions.0.group_norm.", "decoder.mid.attn_1.norm."),
+                ("decoder.mid_block.attentions.0.to_q.", "decoder.mid.attn_1.q."),
+                ("decoder.mid_block.attentions.0.to_k.", "decoder.mid.attn_1.k."),
+                ("decoder.mid_block.attentions.0.to_v.", "decoder.mid.attn_1.v."),
+                ("decoder.mid_block.attentions.0.to_out.0.", "decoder.mid.attn_1.proj_out."),
+                ("decoder.up_blocks.0.resnets.", "decoder.up.1.block."),
+                ("decoder.up_blocks.1.resnets.", "decoder.up.0.block."), ("decoder.up_blocks.0.upsamplers.0.", "decoder.up.1.upsample."),
+                ("conv_shortcut", "nin_shortcut"), ("decoder.conv_norm_out.", "decoder.norm_out."),
+            ]
+            for (from, to) in swaps { n = n.replacingOccurrences(of: from, with: to) }
+            return "first_stage_model." + n
+        }
+        #expect(error <= 1e-4)
+    }
+
+    @Test func oldAttentionNamesLoad() throws {
+        let error = try renamedDecode { name in
+            name.replacingOccurrences(of: "to_q.", with: "query.").replacingOccurrences(of: "to_k.", with: "key.")
+                .replacingOccurrences(of: "to_v.", with: "value.").replacingOccurrences(of: "to_out.0.", with: "proj_attn.")
+        }
+        #expect(error <= 1e-4)
+    }
+
+    @Test func badWeightsAreNamed() throws {
+        func failure(_ rename: @escaping (String) -> String?, adding extra: [NamedTensor] = []) -> String {
+            do {
+                _ = try renamedDecode(rename, adding: extra)
+                return "no error"
+            } catch {
+                return String(describing: error)
+            }
+        }
+        #expect(
+            failure { $0 == "decoder.conv_out.bias" ? nil : $0 }
+                == "the weights lack 'decoder.conv_out.bias'; is this the right model for the preset?")
+        #expect(failure { $0 == "decoder.conv_in.weight" ? "decoder.conv_in.weight.extra" : $0 }.contains("lack 'decoder.conv_in.weight'"))
+        #expect(
+            failure { $0.hasPrefix("decoder.up_blocks.1.resnets.1.") ? $0.replacingOccurrences(of: "resnets.1.", with: "resnets.7.") : $0 }
+                .contains("lack 'decoder.up_blocks.1.resnets.1.norm1.weight'"))
+        let stray = NamedTensor(name: "decoder.mid_block.resnets.2.conv1.weight", tensor: try Tensor(values: [1], shape: [1]))
+        #expect(
+            failure({ $0 }, adding: [stray])
+                == "the weights hold decoder tensors this model does not use: decoder.mid_block.resnets.2.conv1.weight")
+        let wrong = NamedTensor(name: "decoder.conv_out.bias", tensor: try Tensor(values: [0, 0], shape: [2]))
+        #expect(
+            failure({ $0 == "decoder.conv_out.bias" ? nil : $0 }, adding: [wrong])
+                == "weight 'decoder.conv_out.bias' is [2] but the model config needs [3]")
+        // The encoder and quant_conv of a full checkpoint are ignored, not errors.
+        #expect(failure({ $0 }) == "no error")
+    }
+}
