@@ -121,3 +121,28 @@ import Testing
         #expect(failure({ $0 }) == "no error")
     }
 }
+
+@Suite struct TiledDecodeTests {
+    static let models = NativeDecoderTests.models
+
+    @Test func tiledDecodeMatchesDiffusers() throws {
+        // cases.json: tile_sample_min_size 32, overlap 0.25, tile_latent_min_size 16 — the tiny_kl4 config's sample_size is 32.
+        let location = VAELocation(
+            weights: Self.models.appendingPathComponent("tiny_kl4.safetensors"),
+            config: Self.models.appendingPathComponent("tiny_kl4.config.json"))
+        let latent = try NativeDecoderTests.tensor("tiny_kl4_tiled_latent")
+        let tiled = try AutoencoderKLEngine(location: location, tiling: .on).decode(latent, preset: NativeDecoderTests.identity)
+        let expected = try NativeDecoderTests.tensor("tiny_kl4_tiled_decoded")
+        #expect(tiled.shape == expected.shape)
+        #expect(NativeDecoderTests.maxError(tiled, expected) <= 1e-4)
+        let untiled = try AutoencoderKLEngine(location: location, tiling: .off).decode(latent, preset: NativeDecoderTests.identity)
+        #expect(NativeDecoderTests.maxError(untiled, try NativeDecoderTests.tensor("tiny_kl4_tiled_untiled_decoded")) <= 1e-4)
+        // A budget smaller than the estimate switches tiling on by itself.
+        let automatic = try AutoencoderKLEngine(location: location, tiling: .auto(maxBytes: 1024)).decode(
+            latent, preset: NativeDecoderTests.identity)
+        #expect(automatic == tiled)
+        let roomy = try AutoencoderKLEngine(location: location, tiling: .auto(maxBytes: 1 << 40)).decode(
+            latent, preset: NativeDecoderTests.identity)
+        #expect(roomy == untiled)
+    }
+}

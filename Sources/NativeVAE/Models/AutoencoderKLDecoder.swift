@@ -9,12 +9,14 @@ public struct AutoencoderKLConfig: Sendable, Equatable {
     public var normGroups: Int
     public var usePostQuantConv: Bool
     public var midBlockAttention: Bool
+    /// The image side the model was trained at (`sample_size`): tiles are this big.
+    public var sampleSize: Int
 
     /// SD v1 / SDXL / Flux VAEs: 4 blocks of [128, 256, 512, 512], 2 layers, 32 groups.
     public static func standard(latentChannels: Int, postQuantConv: Bool) -> AutoencoderKLConfig {
         AutoencoderKLConfig(
             latentChannels: latentChannels, blockOutChannels: [128, 256, 512, 512], layersPerBlock: 2, normGroups: 32,
-            usePostQuantConv: postQuantConv, midBlockAttention: true)
+            usePostQuantConv: postQuantConv, midBlockAttention: true, sampleSize: 512)
     }
 
     public static func load(_ url: URL) throws -> AutoencoderKLConfig {
@@ -27,7 +29,7 @@ public struct AutoencoderKLConfig: Sendable, Equatable {
         return AutoencoderKLConfig(
             latentChannels: latent, blockOutChannels: blocks, layersPerBlock: json["layers_per_block"] as? Int ?? 2,
             normGroups: json["norm_num_groups"] as? Int ?? 32, usePostQuantConv: json["use_post_quant_conv"] as? Bool ?? true,
-            midBlockAttention: json["mid_block_add_attention"] as? Bool ?? true)
+            midBlockAttention: json["mid_block_add_attention"] as? Bool ?? true, sampleSize: json["sample_size"] as? Int ?? 512)
     }
 }
 

@@ -28,14 +28,26 @@ public struct VAELocation: Sendable, Equatable {
     }
 }
 
+/// When the full decoder splits a latent into tiles.
+public enum TilingMode: Sendable, Equatable {
+    case off
+    case on
+    /// Tile when the untiled decode would need more than this many bytes.
+    case auto(maxBytes: Int)
+
+    public static let automatic = TilingMode.auto(maxBytes: 2 << 30)
+}
+
 /// The full AutoencoderKL decoder (SD v1, SDXL, Flux), f32 on oneDNN.
 public final class AutoencoderKLEngine: DecodeEngine, @unchecked Sendable {
     // `decoder` caches compiled primitives; every use holds the oneDNN context's lock.
     public let name = "full"
     private let decoder: AutoencoderKLDecoder
     private let context: DNNL
+    public let tiling: TilingMode
 
-    public init(location: VAELocation) throws {
+    public init(location: VAELocation, tiling: TilingMode = .automatic) throws {
+        self.tiling = tiling
         guard let context = DNNL.shared else { throw NativeError.dnnl(call: "dnnl_engine_create", status: -1) }
         let weights = try WeightStore.load(location.weights)
         let config: AutoencoderKLConfig
@@ -54,10 +66,33 @@ public final class AutoencoderKLEngine: DecodeEngine, @unchecked Sendable {
     }
 
     public func decode(_ latent: Tensor, preset: Preset) throws(EngineError) -> Tensor {
-        try runBatch(latent, engine: name, channels: decoder.config.latentChannels, factor: decoder.spatialFactor, context: context) {
-            item in
-            try decoder.decode(item, context: context)
+        let factor = decoder.spatialFactor
+        let tileLatent = max(1, decoder.config.sampleSize / factor)
+        return try runBatch(latent, engine: name, channels: decoder.config.latentChannels, factor: factor, context: context) { item in
+            guard shouldTile(item, tileLatent: tileLatent) else { return try decoder.decode(item, context: context) }
+            return try TiledDecoding(tileLatent: tileLatent, overlapFactor: 0.25).decode(item, factor: factor) { tile in
+                try decoder.decode(tile, context: context)
+            }
         }
+    }
+
+    /// diffusers tiles only latents larger than a tile; `auto` also needs the estimate to exceed the budget.
+    func shouldTile(_ latent: FeatureMap, tileLatent: Int) -> Bool {
+        guard latent.height > tileLatent || latent.width > tileLatent else { return false }
+        switch tiling {
+        case .off: return false
+        case .on: return true
+        case .auto(let maxBytes): return Self.estimatedBytes(latent, config: decoder.config, factor: decoder.spatialFactor) > maxBytes
+        }
+    }
+
+    /// Peak memory of an untiled decode: the mid-block attention matrix, or three activations of
+    /// the widest full-resolution layer, whichever is larger.
+    static func estimatedBytes(_ latent: FeatureMap, config: AutoencoderKLConfig, factor: Int) -> Int {
+        let tokens = latent.height * latent.width
+        let attention = config.midBlockAttention ? tokens * tokens * 4 : 0
+        let activations = 3 * tokens * factor * factor * (config.blockOutChannels.first ?? 128) * 4
+        return max(attention, activations)
     }
 }
 
