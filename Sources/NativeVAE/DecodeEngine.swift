@@ -30,13 +30,30 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
 
 /// Names of the engines latentty knows, for option parsing and messages.
 public enum EngineName: String, Sendable, CaseIterable {
+    /// latent2rgb: no weights, instant, a preview.
     case approx
-}
+    /// The full AutoencoderKL decoder on oneDNN.
+    case full
+    /// The TAESD-family tiny decoder on oneDNN.
+    case tiny
 
-extension EngineName {
-    public func makeEngine() -> any DecodeEngine {
+    /// The engine, with weights from `vae` (a file or folder) or else the Hugging Face cache.
+    public func makeEngine(vae: String? = nil, preset: Preset? = nil, tiling: TilingMode = .automatic) throws -> any DecodeEngine {
         switch self {
-        case .approx: Latent2RGBEngine()
+        case .approx:
+            return Latent2RGBEngine()
+        case .full:
+            return try AutoencoderKLEngine(location: try locate(vae: vae, modelID: preset?.modelID, what: "the full VAE"), tiling: tiling)
+        case .tiny:
+            return try TinyVAEEngine(
+                location: try locate(vae: vae, modelID: preset.flatMap(ModelDiscovery.tinyModelID), what: "a tiny (TAESD) decoder"))
         }
+    }
+
+    private func locate(vae: String?, modelID: String?, what: String) throws -> VAELocation {
+        if let vae { return try VAELocation.resolve(vae) }
+        if let modelID, let found = ModelDiscovery.find(modelID, in: ModelDiscovery.cacheDirectories()) { return found }
+        let hint = modelID.map { " (looked for \($0) in the Hugging Face cache)" } ?? ""
+        throw NativeError.unreadableWeights("no weights for \(what)\(hint); pass --vae PATH to a .safetensors file or a model folder")
     }
 }

@@ -33,8 +33,7 @@ struct DecodeCommand: AsyncParsableCommand {
     @Flag(help: "Decode on this machine instead of an endpoint.")
     var local = false
 
-    @Option(help: "Local engine: \(EngineName.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var engine: String = EngineName.approx.rawValue
+    @OptionGroup var engineOptions: EngineOptions
 
     @Option(name: .customLong("output-type"), help: "pil, pt, pt-uint8 or mp4 (default: the preset's).")
     var outputType: String?
@@ -86,9 +85,7 @@ struct DecodeCommand: AsyncParsableCommand {
             throw ValidationError("--format must be png or jpg")
         }
         if let space, LatentSpace(rawValue: space) == nil { throw ValidationError("--space must be diffusion or vae") }
-        if EngineName(rawValue: engine) == nil {
-            throw ValidationError("--engine must be one of \(EngineName.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        try engineOptions.validate()
     }
 
     func run() async throws {
@@ -126,7 +123,7 @@ struct DecodeCommand: AsyncParsableCommand {
 
     private func makeBackend(preset: Preset?, catalog: PresetCatalog) throws -> any DecodeBackend {
         if local {
-            return LocalBackend(concurrency: concurrency, engine: EngineName(rawValue: engine)!.makeEngine())
+            return LocalBackend(concurrency: concurrency, engine: try engineOptions.makeEngine(preset: preset))
         }
         var endpoints = endpoint
         if endpoints.isEmpty {

@@ -24,8 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).")
     var port: Int = 8000
 
-    @Option(help: "Decode engine: \(EngineName.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var engine: String = EngineName.approx.rawValue
+    @OptionGroup var engineOptions: EngineOptions
 
     @Option(help: "Decode every request as this preset (default: chosen per request from the latent's shape).")
     var preset: String?
@@ -40,12 +39,11 @@ struct ServeCommand: AsyncParsableCommand {
     var queueCapacity: Int = 16
 
     func run() async throws {
-        guard let engineName = EngineName(rawValue: engine) else {
-            throw ValidationError("--engine must be one of \(EngineName.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        try engineOptions.validate()
         let catalog = try presets.catalog()
         let fixed = try preset.map { try presets.preset($0, in: catalog) }
-        let service = DecodeService(engine: engineName.makeEngine(), preset: fixed, catalog: catalog)
+        let engine = try engineOptions.makeEngine(preset: fixed)
+        let service = DecodeService(engine: engine, preset: fixed, catalog: catalog)
         let configuration = ServerConfiguration(
             host: host, port: port, maxBodyBytes: maxBodyMB << 20, workers: workers, queueCapacity: queueCapacity)
         let host = self.host
@@ -53,7 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
             service: service, configuration: configuration,
             onListening: { port in
                 printError(
-                    "latentty serve: listening on http://\(host):\(port)/ (engine \(engineName.rawValue), preset \(fixed?.id ?? "per request"))"
+                    "latentty serve: listening on http://\(host):\(port)/ (engine \(engine.name), preset \(fixed?.id ?? "per request"))"
                 )
             })
         try await app.runService()

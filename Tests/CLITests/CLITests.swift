@@ -152,3 +152,37 @@ extension Thread {
 
     static func detachedRead(_ pipe: Pipe) -> PipeReader { PipeReader(pipe) }
 }
+
+@Suite(.serialized) struct NativeEngineCLITests {
+    @Test func decodeWithTheFullAndTinyEngines() throws {
+        let models = CLITests.repository.appendingPathComponent("Tests/Fixtures/models")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-vae-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("vae"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: models.appendingPathComponent("tiny_kl4.safetensors"),
+            to: folder.appendingPathComponent("vae/diffusion_pytorch_model.safetensors"))
+        try FileManager.default.copyItem(
+            at: models.appendingPathComponent("tiny_kl4.config.json"), to: folder.appendingPathComponent("vae/config.json"))
+        let out = folder.appendingPathComponent("out")
+        let full = try CLITests.run([
+            "decode", "Tests/Fixtures/models/tiny_kl4_latent.safetensors", "--preset", "sd15", "--space", "vae", "--local", "--engine",
+            "full",
+            "--vae", folder.path, "--output-type", "pt", "--out", out.path,
+        ])
+        #expect(full.status == 0, "\(full.stdout)\(full.stderr)")
+        let decoded = try LatentFile.read(contentsOf: out.appendingPathComponent("tiny_kl4_latent.safetensors")).latent().tensor
+        let expected = try LatentFile.read(contentsOf: models.appendingPathComponent("tiny_kl4_decoded.safetensors")).latent().tensor
+        #expect(zip(decoded.floatValues(), expected.floatValues()).allSatisfy { abs($0 - $1) <= 1e-4 })
+        let missing = try CLITests.run([
+            "decode", "Samples/sd15_512_seed13.safetensors", "--preset", "sd15", "--local", "--engine", "full", "--out", out.path,
+        ])
+        #expect(missing.status != 0 && missing.stderr.contains("pass --vae PATH"))
+        let tiny = try CLITests.run([
+            "decode", "Tests/Fixtures/models/taesd_random_latent.safetensors", "--preset", "sd15", "--local", "--engine", "tiny", "--vae",
+            models.appendingPathComponent("taesd_random.safetensors").path, "--out", out.path, "--format", "png",
+        ])
+        #expect(tiny.status == 0 && tiny.stdout.hasPrefix("done"))
+        let bf16 = try CLITests.run(["decode", "Samples/sd15_512_seed13.safetensors", "--local", "--precision", "bf16"])
+        #expect(bf16.status != 0 && bf16.stderr.contains("not available in this build yet"))
+    }
+}

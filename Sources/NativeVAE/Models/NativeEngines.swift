@@ -61,7 +61,13 @@ public final class AutoencoderKLEngine: DecodeEngine, @unchecked Sendable {
             }
             config = .standard(latentChannels: latent, postQuantConv: weights.has("post_quant_conv.weight"))
         }
-        decoder = try AutoencoderKLDecoder(config: config, weights: weights)
+        do {
+            decoder = try AutoencoderKLDecoder(config: config, weights: weights)
+        } catch NativeError.wrongShape(let name, let expected, let actual) where location.config == nil {
+            throw NativeError.badConfig(
+                "weight '\(name)' is \(actual.shapeText), not the \(expected.shapeText) of the standard SD/SDXL/Flux VAE; put the model's config.json beside the weights"
+            )
+        }
         self.context = context
     }
 
