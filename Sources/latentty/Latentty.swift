@@ -10,7 +10,7 @@ struct Latentty: AsyncParsableCommand {
         subcommands: [
             WorkbenchCommand.self, GenerateCommand.self, InspectCommand.self, ModelsCommand.self, DecodeCommand.self, ServeCommand.self,
             PresetsCommand.self,
-            DoctorCommand.self,
+            DoctorCommand.self, BenchCommand.self,
         ],
         defaultSubcommand: WorkbenchCommand.self
     )

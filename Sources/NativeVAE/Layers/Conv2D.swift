@@ -10,12 +10,18 @@ final class Conv2D {
     private let bias: [Float]?
     private var compiled: [Int: Compiled] = [:]
 
+    /// The convolution in the layouts oneDNN chose (blocked, for its fast kernels), with reorders
+    /// from and to the plain NCHW buffers the rest of the decoder uses.
     private struct Compiled {
         let primitive: DNNLPrimitive
         let weights: DNNLMemory
         let bias: DNNLMemory?
-        let source: DNNLMemory
-        let destination: DNNLMemory
+        let plainSource: DNNLMemory
+        let plainDestination: DNNLMemory
+        let source: dnnl_memory_desc_t
+        let destination: dnnl_memory_desc_t
+        let reorderIn: DNNLPrimitive
+        let reorderOut: DNNLPrimitive
     }
 
     init(inChannels: Int, outChannels: Int, kernel: Int, weights: [Float], bias: [Float]?) {
@@ -34,11 +40,16 @@ final class Conv2D {
         var output = FeatureMap(channels: outChannels, height: input.height, width: input.width)
         try input.data.withUnsafeMutableBytes { (source: UnsafeMutableRawBufferPointer) throws in
             try output.data.withUnsafeMutableBytes { (destination: UnsafeMutableRawBufferPointer) throws in
-                try layer.source.point(at: source.baseAddress!)
-                try layer.destination.point(at: destination.baseAddress!)
-                var arguments = [(argSource, layer.source), (argWeights, layer.weights), (argDestination, layer.destination)]
+                try layer.plainSource.point(at: source.baseAddress!)
+                try layer.plainDestination.point(at: destination.baseAddress!)
+                // Blocked buffers live only for this call, so memory holds just the activations in use.
+                let blockedSource = try DNNLMemory(layer.source, engine: context.engine, pointer: nil)
+                let blockedDestination = try DNNLMemory(layer.destination, engine: context.engine, pointer: nil)
+                try layer.reorderIn.execute([(argFrom, layer.plainSource), (argTo, blockedSource)], stream: context.stream)
+                var arguments = [(argSource, blockedSource), (argWeights, layer.weights), (argDestination, blockedDestination)]
                 if let bias = layer.bias { arguments.append((argBias, bias)) }
                 try layer.primitive.execute(arguments, stream: context.stream)
+                try layer.reorderOut.execute([(argFrom, blockedDestination), (argTo, layer.plainDestination)], stream: context.stream)
             }
         }
         return output
@@ -46,21 +57,23 @@ final class Conv2D {
 
     private func compile(height: Int, width: Int, context: DNNL) throws -> Compiled {
         let pad = kernel / 2
-        var source = try memoryDesc([1, inChannels, height, width], tag: dnnl_nchw)
-        var destination = try memoryDesc([1, outChannels, height, width], tag: dnnl_nchw)
+        let plainSourceDesc = try memoryDesc([1, inChannels, height, width], tag: dnnl_nchw)
+        let plainDestinationDesc = try memoryDesc([1, outChannels, height, width], tag: dnnl_nchw)
+        var source = try memoryDesc([1, inChannels, height, width], tag: dnnl_format_tag_any)
+        var destination = try memoryDesc([1, outChannels, height, width], tag: dnnl_format_tag_any)
         var weightsAny = try memoryDesc([outChannels, inChannels, kernel, kernel], tag: dnnl_format_tag_any)
         var biasDesc = try memoryDesc([outChannels], tag: dnnl_x)
-        var strides = dims([1, 1])
-        var padding = dims([pad, pad])
+        let strides = dims([1, 1])
+        let padding = dims([pad, pad])
         var description = dnnl_convolution_desc_t()
         let status =
             bias == nil
             ? dnnl_convolution_forward_desc_init(
-                &description, dnnl_forward_inference, dnnl_convolution_direct, &source, &weightsAny, nil, &destination, &strides.0,
-                &padding.0, &padding.0)
+                &description, dnnl_forward_inference, dnnl_convolution_direct, &source, &weightsAny, nil, &destination, strides,
+                padding, padding)
             : dnnl_convolution_forward_desc_init(
                 &description, dnnl_forward_inference, dnnl_convolution_direct, &source, &weightsAny, &biasDesc, &destination,
-                &strides.0, &padding.0, &padding.0)
+                strides, padding, padding)
         try check(status, "dnnl_convolution_forward_desc_init")
         var pd: dnnl_primitive_desc_t?
         try check(dnnl_primitive_desc_create(&pd, &description, nil, context.engine, nil), "dnnl_primitive_desc_create(convolution)")
@@ -84,9 +97,14 @@ final class Conv2D {
         }
         // Placeholder buffers; each call points them at the real activations.
         let placeholder = UnsafeMutableRawPointer(bitPattern: 0x10)!
+        let plainSource = try DNNLMemory(plainSourceDesc, engine: context.engine, pointer: placeholder)
+        let plainDestination = try DNNLMemory(plainDestinationDesc, engine: context.engine, pointer: placeholder)
+        let blockedSource = primitive.queryMD(dnnl_query_src_md)
+        let blockedDestination = primitive.queryMD(dnnl_query_dst_md)
         return Compiled(
-            primitive: primitive, weights: packed, bias: biasMemory,
-            source: try DNNLMemory(source, engine: context.engine, pointer: placeholder),
-            destination: try DNNLMemory(destination, engine: context.engine, pointer: placeholder))
+            primitive: primitive, weights: packed, bias: biasMemory, plainSource: plainSource, plainDestination: plainDestination,
+            source: blockedSource, destination: blockedDestination,
+            reorderIn: try reorderPrimitive(from: plainSource.desc, to: blockedSource, context: context),
+            reorderOut: try reorderPrimitive(from: blockedDestination, to: plainDestination.desc, context: context))
     }
 }

@@ -76,17 +76,20 @@ struct AttentionBlock {
 
     func callAsFunction(_ x: FeatureMap, context: DNNL) throws -> FeatureMap {
         let h = norm(x, silu: false)
-        var q = try query(h, context: context)
+        let q = try query(h, context: context)
         var k = try key(h, context: context)
-        var v = try value(h, context: context)
+        let v = try value(h, context: context)
         let (c, n) = (x.channels, x.plane)
-        // scores[n, n] = qᵀ k / √c, with q and k stored [c, n].
+        // Plain row-major operands keep oneDNN on its fast GEMM kernels (strided views fall back
+        // to a slow path): qᵀ [n, c] and vᵀ [n, c] are made once, O(n·c).
+        var queries = transpose(q.data, rows: c, columns: n)
+        var values = transpose(v.data, rows: c, columns: n)
         var scores = [Float](repeating: 0, count: n * n)
-        try q.data.withUnsafeMutableBytes { qp in
+        try queries.withUnsafeMutableBytes { qp in
             try k.data.withUnsafeMutableBytes { kp in
                 try scores.withUnsafeMutableBytes { sp in
                     try matmul.multiply(
-                        qp.baseAddress!, aStrides: [1, n], kp.baseAddress!, bStrides: [n, 1], into: sp.baseAddress!, cStrides: [n, 1],
+                        qp.baseAddress!, aStrides: [c, 1], kp.baseAddress!, bStrides: [n, 1], into: sp.baseAddress!, cStrides: [n, 1],
                         m: n, k: c, n: n, context: context)
                 }
             }
@@ -107,17 +110,18 @@ struct AttentionBlock {
                 for j in 0..<n { s[base + j] *= inverse }
             }
         }
-        // attended[c, n] = (scores[n, n] · vᵀ[n, c])ᵀ, written straight into [c, n] order.
-        var attended = FeatureMap(channels: c, height: x.height, width: x.width)
+        // attended [n, c] = scores [n, n] · vᵀ [n, c], then back to [c, n].
+        var product = [Float](repeating: 0, count: n * c)
         try scores.withUnsafeMutableBytes { sp in
-            try v.data.withUnsafeMutableBytes { vp in
-                try attended.data.withUnsafeMutableBytes { ap in
+            try values.withUnsafeMutableBytes { vp in
+                try product.withUnsafeMutableBytes { pp in
                     try matmul.multiply(
-                        sp.baseAddress!, aStrides: [n, 1], vp.baseAddress!, bStrides: [1, n], into: ap.baseAddress!, cStrides: [1, n],
+                        sp.baseAddress!, aStrides: [n, 1], vp.baseAddress!, bStrides: [c, 1], into: pp.baseAddress!, cStrides: [c, 1],
                         m: n, k: n, n: c, context: context)
                 }
             }
         }
+        let attended = FeatureMap(channels: c, height: x.height, width: x.width, data: transpose(product, rows: n, columns: c))
         return try output(attended, context: context) + x
     }
 }
@@ -188,6 +192,24 @@ final class AutoencoderKLDecoder {
 
     /// Pixels per latent cell.
     var spatialFactor: Int { 1 << (config.blockOutChannels.count - 1) }
+}
+
+/// Row-major `rows`×`columns` → `columns`×`rows`, in cache-sized blocks.
+func transpose(_ values: [Float], rows: Int, columns: Int) -> [Float] {
+    var out = [Float](repeating: 0, count: values.count)
+    let block = 32
+    values.withUnsafeBufferPointer { source in
+        out.withUnsafeMutableBufferPointer { target in
+            for r0 in stride(from: 0, to: rows, by: block) {
+                for c0 in stride(from: 0, to: columns, by: block) {
+                    for r in r0..<min(r0 + block, rows) {
+                        for c in c0..<min(c0 + block, columns) { target[c * rows + r] = source[r * columns + c] }
+                    }
+                }
+            }
+        }
+    }
+    return out
 }
 
 func makeConv(_ prefix: String, input: Int, output: Int, kernel: Int, weights: WeightStore, bias: Bool = true) throws -> Conv2D {

@@ -46,6 +46,14 @@ public final class AutoencoderKLEngine: DecodeEngine, @unchecked Sendable {
     private let context: DNNL
     public let tiling: TilingMode
 
+    /// A full-size decoder with made-up weights (benchmarks: same FLOPs and memory as the real one).
+    public init(randomWeights config: AutoencoderKLConfig, tiling: TilingMode = .automatic) throws {
+        guard let context = DNNL.shared else { throw NativeError.dnnl(call: "dnnl_engine_create", status: -1) }
+        self.tiling = tiling
+        self.context = context
+        decoder = try AutoencoderKLDecoder(config: config, weights: .random(seed: 0))
+    }
+
     public init(location: VAELocation, tiling: TilingMode = .automatic) throws {
         self.tiling = tiling
         guard let context = DNNL.shared else { throw NativeError.dnnl(call: "dnnl_engine_create", status: -1) }

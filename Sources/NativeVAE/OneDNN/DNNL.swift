@@ -51,28 +51,23 @@ func check(_ status: dnnl_status_t, _ call: String) throws {
     guard status == dnnl_success else { throw NativeError.dnnl(call: call, status: Int(status.rawValue)) }
 }
 
-/// `dnnl_dims_t` (a 12-element C array) from a Swift array.
-func dims(_ values: [Int]) -> dnnl_dims_t {
-    var result: dnnl_dims_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    withUnsafeMutableBytes(of: &result) { raw in
-        let slots = raw.bindMemory(to: Int64.self)
-        for (index, value) in values.prefix(12).enumerated() { slots[index] = Int64(value) }
-    }
-    return result
+/// A `dnnl_dims_t` argument (a 12-element C array): an array passed where C wants the pointer.
+/// (Passing `&tuple.0` instead only promises the first element, and optimised builds hold it to that.)
+func dims(_ values: [Int]) -> [Int64] {
+    values.prefix(12).map(Int64.init) + [Int64](repeating: 0, count: 12 - min(values.count, 12))
 }
 
 func memoryDesc(_ shape: [Int], tag: dnnl_format_tag_t) throws -> dnnl_memory_desc_t {
     var desc = dnnl_memory_desc_t()
-    var d = dims(shape)
-    try check(dnnl_memory_desc_init_by_tag(&desc, Int32(shape.count), &d.0, dnnl_f32, tag), "dnnl_memory_desc_init_by_tag")
+    try check(dnnl_memory_desc_init_by_tag(&desc, Int32(shape.count), dims(shape), dnnl_f32, tag), "dnnl_memory_desc_init_by_tag")
     return desc
 }
 
 func memoryDesc(_ shape: [Int], strides: [Int]) throws -> dnnl_memory_desc_t {
     var desc = dnnl_memory_desc_t()
-    var d = dims(shape)
-    var s = dims(strides)
-    try check(dnnl_memory_desc_init_by_strides(&desc, Int32(shape.count), &d.0, dnnl_f32, &s.0), "dnnl_memory_desc_init_by_strides")
+    try check(
+        dnnl_memory_desc_init_by_strides(&desc, Int32(shape.count), dims(shape), dnnl_f32, dims(strides)),
+        "dnnl_memory_desc_init_by_strides")
     return desc
 }
 
@@ -132,15 +127,20 @@ let argWeights: Int32 = 33
 let argBias: Int32 = 41
 
 /// Copies between two layouts of the same tensor.
-func reorder(_ from: DNNLMemory, to: DNNLMemory, context: DNNL) throws {
+/// A reorder between two layouts of the same tensor, kept for repeated use.
+func reorderPrimitive(from: dnnl_memory_desc_t, to: dnnl_memory_desc_t, context: DNNL) throws -> DNNLPrimitive {
     var pd: dnnl_primitive_desc_t?
-    var source = from.desc
-    var destination = to.desc
+    var source = from
+    var destination = to
     try check(
         dnnl_reorder_primitive_desc_create(&pd, &source, context.engine, &destination, context.engine, nil),
         "dnnl_reorder_primitive_desc_create")
-    let primitive = try DNNLPrimitive(descriptor: pd!)
-    try primitive.execute([(argFrom, from), (argTo, to)], stream: context.stream)
+    return try DNNLPrimitive(descriptor: pd!)
+}
+
+/// Copies between two layouts of the same tensor, once.
+func reorder(_ from: DNNLMemory, to: DNNLMemory, context: DNNL) throws {
+    try reorderPrimitive(from: from.desc, to: to.desc, context: context).execute([(argFrom, from), (argTo, to)], stream: context.stream)
 }
 
 let argFrom: Int32 = 1

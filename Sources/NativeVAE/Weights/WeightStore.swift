@@ -6,9 +6,19 @@ import LatentKit
 final class WeightStore {
     private var tensors: [String: Tensor]
     private var used: Set<String> = []
+    /// For benchmarks: invents any tensor asked for (same shapes and FLOPs as real weights).
+    private var random: TorchGenerator?
 
     init(tensors: [String: Tensor]) {
         self.tensors = tensors
+    }
+
+    /// A store that makes up weights on demand: norms at identity, everything else small noise
+    /// scaled by 1/√fan-in so activations stay in range through the whole network.
+    static func random(seed: UInt64) -> WeightStore {
+        let store = WeightStore(tensors: [:])
+        store.random = TorchGenerator(seed: seed)
+        return store
     }
 
     /// Loads safetensors and renames to diffusers names: strips `first_stage_model.`/`vae.`,
@@ -87,12 +97,24 @@ final class WeightStore {
     /// The tensor's values, after checking its element count against `shape` (a Linear weight
     /// `[C, C]` and a 1×1 convolution `[C, C, 1, 1]` are the same data).
     func values(_ name: String, shape: [Int]) throws -> [Float] {
+        if random != nil, tensors[name] == nil { return invent(name, shape: shape) }
         guard let tensor = tensors[name] else { throw NativeError.missingTensor(name) }
         guard tensor.elementCount == shape.reduce(1, *) else {
             throw NativeError.wrongShape(name: name, expected: shape, actual: tensor.shape)
         }
         used.insert(name)
         return tensor.floatValues()
+    }
+
+    private func invent(_ name: String, shape: [Int]) -> [Float] {
+        let count = shape.reduce(1, *)
+        if shape.count == 1 {
+            let isNormScale = name.hasSuffix(".weight")
+            return [Float](repeating: isNormScale ? 1 : 0, count: count)
+        }
+        let fanIn = shape.dropFirst().reduce(1, *)
+        let scale = 1 / Float(fanIn).squareRoot()
+        return random!.normalFloats(count: count).map { $0 * scale }
     }
 
     /// Names under `prefix` that nothing read.

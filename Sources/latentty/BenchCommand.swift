@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import LatentKit
+import NativeVAE
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure local decoding.",
+        subcommands: [LocalBench.self])
+}
+
+/// A full-size SD v1 decoder with random weights (the real one's FLOPs and memory), timed on one
+/// seeded latent. Run each configuration as its own process so peak RSS belongs to it alone.
+struct LocalBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "local",
+        abstract: "Time the full SD v1 decoder (random weights) at a size; prints seconds and peak RSS.",
+        discussion: "Example: latentty bench local --size 512 --tile off --json   (scripts/bench_local.sh runs the whole table)")
+
+    @Option(help: "Image side in pixels (a multiple of 8).")
+    var size: Int = 512
+
+    @Option(help: "on, off or auto.")
+    var tile: String = "off"
+
+    @Option(help: "Timed decodes after one warm-up (primitive creation and weight reorders happen in the warm-up).")
+    var repeats: Int = 1
+
+    @Flag(help: "Print as JSON.")
+    var json = false
+
+    func run() throws {
+        guard size > 0, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
+        let tiling: TilingMode = tile == "on" ? .on : (tile == "off" ? .off : .automatic)
+        let engine = try reportingErrors {
+            try AutoencoderKLEngine(randomWeights: .standard(latentChannels: 4, postQuantConv: true), tiling: tiling)
+        }
+        var generator = TorchGenerator(seed: 13)
+        let latent = Preset.sd15.toVAESpace(try generator.randn(shape: [1, 4, size / 8, size / 8]))
+        let warmStart = Date()
+        _ = try reportingErrors { try engine.decode(latent, preset: .sd15) }
+        let first = Date().timeIntervalSince(warmStart)
+        var times: [Double] = []
+        for _ in 0..<max(1, repeats) {
+            let start = Date()
+            _ = try reportingErrors { try engine.decode(latent, preset: .sd15) }
+            times.append(Date().timeIntervalSince(start))
+        }
+        let best = times.min() ?? first
+        let peak = Self.peakRSS()
+        if json {
+            printJSONLine(["size": size, "tile": tile, "first_seconds": first, "seconds": best, "peak_rss_mb": peak, "precision": "f32"])
+        } else {
+            print(String(format: "%d² tile %@ f32: %.2f s (first call %.2f s), peak RSS %d MB", size, tile, best, first, peak))
+        }
+    }
+
+    /// VmHWM from /proc/self/status, in MiB.
+    static func peakRSS() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return -1 }
+        let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+        return kilobytes / 1024
+    }
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# latentty's native decoder against PyTorch/diffusers on this machine, same configuration, same run.
+#   scripts/bench_local.sh [PYTHON]   (PYTHON: an interpreter with torch and diffusers; skipped if absent)
+# Each configuration runs in its own process so its peak RSS is its own.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python="${1:-python3}"
+[ -x .build/release/latentty ] || swift build -c release --product latentty >&2
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
+echo "machine: $(lscpu | sed -n 's/^Model name:[ ]*//p'), $(nproc) cores; oneDNN ISA: $(.build/release/latentty doctor | sed -n 's/^cpu isa[ ]*//p')"
+for config in "512 off" "1024 on" "1024 off"; do
+  set -- $config
+  .build/release/latentty bench local --size "$1" --tile "$2" --json
+  if "$python" -c "import torch, diffusers" 2>/dev/null; then
+    tile=""; [ "$2" = on ] && tile="--tile"
+    "$python" scripts/bench_torch.py --size "$1" $tile --threads "$OMP_NUM_THREADS"
+  fi
+done
