@@ -34,7 +34,7 @@ latent = torch.randn(1, 4, args.size // 8, args.size // 8, generator=torch.Gener
 with torch.inference_mode():
     start = time.perf_counter(); vae.decode(latent); first = time.perf_counter() - start
     times = []
-    for _ in range(max(1, args.repeats)):
+    for _ in range(max(0, args.repeats)):
         start = time.perf_counter(); vae.decode(latent); times.append(time.perf_counter() - start)
-print(json.dumps({"size": args.size, "tile": args.tile, "dtype": args.dtype, "first_seconds": first, "seconds": min(times),
+print(json.dumps({"size": args.size, "tile": args.tile, "dtype": args.dtype, "first_seconds": first, "seconds": min(times) if times else first,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, "torch": torch.__version__}))

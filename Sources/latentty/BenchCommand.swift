@@ -24,7 +24,10 @@ struct LocalBench: ParsableCommand {
     @Option(help: "on, off or auto.")
     var tile: String = "off"
 
-    @Option(help: "Timed decodes after one warm-up (primitive creation and weight reorders happen in the warm-up).")
+    @Option(
+        help:
+            "Timed decodes after one warm-up (primitive creation and weight reorders happen in the warm-up); 0 times the first decode only."
+    )
     var repeats: Int = 1
 
     @Flag(help: "Print as JSON.")
@@ -42,7 +45,7 @@ struct LocalBench: ParsableCommand {
         _ = try reportingErrors { try engine.decode(latent, preset: .sd15) }
         let first = Date().timeIntervalSince(warmStart)
         var times: [Double] = []
-        for _ in 0..<max(1, repeats) {
+        for _ in 0..<max(0, repeats) {
             let start = Date()
             _ = try reportingErrors { try engine.decode(latent, preset: .sd15) }
             times.append(Date().timeIntervalSince(start))

@@ -36,22 +36,31 @@ final class Conv2D {
         let key = input.height << 20 | input.width
         let layer = try compiled[key] ?? compile(height: input.height, width: input.width, context: context)
         compiled[key] = layer
-        var input = input
-        var output = FeatureMap(channels: outChannels, height: input.height, width: input.width)
-        try input.data.withUnsafeMutableBytes { (source: UnsafeMutableRawBufferPointer) throws in
-            try output.data.withUnsafeMutableBytes { (destination: UnsafeMutableRawBufferPointer) throws in
-                try layer.plainSource.point(at: source.baseAddress!)
-                try layer.plainDestination.point(at: destination.baseAddress!)
-                // Blocked buffers live only for this call, so memory holds just the activations in use.
-                let blockedSource = try DNNLMemory(layer.source, engine: context.engine, pointer: nil)
-                let blockedDestination = try DNNLMemory(layer.destination, engine: context.engine, pointer: nil)
-                try layer.reorderIn.execute([(argFrom, layer.plainSource), (argTo, blockedSource)], stream: context.stream)
-                var arguments = [(argSource, blockedSource), (argWeights, layer.weights), (argDestination, blockedDestination)]
-                if let bias = layer.bias { arguments.append((argBias, bias)) }
-                try layer.primitive.execute(arguments, stream: context.stream)
-                try layer.reorderOut.execute([(argFrom, blockedDestination), (argTo, layer.plainDestination)], stream: context.stream)
+        // oneDNN only reads the source; the output starts uninitialised (the reorder writes all of it).
+        let count = outChannels * input.height * input.width
+        var failure: (any Error)?
+        let data = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do {
+                try input.data.withUnsafeBytes { source in
+                    try layer.plainSource.point(at: UnsafeMutableRawPointer(mutating: source.baseAddress!))
+                    try layer.plainDestination.point(at: UnsafeMutableRawPointer(buffer.baseAddress!))
+                    // Blocked buffers live only for this call, so memory holds just the activations in use.
+                    let blockedSource = try DNNLMemory(layer.source, engine: context.engine, pointer: nil)
+                    let blockedDestination = try DNNLMemory(layer.destination, engine: context.engine, pointer: nil)
+                    try layer.reorderIn.execute([(argFrom, layer.plainSource), (argTo, blockedSource)], stream: context.stream)
+                    var arguments = [(argSource, blockedSource), (argWeights, layer.weights), (argDestination, blockedDestination)]
+                    if let bias = layer.bias { arguments.append((argBias, bias)) }
+                    try layer.primitive.execute(arguments, stream: context.stream)
+                    try layer.reorderOut.execute([(argFrom, blockedDestination), (argTo, layer.plainDestination)], stream: context.stream)
+                }
+            } catch {
+                failure = error
+                buffer.initialize(repeating: 0)
             }
+            initialized = count
         }
+        if let failure { throw failure }
+        let output = FeatureMap(channels: outChannels, height: input.height, width: input.width, data: data)
         return output
     }
 

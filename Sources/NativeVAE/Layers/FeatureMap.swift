@@ -20,19 +20,22 @@ struct FeatureMap {
 
     var plane: Int { height * width }
 
-    static func + (lhs: FeatureMap, rhs: FeatureMap) -> FeatureMap {
-        var out = lhs
-        out.data.withUnsafeMutableBufferPointer { o in
-            rhs.data.withUnsafeBufferPointer { r in
+    /// In place: the residual connections add into a buffer nobody else holds.
+    mutating func add(_ other: FeatureMap) {
+        data.withUnsafeMutableBufferPointer { o in
+            other.data.withUnsafeBufferPointer { r in
                 for i in 0..<o.count { o[i] += r[i] }
             }
         }
-        return out
     }
 
     /// Nearest-neighbour 2× upsampling.
     func upsampled() -> FeatureMap {
-        var out = FeatureMap(channels: channels, height: height * 2, width: width * 2)
+        // Every element is written below, so the buffer starts uninitialised.
+        let total = channels * height * width * 4
+        var out = FeatureMap(
+            channels: channels, height: height * 2, width: width * 2,
+            data: [Float](unsafeUninitializedCapacity: total) { _, initialized in initialized = total })
         let (w2, h2) = (width * 2, height * 2)
         data.withUnsafeBufferPointer { src in
             out.data.withUnsafeMutableBufferPointer { dst in
@@ -48,13 +51,6 @@ struct FeatureMap {
             }
         }
         return out
-    }
-
-    /// In-place SiLU (x·σ(x)).
-    mutating func applySiLU() {
-        data.withUnsafeMutableBufferPointer { d in
-            for i in 0..<d.count { d[i] = d[i] / (1 + expf(-d[i])) }
-        }
     }
 
     mutating func applyReLU() {

@@ -4,13 +4,22 @@ import Foundation
 /// slab, normalised with its mean and variance (accumulated in double), then scaled and shifted per
 /// channel; SiLU can be fused in the same pass.
 struct GroupNorm {
+    let swish = Swish()
     let groups: Int
     let epsilon: Float
     let weight: [Float]
     let bias: [Float]
 
-    func callAsFunction(_ input: FeatureMap, silu: Bool) -> FeatureMap {
-        var output = input
+    func callAsFunction(_ input: FeatureMap, silu: Bool, context: DNNL) throws -> FeatureMap {
+        var output = normalize(input)
+        if silu { try swish.apply(&output, context: context) }
+        return output
+    }
+
+    private func normalize(_ input: FeatureMap) -> FeatureMap {
+        var output = FeatureMap(
+            channels: input.channels, height: input.height, width: input.width,
+            data: [Float](unsafeUninitializedCapacity: input.data.count) { _, initialized in initialized = input.data.count })
         let perGroup = input.channels / groups
         let plane = input.plane
         let count = Double(perGroup * plane)
@@ -20,12 +29,28 @@ struct GroupNorm {
                     let start = g * perGroup * plane
                     let end = start + perGroup * plane
                     var sum = 0.0
-                    for i in start..<end { sum += Double(x[i]) }
+                    var i = start
+                    while i < end {
+                        // Float partial sums over short runs vectorise; the runs are added in double.
+                        let stop = min(i + 4096, end)
+                        var partial: Float = 0
+                        for j in i..<stop { partial += x[j] }
+                        sum += Double(partial)
+                        i = stop
+                    }
                     let mean = sum / count
+                    let meanF = Float(mean)
                     var squares = 0.0
-                    for i in start..<end {
-                        let d = Double(x[i]) - mean
-                        squares += d * d
+                    i = start
+                    while i < end {
+                        let stop = min(i + 4096, end)
+                        var partial: Float = 0
+                        for j in i..<stop {
+                            let d = x[j] - meanF
+                            partial += d * d
+                        }
+                        squares += Double(partial)
+                        i = stop
                     }
                     let inverse = Float(1 / (squares / count + Double(epsilon)).squareRoot())
                     let m = Float(mean)
@@ -33,14 +58,7 @@ struct GroupNorm {
                         let scale = weight[c] * inverse
                         let shift = bias[c] - m * weight[c] * inverse
                         let base = c * plane
-                        if silu {
-                            for i in base..<(base + plane) {
-                                let v = x[i] * scale + shift
-                                y[i] = v / (1 + expf(-v))
-                            }
-                        } else {
-                            for i in base..<(base + plane) { y[i] = x[i] * scale + shift }
-                        }
+                        for i in base..<(base + plane) { y[i] = x[i] * scale + shift }
                     }
                 }
             }

@@ -51,9 +51,10 @@ struct ResnetBlock {
     }
 
     func callAsFunction(_ x: FeatureMap, context: DNNL) throws -> FeatureMap {
-        var h = try conv1(norm1(x, silu: true), context: context)
-        h = try conv2(norm2(h, silu: true), context: context)
-        return h + (try shortcut?(x, context: context) ?? x)
+        var h = try conv1(norm1(x, silu: true, context: context), context: context)
+        h = try conv2(norm2(h, silu: true, context: context), context: context)
+        h.add(try shortcut?(x, context: context) ?? x)
+        return h
     }
 }
 
@@ -75,7 +76,7 @@ struct AttentionBlock {
     }
 
     func callAsFunction(_ x: FeatureMap, context: DNNL) throws -> FeatureMap {
-        let h = norm(x, silu: false)
+        let h = try norm(x, silu: false, context: context)
         let q = try query(h, context: context)
         var k = try key(h, context: context)
         let v = try value(h, context: context)
@@ -122,7 +123,9 @@ struct AttentionBlock {
             }
         }
         let attended = FeatureMap(channels: c, height: x.height, width: x.width, data: transpose(product, rows: n, columns: c))
-        return try output(attended, context: context) + x
+        var result = try output(attended, context: context)
+        result.add(x)
+        return result
     }
 }
 
@@ -187,7 +190,7 @@ final class AutoencoderKLDecoder {
             for resnet in block.resnets { h = try resnet(h, context: context) }
             if let upsample = block.upsample { h = try upsample(h.upsampled(), context: context) }
         }
-        return try convOut(normOut(h, silu: true), context: context)
+        return try convOut(normOut(h, silu: true, context: context), context: context)
     }
 
     /// Pixels per latent cell.

@@ -13,9 +13,9 @@ final class TinyDecoder {
             h = try convs[1](h, context: context)
             h.applyReLU()
             h = try convs[2](h, context: context)
-            var out = h + x
-            out.applyReLU()
-            return out
+            h.add(x)
+            h.applyReLU()
+            return h
         }
     }
 
