@@ -221,11 +221,12 @@ final class EffectRunner: Sendable {
         guard isNew else { return }
         inbox.post(.message(StatusMessage("watching \(folder) for new latents", .info)))
         let existing = Set(Self.list(folder).filter { !$0.isDirectory }.map(\.name))
-        Task.detached { [self] in
+        // A thread of its own: polling must not depend on the task pool having a free thread.
+        Thread.detachNewThread { [self] in
             var known = existing
             var sizes: [String: Int] = [:]
-            while !Task.isCancelled {
-                try? await Task.sleep(nanoseconds: 1_000_000_000)
+            while true {
+                Thread.sleep(forTimeInterval: 1)
                 for entry in Self.list(folder) where !entry.isDirectory && !known.contains(entry.name) {
                     let path = URL(fileURLWithPath: folder).appendingPathComponent(entry.name).path
                     let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
