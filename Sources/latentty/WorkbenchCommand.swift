@@ -17,6 +17,8 @@ struct WorkbenchCommand: AsyncParsableCommand {
 
     @OptionGroup var presets: PresetOptions
 
+    @OptionGroup var engineOptions: EngineOptions
+
     @Argument(help: "Latent files to load.")
     var files: [String] = []
 
@@ -47,6 +49,7 @@ struct WorkbenchCommand: AsyncParsableCommand {
     func validate() throws {
         if local && endpoint != nil { throw ValidationError("--local and --endpoint exclude each other") }
         if GraphicsMode(rawValue: graphics) == nil { throw ValidationError("--graphics must be auto, sixel, blocks or none") }
+        try engineOptions.validate()
     }
 
     func run() async throws {
@@ -72,12 +75,13 @@ struct WorkbenchCommand: AsyncParsableCommand {
             }
         }
         let output = URL(fileURLWithPath: out ?? settings.outputDirectory ?? "decoded")
+        let localEngine = try engineOptions.makeEngine(preset: preset.flatMap { catalog.preset(named: $0) })
         let options = TUIOptions(
             files: files, presetID: preset.flatMap { catalog.preset(named: $0)?.id }, endpoint: endpoint, local: local, decode: decode,
             theme: chosenTheme, graphics: GraphicsMode(rawValue: graphics) ?? .auto, catalog: catalog, settings: settings, keyMap: keyMap,
             configFile: configFile, journalDirectory: noJournal ? nil : JobJournal.defaultDirectory(), outputDirectory: output,
             exportDirectory: output.appendingPathComponent("saved"), useColor: !noColor,
-            samplesDirectory: Self.samplesDirectory(executable: executable))
+            samplesDirectory: Self.samplesDirectory(executable: executable), localEngine: localEngine)
         let status = await withCheckedContinuation { continuation in
             // curses lives on this one thread for the whole session.
             let thread = Thread { continuation.resume(returning: WorkbenchApp(options: options).run()) }

@@ -24,11 +24,13 @@ public struct TUIOptions: Sendable {
     public var useColor: Bool
     /// Where the open dialog starts when nothing is loaded: the shipped samples.
     public var samplesDirectory: String?
+    /// What "local" decodes with (latent2rgb unless --engine full|tiny says otherwise).
+    public var localEngine: any DecodeEngine
 
     public init(
         files: [String], presetID: String?, endpoint: String?, local: Bool, decode: Bool, theme: Theme, graphics: GraphicsMode,
         catalog: PresetCatalog, settings: Settings, keyMap: KeyMap, configFile: URL, journalDirectory: URL?, outputDirectory: URL,
-        exportDirectory: URL, useColor: Bool, samplesDirectory: String?
+        exportDirectory: URL, useColor: Bool, samplesDirectory: String?, localEngine: any DecodeEngine = Latent2RGBEngine()
     ) {
         self.files = files
         self.presetID = presetID
@@ -46,6 +48,7 @@ public struct TUIOptions: Sendable {
         self.exportDirectory = exportDirectory
         self.useColor = useColor
         self.samplesDirectory = samplesDirectory
+        self.localEngine = localEngine
     }
 }
 
@@ -85,10 +88,12 @@ public final class WorkbenchApp {
             backend: options.local || (options.endpoint == nil && options.presetID == nil) ? .local : .remote, keyMap: options.keyMap)
         if let id = options.presetID, let index = state.presets.firstIndex(where: { $0.id == id }) { state.presetIndex = index }
         state.endpointOverride = options.endpoint
+        state.localEngineName = options.localEngine.name
         state.browseDirectory = options.samplesDirectory
         for preset in state.presets { state.concurrency[preset.id] = preset.concurrency }
         state.status = StatusMessage(
-            "decoding on " + (state.backend == .local ? "this machine (approx engine)" : state.endpoints.first ?? "?") + " · ? for keys",
+            "decoding on " + (state.backend == .local ? "this machine (\(state.localEngineName) engine)" : state.endpoints.first ?? "?")
+                + " · ? for keys",
             .info)
 
         state.recentFiles = Self.loadRecent(journal)

@@ -180,6 +180,8 @@ public struct AppState: Sendable {
     public var compareMark: UUID?
     public var playback = Playback()
     public var keyMap: KeyMap
+    /// The local engine's name, for messages (`approx`, `full`, `tiny`).
+    public var localEngineName = "approx"
     public var shouldQuit = false
 
     public init(columns: Int, rows: Int, presets: [Preset], backend: BackendChoice, keyMap: KeyMap = .default) {

@@ -116,7 +116,9 @@ public enum Reducer {
             if let source = state.selectedSource { state.overlay = .inspect(source.id) }
         case .toggleBackend:
             state.backend = state.backend == .local ? .remote : .local
-            let target = state.backend == .local ? "this machine (approx engine)" : (state.endpoints.first ?? "no endpoint configured")
+            let target =
+                state.backend == .local
+                ? "this machine (\(state.localEngineName) engine)" : (state.endpoints.first ?? "no endpoint configured")
             state.status = StatusMessage("decoding on \(target)", state.backend == .remote && state.endpoints.isEmpty ? .warning : .info)
         case .toggleSelect:
             if let id = state.selectedSource?.id {
