@@ -28,6 +28,13 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// Arithmetic for the native decoders' convolutions.
+public enum Precision: String, Sendable, CaseIterable {
+    case f32
+    /// bfloat16 inputs and weights, f32 accumulation (AVX512-BF16 / AMX kernels where the CPU has them).
+    case bf16
+}
+
 /// Names of the engines latentty knows, for option parsing and messages.
 public enum EngineName: String, Sendable, CaseIterable {
     /// latent2rgb: no weights, instant, a preview.
@@ -38,12 +45,15 @@ public enum EngineName: String, Sendable, CaseIterable {
     case tiny
 
     /// The engine, with weights from `vae` (a file or folder) or else the Hugging Face cache.
-    public func makeEngine(vae: String? = nil, preset: Preset? = nil, tiling: TilingMode = .automatic) throws -> any DecodeEngine {
+    public func makeEngine(vae: String? = nil, preset: Preset? = nil, tiling: TilingMode = .automatic, precision: Precision = .f32) throws
+        -> any DecodeEngine
+    {
         switch self {
         case .approx:
             return Latent2RGBEngine()
         case .full:
-            return try AutoencoderKLEngine(location: try locate(vae: vae, modelID: preset?.modelID, what: "the full VAE"), tiling: tiling)
+            return try AutoencoderKLEngine(
+                location: try locate(vae: vae, modelID: preset?.modelID, what: "the full VAE"), tiling: tiling, precision: precision)
         case .tiny:
             return try TinyVAEEngine(
                 location: try locate(vae: vae, modelID: preset.flatMap(ModelDiscovery.tinyModelID), what: "a tiny (TAESD) decoder"))

@@ -30,14 +30,18 @@ struct LocalBench: ParsableCommand {
     )
     var repeats: Int = 1
 
+    @Option(help: "f32 or bf16.")
+    var precision: String = "f32"
+
     @Flag(help: "Print as JSON.")
     var json = false
 
     func run() throws {
+        guard let precision = Precision(rawValue: precision) else { throw ValidationError("--precision must be f32 or bf16") }
         guard size > 0, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
         let tiling: TilingMode = tile == "on" ? .on : (tile == "off" ? .off : .automatic)
         let engine = try reportingErrors {
-            try AutoencoderKLEngine(randomWeights: .standard(latentChannels: 4, postQuantConv: true), tiling: tiling)
+            try AutoencoderKLEngine(randomWeights: .standard(latentChannels: 4, postQuantConv: true), tiling: tiling, precision: precision)
         }
         var generator = TorchGenerator(seed: 13)
         let latent = Preset.sd15.toVAESpace(try generator.randn(shape: [1, 4, size / 8, size / 8]))
@@ -53,9 +57,14 @@ struct LocalBench: ParsableCommand {
         let best = times.min() ?? first
         let peak = Self.peakRSS()
         if json {
-            printJSONLine(["size": size, "tile": tile, "first_seconds": first, "seconds": best, "peak_rss_mb": peak, "precision": "f32"])
+            printJSONLine([
+                "size": size, "tile": tile, "first_seconds": first, "seconds": best, "peak_rss_mb": peak, "precision": precision.rawValue,
+            ])
         } else {
-            print(String(format: "%d² tile %@ f32: %.2f s (first call %.2f s), peak RSS %d MB", size, tile, best, first, peak))
+            print(
+                String(
+                    format: "%d² tile %@ %@: %.2f s (first call %.2f s), peak RSS %d MB", size, tile, precision.rawValue, best, first, peak)
+            )
         }
     }
 

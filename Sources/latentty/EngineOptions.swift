@@ -18,7 +18,7 @@ struct EngineOptions: ParsableArguments {
         name: .customLong("max-memory"), help: "With --tile auto, tile when an untiled decode would need more than this (e.g. 1.5G, 800M).")
     var maxMemory: String = "2G"
 
-    @Option(help: "Compute precision: f32.")
+    @Option(help: "Compute precision of the full decoder: f32, or bf16 (bfloat16 convolutions with f32 accumulation).")
     var precision: String = "f32"
 
     func validate() throws {
@@ -27,9 +27,7 @@ struct EngineOptions: ParsableArguments {
         }
         guard ["auto", "on", "off"].contains(tile) else { throw ValidationError("--tile must be auto, on or off") }
         guard Self.bytes(maxMemory) != nil else { throw ValidationError("--max-memory '\(maxMemory)' is not a size like 2G or 800M") }
-        guard precision == "f32" else {
-            throw ValidationError("--precision \(precision) is not available in this build yet; the native decoders compute in f32")
-        }
+        guard Precision(rawValue: precision) != nil else { throw ValidationError("--precision must be f32 or bf16") }
     }
 
     var tiling: TilingMode {
@@ -41,7 +39,10 @@ struct EngineOptions: ParsableArguments {
     }
 
     func makeEngine(preset: Preset?) throws -> any DecodeEngine {
-        try reportingErrors { try EngineName(rawValue: engine)!.makeEngine(vae: vae, preset: preset, tiling: tiling) }
+        try reportingErrors {
+            try EngineName(rawValue: engine)!.makeEngine(
+                vae: vae, preset: preset, tiling: tiling, precision: Precision(rawValue: precision) ?? .f32)
+        }
     }
 
     /// `2G`, `1.5g`, `800M`, `4096` → bytes.

@@ -146,3 +146,25 @@ import Testing
         #expect(roomy == untiled)
     }
 }
+
+@Suite struct BFloat16DecodeTests {
+    /// bf16 keeps 8 bits of mantissa: inputs and weights round to ~0.4 % each, accumulation stays f32.
+    /// On the [-1, 1] output that is a few 1e-3; as 8-bit images the issue asks for ≥ 40 dB PSNR against
+    /// the f32 decode, and this checks the same on the test model.
+    @Test func bf16StaysCloseToF32() throws {
+        let models = NativeDecoderTests.models
+        let location = VAELocation(
+            weights: models.appendingPathComponent("tiny_kl4.safetensors"), config: models.appendingPathComponent("tiny_kl4.config.json"))
+        let latent = try NativeDecoderTests.tensor("tiny_kl4_latent")
+        let f32 = try AutoencoderKLEngine(location: location, precision: .f32).decode(latent, preset: NativeDecoderTests.identity)
+        let bf16 = try AutoencoderKLEngine(location: location, precision: .bf16).decode(latent, preset: NativeDecoderTests.identity)
+        let error = NativeDecoderTests.maxError(f32, bf16)
+        #expect(error > 0, "bf16 must actually run in reduced precision")
+        #expect(error < 0.05)
+        let a = f32.floatValues().map { (min(max($0 / 2 + 0.5, 0), 1) * 255).rounded() }
+        let b = bf16.floatValues().map { (min(max($0 / 2 + 0.5, 0), 1) * 255).rounded() }
+        let mse = zip(a, b).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / Float(a.count)
+        let psnr = mse == 0 ? Float.infinity : 10 * log10(255 * 255 / mse)
+        #expect(psnr >= 40, "PSNR \(psnr) dB, max |Δ| \(error)")
+    }
+}

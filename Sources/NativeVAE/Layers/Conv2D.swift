@@ -6,6 +6,8 @@ final class Conv2D {
     let inChannels: Int
     let outChannels: Int
     let kernel: Int
+    /// bf16 runs the convolution's inputs and weights in bfloat16 with f32 accumulation and output.
+    let precision: Precision
     private let weights: [Float]
     private let bias: [Float]?
     private var compiled: [Int: Compiled] = [:]
@@ -24,7 +26,8 @@ final class Conv2D {
         let reorderOut: DNNLPrimitive
     }
 
-    init(inChannels: Int, outChannels: Int, kernel: Int, weights: [Float], bias: [Float]?) {
+    init(inChannels: Int, outChannels: Int, kernel: Int, weights: [Float], bias: [Float]?, precision: Precision = .f32) {
+        self.precision = precision
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernel = kernel
@@ -68,9 +71,10 @@ final class Conv2D {
         let pad = kernel / 2
         let plainSourceDesc = try memoryDesc([1, inChannels, height, width], tag: dnnl_nchw)
         let plainDestinationDesc = try memoryDesc([1, outChannels, height, width], tag: dnnl_nchw)
-        var source = try memoryDesc([1, inChannels, height, width], tag: dnnl_format_tag_any)
+        let compute = precision == .bf16 ? dnnl_bf16 : dnnl_f32
+        var source = try memoryDesc([1, inChannels, height, width], tag: dnnl_format_tag_any, type: compute)
         var destination = try memoryDesc([1, outChannels, height, width], tag: dnnl_format_tag_any)
-        var weightsAny = try memoryDesc([outChannels, inChannels, kernel, kernel], tag: dnnl_format_tag_any)
+        var weightsAny = try memoryDesc([outChannels, inChannels, kernel, kernel], tag: dnnl_format_tag_any, type: compute)
         var biasDesc = try memoryDesc([outChannels], tag: dnnl_x)
         let strides = dims([1, 1])
         let padding = dims([pad, pad])

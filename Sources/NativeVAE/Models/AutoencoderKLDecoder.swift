@@ -219,7 +219,7 @@ func makeConv(_ prefix: String, input: Int, output: Int, kernel: Int, weights: W
     Conv2D(
         inChannels: input, outChannels: output, kernel: kernel,
         weights: try weights.values(prefix + ".weight", shape: [output, input, kernel, kernel]),
-        bias: bias ? try weights.values(prefix + ".bias", shape: [output]) : nil)
+        bias: bias ? try weights.values(prefix + ".bias", shape: [output]) : nil, precision: weights.precision)
 }
 
 func makeGroupNorm(_ prefix: String, channels: Int, groups: Int, weights: WeightStore) throws -> GroupNorm {

@@ -47,17 +47,20 @@ public final class AutoencoderKLEngine: DecodeEngine, @unchecked Sendable {
     public let tiling: TilingMode
 
     /// A full-size decoder with made-up weights (benchmarks: same FLOPs and memory as the real one).
-    public init(randomWeights config: AutoencoderKLConfig, tiling: TilingMode = .automatic) throws {
+    public init(randomWeights config: AutoencoderKLConfig, tiling: TilingMode = .automatic, precision: Precision = .f32) throws {
         guard let context = DNNL.shared else { throw NativeError.dnnl(call: "dnnl_engine_create", status: -1) }
         self.tiling = tiling
         self.context = context
-        decoder = try AutoencoderKLDecoder(config: config, weights: .random(seed: 0))
+        let weights = WeightStore.random(seed: 0)
+        weights.precision = precision
+        decoder = try AutoencoderKLDecoder(config: config, weights: weights)
     }
 
-    public init(location: VAELocation, tiling: TilingMode = .automatic) throws {
+    public init(location: VAELocation, tiling: TilingMode = .automatic, precision: Precision = .f32) throws {
         self.tiling = tiling
         guard let context = DNNL.shared else { throw NativeError.dnnl(call: "dnnl_engine_create", status: -1) }
         let weights = try WeightStore.load(location.weights)
+        weights.precision = precision
         let config: AutoencoderKLConfig
         if let url = location.config {
             config = try AutoencoderKLConfig.load(url)

@@ -57,9 +57,9 @@ func dims(_ values: [Int]) -> [Int64] {
     values.prefix(12).map(Int64.init) + [Int64](repeating: 0, count: 12 - min(values.count, 12))
 }
 
-func memoryDesc(_ shape: [Int], tag: dnnl_format_tag_t) throws -> dnnl_memory_desc_t {
+func memoryDesc(_ shape: [Int], tag: dnnl_format_tag_t, type: dnnl_data_type_t = dnnl_f32) throws -> dnnl_memory_desc_t {
     var desc = dnnl_memory_desc_t()
-    try check(dnnl_memory_desc_init_by_tag(&desc, Int32(shape.count), dims(shape), dnnl_f32, tag), "dnnl_memory_desc_init_by_tag")
+    try check(dnnl_memory_desc_init_by_tag(&desc, Int32(shape.count), dims(shape), type, tag), "dnnl_memory_desc_init_by_tag")
     return desc
 }
 

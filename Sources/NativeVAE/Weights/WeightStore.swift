@@ -6,6 +6,8 @@ import LatentKit
 final class WeightStore {
     private var tensors: [String: Tensor]
     private var used: Set<String> = []
+    /// The precision layers built from these weights compute in.
+    var precision: Precision = .f32
     /// For benchmarks: invents any tensor asked for (same shapes and FLOPs as real weights).
     private var random: TorchGenerator?
 
