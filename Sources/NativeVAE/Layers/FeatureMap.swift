@@ -22,9 +22,17 @@ struct FeatureMap {
 
     /// In place: the residual connections add into a buffer nobody else holds.
     mutating func add(_ other: FeatureMap) {
-        data.withUnsafeMutableBufferPointer { o in
-            other.data.withUnsafeBufferPointer { r in
-                for i in 0..<o.count { o[i] += r[i] }
+        data.withUnsafeMutableBufferPointer { oBuffer in
+            other.data.withUnsafeBufferPointer { rBuffer in
+                let o = UnsafeSendable(oBuffer)
+                let r = UnsafeSendable(rBuffer)
+                let chunks = 8
+                let size = (oBuffer.count + chunks - 1) / chunks
+                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                    let o = o.value
+                    let r = r.value
+                    for i in (chunk * size)..<min((chunk + 1) * size, o.count) { o[i] += r[i] }
+                }
             }
         }
     }
@@ -37,9 +45,14 @@ struct FeatureMap {
             channels: channels, height: height * 2, width: width * 2,
             data: [Float](unsafeUninitializedCapacity: total) { _, initialized in initialized = total })
         let (w2, h2) = (width * 2, height * 2)
-        data.withUnsafeBufferPointer { src in
-            out.data.withUnsafeMutableBufferPointer { dst in
-                for c in 0..<channels {
+        data.withUnsafeBufferPointer { srcBuffer in
+            out.data.withUnsafeMutableBufferPointer { dstBuffer in
+                let source = UnsafeSendable(srcBuffer)
+                let target = UnsafeSendable(dstBuffer)
+                let (channels, plane, width) = (channels, plane, width)
+                DispatchQueue.concurrentPerform(iterations: channels) { c in
+                    let src = source.value
+                    let dst = target.value
                     let sBase = c * plane
                     let dBase = c * h2 * w2
                     for y in 0..<h2 {

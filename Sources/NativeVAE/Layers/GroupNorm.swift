@@ -1,5 +1,11 @@
 import Foundation
 
+/// A pointer handed to parallel workers that each touch their own part of the buffer.
+struct UnsafeSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
 /// GroupNorm (oneDNN 2.6 has none): for batch 1 in NCHW each group's channels are one contiguous
 /// slab, normalised with its mean and variance (accumulated in double), then scaled and shifted per
 /// channel; SiLU can be fused in the same pass.
@@ -22,10 +28,16 @@ struct GroupNorm {
             data: [Float](unsafeUninitializedCapacity: input.data.count) { _, initialized in initialized = input.data.count })
         let perGroup = input.channels / groups
         let plane = input.plane
+        let (weight, bias, epsilon) = (self.weight, self.bias, self.epsilon)
         let count = Double(perGroup * plane)
-        input.data.withUnsafeBufferPointer { x in
-            output.data.withUnsafeMutableBufferPointer { y in
-                for g in 0..<groups {
+        input.data.withUnsafeBufferPointer { xBuffer in
+            output.data.withUnsafeMutableBufferPointer { yBuffer in
+                // Groups touch disjoint slabs, so they run on all cores (oneDNN's threads are idle here).
+                let x = UnsafeSendable(xBuffer)
+                let y = UnsafeSendable(yBuffer)
+                DispatchQueue.concurrentPerform(iterations: groups) { g in
+                    let x = x.value
+                    let y = y.value
                     let start = g * perGroup * plane
                     let end = start + perGroup * plane
                     var sum = 0.0
