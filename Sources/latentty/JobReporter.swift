@@ -50,7 +50,7 @@ final class JobReporter: Sendable {
             }
             if !phases.isEmpty { facts.append("(" + phases.joined(separator: ", ") + ")") }
             if status.progress.uploaded > 0 || status.progress.downloaded > 0 {
-                facts.append("up \(byteCount(status.progress.uploaded)) down \(byteCount(status.progress.downloaded))")
+                facts.append("up \(ByteCount.text(status.progress.uploaded)) down \(ByteCount.text(status.progress.downloaded))")
             }
             if status.retries > 0 { facts.append("retries \(status.retries)") }
             print("done    \(status.name) → \(files)  \(facts.joined(separator: "  "))")
@@ -65,12 +65,6 @@ final class JobReporter: Sendable {
         let cwd = FileManager.default.currentDirectoryPath + "/"
         return path.hasPrefix(cwd) ? String(path.dropFirst(cwd.count)) : path
     }
-}
-
-func byteCount(_ bytes: Int) -> String {
-    if bytes < 1024 { return "\(bytes) B" }
-    if bytes < 1 << 20 { return String(format: "%.1f KB", Double(bytes) / 1024) }
-    return String(format: "%.1f MB", Double(bytes) / 1_048_576)
 }
 
 func printJSONLine(_ object: [String: Any]) {

@@ -18,12 +18,6 @@ public enum JobText {
         }
     }
 
-    public static func bytes(_ count: Int) -> String {
-        if count < 1024 { return "\(count) B" }
-        if count < 1 << 20 { return String(format: "%.1f KB", Double(count) / 1024) }
-        return String(format: "%.1f MB", Double(count) / 1_048_576)
-    }
-
     /// `[████····] 62%  ↑ 1.2 MB/2.0 MB  ↓ 0 B  3.1 s  ETA 2 s  retries 1`
     public static func progressLine(_ job: JobStatus, width: Int, now: Date = Date()) -> String {
         if job.state == .failed { return job.error ?? "failed" }
@@ -44,7 +38,7 @@ public enum JobText {
             "[" + String(repeating: "█", count: filled) + String(repeating: "·", count: barWidth - filled) + "]",
             String(format: "%3d%%", Int(fraction * 100)),
         ]
-        if p.uploadTotal > 0 || p.downloaded > 0 { parts.append("↑\(bytes(p.uploaded)) ↓\(bytes(p.downloaded))") }
+        if p.uploadTotal > 0 || p.downloaded > 0 { parts.append("↑\(ByteCount.text(p.uploaded)) ↓\(ByteCount.text(p.downloaded))") }
         if let elapsed = job.elapsed(now: now) {
             parts.append(String(format: "%.1f s", elapsed))
             if !job.state.isFinished, fraction > 0.05, fraction < 1 {
@@ -108,7 +102,7 @@ enum DetailsText {
             var lines = [Line(text: "\(job.name) · \(job.state.rawValue) · \(place)")]
             if !job.timings.isEmpty {
                 let timings = job.timings.keys.sorted().map { String(format: "%@ %.2fs", $0, job.timings[$0]!) }.joined(separator: "  ")
-                lines.append(Line(text: timings + "  ↑\(JobText.bytes(job.progress.uploaded)) ↓\(JobText.bytes(job.progress.downloaded))"))
+                lines.append(Line(text: timings + "  ↑\(ByteCount.text(job.progress.uploaded)) ↓\(ByteCount.text(job.progress.downloaded))"))
             }
             if let error = job.error {
                 lines.append(Line(text: error, kind: .error))
