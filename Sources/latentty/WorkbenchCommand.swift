@@ -81,7 +81,7 @@ struct WorkbenchCommand: AsyncParsableCommand {
             theme: chosenTheme, graphics: GraphicsMode(rawValue: graphics) ?? .auto, catalog: catalog, settings: settings, keyMap: keyMap,
             configFile: configFile, journalDirectory: noJournal ? nil : JobJournal.defaultDirectory(), outputDirectory: output,
             exportDirectory: output.appendingPathComponent("saved"), useColor: !noColor,
-            samplesDirectory: Self.samplesDirectory(executable: executable), localEngine: localEngine)
+            samplesDirectory: ShippedFolder.find("Samples", executable: executable)?.path, localEngine: localEngine)
         let status = await withCheckedContinuation { continuation in
             // curses lives on this one thread for the whole session.
             let thread = Thread { continuation.resume(returning: WorkbenchApp(options: options).run()) }
@@ -89,16 +89,5 @@ struct WorkbenchCommand: AsyncParsableCommand {
             thread.start()
         }
         if status != 0 { throw ExitCode(status) }
-    }
-
-    /// The shipped `Samples/`, found by walking up from the executable (a build folder in a checkout).
-    static func samplesDirectory(executable: URL) -> String? {
-        var directory = executable.deletingLastPathComponent()
-        for _ in 0..<5 {
-            let candidate = directory.appendingPathComponent("Samples")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate.path }
-            directory = directory.deletingLastPathComponent()
-        }
-        return nil
     }
 }

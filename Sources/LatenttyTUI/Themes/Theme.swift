@@ -106,25 +106,9 @@ public struct Theme: Sendable, Equatable {
         return names
     }
 
-    /// `$XDG_CONFIG_HOME/latentty/themes`, then `Themes/` found beside the executable (walking up
-    /// from a build folder to the checkout).
+    /// `$XDG_CONFIG_HOME/latentty/themes`, then the shipped `Themes/`.
     public static func searchPaths(configDirectory: URL, executable: URL) -> [URL] {
-        var paths = [configDirectory.appendingPathComponent("themes")]
-        var directory = executable.deletingLastPathComponent()
-        for _ in 0..<5 {
-            let candidate = directory.appendingPathComponent("Themes")
-            if FileManager.default.fileExists(atPath: candidate.path) {
-                paths.append(candidate)
-                break
-            }
-            let shared = directory.appendingPathComponent("share/latentty/Themes")
-            if FileManager.default.fileExists(atPath: shared.path) {
-                paths.append(shared)
-                break
-            }
-            directory = directory.deletingLastPathComponent()
-        }
-        return paths
+        [configDirectory.appendingPathComponent("themes")] + [ShippedFolder.find("Themes", executable: executable)].compactMap { $0 }
     }
 }
 
