@@ -136,10 +136,10 @@ final class EffectRunner: Sendable {
         let catalog = PresetCatalog(presets: presets)
         for path in paths {
             do {
-                let job = try JobLoader.job(
-                    path: path, key: nil, preset: preferred, catalog: catalog, backendID: "", outputType: nil, format: nil, space: nil,
-                    height: nil, width: nil)
                 let file = try LatentFile.read(contentsOf: URL(fileURLWithPath: path))
+                let job = try JobLoader.job(
+                    file: file, path: path, key: nil, preset: preferred, catalog: catalog, backendID: "", outputType: nil, format: nil,
+                    space: nil, height: nil, width: nil)
                 let report = try? LatentReport(file: file, key: nil, preset: job.preset, catalog: catalog)
                 var latent = LoadedLatent(
                     name: job.name, source: job.source, tensor: job.latent, space: job.space, presetID: job.preset.id,

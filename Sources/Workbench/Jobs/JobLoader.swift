@@ -18,8 +18,17 @@ public enum JobLoader {
         path: String, key: String?, preset requested: Preset?, catalog: PresetCatalog, backendID: String,
         outputType: OutputType?, format: ImageFormat?, space: LatentSpace?, height: Int?, width: Int?
     ) throws -> DecodeJob {
+        try job(
+            file: LatentFile.read(contentsOf: URL(fileURLWithPath: path)), path: path, key: key, preset: requested, catalog: catalog,
+            backendID: backendID, outputType: outputType, format: format, space: space, height: height, width: width)
+    }
+
+    /// The same for a file already read (callers that also want its report read it once).
+    public static func job(
+        file: LatentFile, path: String, key: String?, preset requested: Preset?, catalog: PresetCatalog, backendID: String,
+        outputType: OutputType?, format: ImageFormat?, space: LatentSpace?, height: Int?, width: Int?
+    ) throws -> DecodeJob {
         let url = URL(fileURLWithPath: path)
-        let file = try LatentFile.read(contentsOf: url)
         let latent = try file.latent(key: key)
         let metadata = file.metadata
         guard
