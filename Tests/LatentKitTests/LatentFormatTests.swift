@@ -187,3 +187,21 @@ import Testing
         #expect(try st.latent().tensor == latent)
     }
 }
+
+@Suite struct FormatDetectionTests {
+    /// A safetensors header of 128 + 256·k bytes makes the file start with 0x80, like a pickle.
+    @Test func safetensorsWhoseHeaderLengthStartsWith0x80() throws {
+        let latent = try Fixtures.referenceLatent()
+        var metadata: [String: String] = [:]
+        var data = SafetensorsWriter.encode([NamedTensor(name: "latents", tensor: latent)])
+        var padding = 0
+        while data.first != 0x80 {
+            padding += 1
+            metadata = ["pad": String(repeating: "x", count: padding)]
+            data = SafetensorsWriter.encode([NamedTensor(name: "latents", tensor: latent)], metadata: metadata)
+        }
+        let file = try LatentFile.read(data: data, fileName: "x.safetensors")
+        #expect(file.format == .safetensors)
+        #expect(try file.latent().tensor == latent)
+    }
+}

@@ -89,12 +89,7 @@ public struct LatentFile: Sendable {
         if data.hasPrefix([0x50, 0x4B, 0x03, 0x04]) || data.hasPrefix([0x50, 0x4B, 0x05, 0x06]) {
             return try readZip(data, fileName: fileName, limits: limits)
         }
-        if data.hasPrefix([0x80]) {
-            throw .unsupportedPickle(
-                detail:
-                    "this is the legacy (pre-1.6) torch.save format; re-save it with a current PyTorch or as safetensors"
-            )
-        }
+        // Safetensors before the legacy-pickle check: a header length of 128 + 256·k starts with 0x80 too.
         if data.count >= 9, data[data.startIndex + 8] == UInt8(ascii: "{") {
             let archive = try SafetensorsArchive(data: data, limits: limits)
             if fileName.lowercased().hasSuffix(".latent") || archive.names.contains("latent_tensor") {
@@ -102,6 +97,12 @@ public struct LatentFile: Sendable {
             }
             return LatentFile(
                 format: .safetensors, tensors: archive.allTensors(), metadata: archive.metadata)
+        }
+        if data.hasPrefix([0x80]), data.count > 1, data[data.startIndex + 1] <= 5 {
+            throw .unsupportedPickle(
+                detail:
+                    "this is the legacy (pre-1.6) torch.save format; re-save it with a current PyTorch or as safetensors"
+            )
         }
         if data.count < 16 {
             throw .truncated(format: "latent", detail: "only \(data.count) bytes")
