@@ -83,6 +83,14 @@ import Testing
         #expect(latents.map(\.presetID) == ["flux"])
         #expect(latents.first?.report?.suggestedPresets == ["flux"])
         #expect(!(latents.first?.thumbnail.isEmpty ?? true))
+        // A video latent's thumbnail is its first frame, fitted to the 32×10 cells.
+        let video = root.appendingPathComponent("clip.safetensors")
+        try LatentWriter.write(try generator.randn(shape: [1, 16, 5, 6, 8]), to: video, metadata: ["latentty.preset": "hunyuanvideo"])
+        let loadedClip = EffectRunner.load([video.path], presets: Preset.builtins, preferred: nil)
+        #expect(loadedClip.1.isEmpty, "\(loadedClip.1)")
+        let clip = loadedClip.0.first
+        #expect(clip?.presetID == "hunyuanvideo")
+        #expect(clip?.thumbnail.count == 10 && clip?.thumbnail.first?.count == 26)
         #expect(errors.count == 2)
         #expect(errors[0].hasPrefix("bad.safetensors: "))
         #expect(errors[1].hasPrefix("missing.pt: cannot read"))

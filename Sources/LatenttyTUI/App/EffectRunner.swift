@@ -153,12 +153,38 @@ final class EffectRunner: Sendable {
         return (latents, errors)
     }
 
-    /// latent2rgb of the first image (or frame), fitted to 32×10 cells.
+    /// latent2rgb of the first image (or first latent frame) at latent resolution, fitted to 32×10
+    /// cells: a long video latent must not cost a full-size decode of every frame just to be listed.
     static func thumbnail(_ job: DecodeJob) -> [[HalfBlockCell]] {
-        guard let pixels = try? LocalBackend.decode(job, engine: Latent2RGBEngine()),
-            let first = try? TensorImages.images(from: pixels).first
+        var latent = job.latent.converted(to: .float32)
+        if latent.rank == 3 {
+            guard
+                let unpacked = try? FluxPacking.unpack(
+                    latent, height: job.options.height, width: job.options.width, spatialFactor: job.preset.spatialFactor)
+            else { return [] }
+            latent = unpacked
+        }
+        guard latent.rank == 4 || latent.rank == 5 else { return [] }
+        let shape = latent.shape
+        let (channels, height, width) = (shape[1], shape[shape.count - 2], shape[shape.count - 1])
+        let frames = latent.rank == 5 ? shape[2] : 1
+        let plane = height * width
+        let values = latent.floatValues()
+        var first: [Float] = []
+        first.reserveCapacity(channels * plane)
+        for channel in 0..<channels {
+            let base = channel * frames * plane
+            first += values[base..<(base + plane)]
+        }
+        var preset = job.preset
+        preset.spatialFactor = 1
+        preset.temporalFactor = nil
+        guard let single = try? Tensor(values: first, shape: [1, channels, height, width]) else { return [] }
+        let vaeSpace = job.space == .diffusion ? preset.toVAESpace(single) : single
+        guard let pixels = try? Latent2RGBEngine().decode(vaeSpace, preset: preset),
+            let image = try? TensorImages.images(from: pixels).first
         else { return [] }
-        return HalfBlocks.render(first, columns: 32, rows: 10)
+        return HalfBlocks.render(image, columns: 32, rows: 10)
     }
 
     static func generate(_ request: GenerateRequest, presets: [Preset]) -> Action {

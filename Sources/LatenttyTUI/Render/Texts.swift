@@ -102,7 +102,8 @@ enum DetailsText {
             var lines = [Line(text: "\(job.name) · \(job.state.rawValue) · \(place)")]
             if !job.timings.isEmpty {
                 let timings = job.timings.keys.sorted().map { String(format: "%@ %.2fs", $0, job.timings[$0]!) }.joined(separator: "  ")
-                lines.append(Line(text: timings + "  ↑\(ByteCount.text(job.progress.uploaded)) ↓\(ByteCount.text(job.progress.downloaded))"))
+                lines.append(
+                    Line(text: timings + "  ↑\(ByteCount.text(job.progress.uploaded)) ↓\(ByteCount.text(job.progress.downloaded))"))
             }
             if let error = job.error {
                 lines.append(Line(text: error, kind: .error))
