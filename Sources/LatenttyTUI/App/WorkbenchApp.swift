@@ -251,11 +251,12 @@ public final class WorkbenchApp {
         }
     }
 
+    /// Reads the journal off the UI thread: a long history must not delay the first frame.
     private func restoreJournal(_ journal: JobJournal?, into queue: DecodeQueue) {
         guard let journal else { return }
-        let entries = journal.load()
-        guard !entries.isEmpty else { return }
-        Task { for entry in entries { await queue.restore(entry.job, status: entry.status) } }
+        Task.detached {
+            for entry in journal.load() { await queue.restore(entry.job, status: entry.status) }
+        }
     }
 
     /// Recent files live beside the journal (`recent.json`).
