@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "ImageCodecs", dependencies: ["LatentKit", "CTurboJPEG", "CSpng"]),
         .target(name: "Wire", dependencies: ["LatentKit", "ImageCodecs"]),
         .target(name: "NativeVAE", dependencies: ["LatentKit", "CDNNL"]),
-        .target(name: "RemoteDecode", dependencies: ["Wire", "CCurl"]),
+        .target(name: "RemoteDecode", dependencies: ["LatentKit", "Wire", "CCurl"]),
         .target(name: "Workbench", dependencies: ["LatentKit", "ImageCodecs", "Wire", "RemoteDecode", "NativeVAE"]),
         .target(
             name: "LatenttyServer",

@@ -1,4 +1,5 @@
 import Foundation
+import LatentKit
 
 /// The Hugging Face token private endpoints need, found where the Hugging Face tools keep it.
 public struct AccessToken: Sendable, Equatable {
@@ -19,12 +20,7 @@ public struct AccessToken: Sendable, Equatable {
                 return AccessToken(value: value, source: name)
             }
         }
-        var paths: [String] = []
-        if let path = environment["HF_TOKEN_PATH"] { paths.append(path) }
-        if let home = environment["HF_HOME"] { paths.append(home + "/token") }
-        let xdgCache = environment["XDG_CACHE_HOME"] ?? (environment["HOME"].map { $0 + "/.cache" } ?? "")
-        if !xdgCache.isEmpty { paths.append(xdgCache + "/huggingface/token") }
-        for path in paths {
+        for path in HuggingFacePaths.tokenFiles(environment: environment).map(\.path) {
             if let text = try? String(contentsOfFile: path, encoding: .utf8) {
                 let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
                 if !value.isEmpty { return AccessToken(value: value, source: path) }

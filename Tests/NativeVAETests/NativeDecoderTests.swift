@@ -168,3 +168,28 @@ import Testing
         #expect(psnr >= 40, "PSNR \(psnr) dB, max |Δ| \(error)")
     }
 }
+
+@Suite struct ModelDiscoveryTests {
+    @Test func findsSnapshotsInTheHuggingFaceCacheLayout() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-hub-\(UUID().uuidString)")
+        let vae = root.appendingPathComponent("hub/models--stabilityai--sd-vae-ft-mse/snapshots/0123abc")
+        try FileManager.default.createDirectory(at: vae, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: NativeDecoderTests.models.appendingPathComponent("tiny_kl4.safetensors"),
+            to: vae.appendingPathComponent("diffusion_pytorch_model.safetensors"))
+        try FileManager.default.copyItem(
+            at: NativeDecoderTests.models.appendingPathComponent("tiny_kl4.config.json"), to: vae.appendingPathComponent("config.json"))
+        let environment = ["HF_HOME": root.path, "HOME": "/nonexistent"]
+        #expect(
+            ModelDiscovery.cacheDirectories(environment: environment).map(\.path) == [
+                root.path + "/hub", "/nonexistent/.cache/huggingface/hub",
+            ])
+        let survey = ModelDiscovery.survey(Preset.builtins, environment: environment)
+        #expect(
+            survey.first { $0.preset == "sd15" }?.full?.weights.path
+                == vae.appendingPathComponent("diffusion_pytorch_model.safetensors").path)
+        #expect(survey.first { $0.preset == "sd15" }?.full?.config != nil)
+        #expect(survey.first { $0.preset == "sdxl" }?.full == nil)
+        #expect(try AutoencoderKLEngine(location: try #require(survey.first?.full)).name == "full")
+    }
+}

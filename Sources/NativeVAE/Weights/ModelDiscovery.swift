@@ -16,12 +16,7 @@ public enum ModelDiscovery {
     }
 
     public static func cacheDirectories(environment: [String: String] = ProcessInfo.processInfo.environment) -> [URL] {
-        var directories: [URL] = []
-        if let hub = environment["HF_HUB_CACHE"], !hub.isEmpty { directories.append(URL(fileURLWithPath: hub)) }
-        if let home = environment["HF_HOME"], !home.isEmpty { directories.append(URL(fileURLWithPath: home).appendingPathComponent("hub")) }
-        let cache = environment["XDG_CACHE_HOME"] ?? (environment["HOME"].map { $0 + "/.cache" } ?? "")
-        if !cache.isEmpty { directories.append(URL(fileURLWithPath: cache).appendingPathComponent("huggingface/hub")) }
-        return directories
+        HuggingFacePaths.hubCaches(environment: environment)
     }
 
     /// The newest snapshot of `modelID` that holds decoder weights.
