@@ -1,32 +1,25 @@
 import CDNNL
 
-/// SiLU (swish with α = 1) through oneDNN's vectorised eltwise kernel, in place on an NCHW buffer;
+/// SiLU (swish with α = 1) in place through oneDNN's vectorised eltwise kernel (f32 or bf16);
 /// libm's scalar `expf` per element costs more than the convolutions around it at full resolution.
 final class Swish {
-    private var compiled: [Int: (DNNLPrimitive, DNNLMemory)] = [:]
+    private var compiled: [Int: DNNLPrimitive] = [:]
 
-    func apply(_ map: inout FeatureMap, context: DNNL) throws {
-        let count = map.data.count
-        let entry: (DNNLPrimitive, DNNLMemory)
-        if let existing = compiled[count] {
-            entry = existing
+    func apply(_ map: inout Activation, context: DNNL) throws {
+        let key = map.count << 1 | (map.type == .f32 ? 0 : 1)
+        let primitive: DNNLPrimitive
+        if let existing = compiled[key] {
+            primitive = existing
         } else {
-            var desc = try memoryDesc([count], tag: dnnl_x)
+            var desc = try memoryDesc([map.count], tag: dnnl_x, type: map.type.dnnl)
             var description = dnnl_eltwise_desc_t()
             try check(
                 dnnl_eltwise_forward_desc_init(&description, dnnl_forward_inference, dnnl_eltwise_swish, &desc, 1, 0),
                 "dnnl_eltwise_forward_desc_init")
-            var pd: dnnl_primitive_desc_t?
-            try check(dnnl_primitive_desc_create(&pd, &description, nil, context.engine, nil), "dnnl_primitive_desc_create(eltwise)")
-            entry = (
-                try DNNLPrimitive(descriptor: pd!),
-                try DNNLMemory(desc, engine: context.engine, pointer: UnsafeMutableRawPointer(bitPattern: 0x10)!)
-            )
-            compiled[count] = entry
+            primitive = try withUnsafePointer(to: &description) { try DNNLPrimitive($0, kind: "swish", context: context) }
+            compiled[key] = primitive
         }
-        try map.data.withUnsafeMutableBytes { (raw: UnsafeMutableRawBufferPointer) throws in
-            try entry.1.point(at: raw.baseAddress!)
-            try entry.0.execute([(argSource, entry.1), (argDestination, entry.1)], stream: context.stream)
-        }
+        let memory = try DNNLMemory(try memoryDesc([map.count], tag: dnnl_x, type: map.type.dnnl), engine: context.engine, pointer: map.pointer)
+        try primitive.execute([(argSource, memory), (argDestination, memory)], stream: context.stream)
     }
 }

@@ -33,7 +33,8 @@ public struct AutoencoderKLConfig: Sendable, Equatable {
     }
 }
 
-/// ResnetBlock2D: norm1 → SiLU → conv1 → norm2 → SiLU → conv2, plus the (projected) input.
+/// ResnetBlock2D: norm1 → SiLU → conv1 → norm2 → SiLU → conv2, plus the (projected) input; the
+/// addition is fused into conv2, which writes onto the residual.
 struct ResnetBlock {
     let norm1: GroupNorm
     let conv1: Conv2D
@@ -50,15 +51,27 @@ struct ResnetBlock {
             input == output ? nil : try makeConv(prefix + ".conv_shortcut", input: input, output: output, kernel: 1, weights: weights)
     }
 
-    func callAsFunction(_ x: FeatureMap, context: DNNL) throws -> FeatureMap {
+    func callAsFunction(_ x: consuming Activation, context: DNNL) throws -> Activation {
+        if let shortcut {
+            // The projection is taken first so the input can be normalised in place.
+            var residual = try shortcut(x, context: context)
+            try norm1.apply(&x, silu: true, context: context)
+            var h = try conv1(x, context: context)
+            _ = consume x
+            try norm2.apply(&h, silu: true, context: context)
+            try conv2.accumulate(h, into: &residual, context: context)
+            return residual
+        }
         var h = try conv1(norm1(x, silu: true, context: context), context: context)
-        h = try conv2(norm2(h, silu: true, context: context), context: context)
-        h.add(try shortcut?(x, context: context) ?? x)
-        return h
+        try norm2.apply(&h, silu: true, context: context)
+        try conv2.accumulate(h, into: &x, context: context)
+        return x
     }
 }
 
-/// The VAE's single-head self-attention over all pixels.
+/// The VAE's single-head self-attention over all pixels. Channels-last activations are already
+/// the row-major [pixels, channels] matrices the products need; the score matrix is made a band
+/// of query rows at a time so it never exceeds `scoreBytes`.
 struct AttentionBlock {
     let norm: GroupNorm
     let query: Conv2D
@@ -66,6 +79,8 @@ struct AttentionBlock {
     let value: Conv2D
     let output: Conv2D
     let matmul = MatMul()
+    let softmax = Softmax()
+    static let scoreBytes = 64 << 20
 
     init(_ prefix: String, channels: Int, groups: Int, weights: WeightStore) throws {
         norm = try makeGroupNorm(prefix + ".group_norm", channels: channels, groups: groups, weights: weights)
@@ -75,57 +90,32 @@ struct AttentionBlock {
         output = try makeConv(prefix + ".to_out.0", input: channels, output: channels, kernel: 1, weights: weights)
     }
 
-    func callAsFunction(_ x: FeatureMap, context: DNNL) throws -> FeatureMap {
-        let h = try norm(x, silu: false, context: context)
-        let q = try query(h, context: context)
-        var k = try key(h, context: context)
-        let v = try value(h, context: context)
-        let (c, n) = (x.channels, x.plane)
-        // Plain row-major operands keep oneDNN on its fast GEMM kernels (strided views fall back
-        // to a slow path): qᵀ [n, c] and vᵀ [n, c] are made once, O(n·c).
-        var queries = transpose(q.data, rows: c, columns: n)
-        var values = transpose(v.data, rows: c, columns: n)
-        var scores = [Float](repeating: 0, count: n * n)
-        try queries.withUnsafeMutableBytes { qp in
-            try k.data.withUnsafeMutableBytes { kp in
-                try scores.withUnsafeMutableBytes { sp in
-                    try matmul.multiply(
-                        qp.baseAddress!, aStrides: [c, 1], kp.baseAddress!, bStrides: [n, 1], into: sp.baseAddress!, cStrides: [n, 1],
-                        m: n, k: c, n: n, context: context)
-                }
+    func callAsFunction(_ x: consuming Activation, context: DNNL) throws -> Activation {
+        let (c, n) = (x.channels, x.pixels)
+        let attended = Activation(channels: c, height: x.height, width: x.width, type: .f32)
+        do {
+            let h = try norm(x, silu: false, context: context)
+            let q = try query(h, output: .f32, context: context)
+            let k = try key(h, output: .f32, context: context)
+            let v = try value(h, output: .f32, context: context)
+            let band = max(1, min(n, Self.scoreBytes / 4 / n))
+            let scores = UnsafeMutableRawPointer.allocate(byteCount: band * n * 4, alignment: 64)
+            defer { scores.deallocate() }
+            let scale = 1 / Float(c).squareRoot()
+            for first in stride(from: 0, to: n, by: band) {
+                let rows = min(band, n - first)
+                // scores = q[rows] · kᵀ / √c  (kᵀ is k read with swapped strides)
+                try matmul.multiply(
+                    q.pointer + first * c * 4, aStrides: [c, 1], k.pointer, bStrides: [1, c], into: scores, cStrides: [n, 1], m: rows, k: c,
+                    n: n, scale: scale, context: context)
+                try softmax.apply(scores, rowCount: rows, columns: n, context: context)
+                try matmul.multiply(
+                    scores, aStrides: [n, 1], v.pointer, bStrides: [c, 1], into: attended.pointer + first * c * 4, cStrides: [c, 1],
+                    m: rows, k: n, n: c, context: context)
             }
         }
-        let scale = 1 / Float(c).squareRoot()
-        scores.withUnsafeMutableBufferPointer { s in
-            for row in 0..<n {
-                let base = row * n
-                var peak = -Float.infinity
-                for j in 0..<n { peak = max(peak, s[base + j] * scale) }
-                var total: Float = 0
-                for j in 0..<n {
-                    let e = expf(s[base + j] * scale - peak)
-                    s[base + j] = e
-                    total += e
-                }
-                let inverse = 1 / total
-                for j in 0..<n { s[base + j] *= inverse }
-            }
-        }
-        // attended [n, c] = scores [n, n] · vᵀ [n, c], then back to [c, n].
-        var product = [Float](repeating: 0, count: n * c)
-        try scores.withUnsafeMutableBytes { sp in
-            try values.withUnsafeMutableBytes { vp in
-                try product.withUnsafeMutableBytes { pp in
-                    try matmul.multiply(
-                        sp.baseAddress!, aStrides: [n, 1], vp.baseAddress!, bStrides: [c, 1], into: pp.baseAddress!, cStrides: [c, 1],
-                        m: n, k: n, n: c, context: context)
-                }
-            }
-        }
-        let attended = FeatureMap(channels: c, height: x.height, width: x.width, data: transpose(product, rows: n, columns: c))
-        var result = try output(attended, context: context)
-        result.add(x)
-        return result
+        try output.accumulate(attended, into: &x, context: context)
+        return x
     }
 }
 
@@ -180,7 +170,7 @@ final class AutoencoderKLDecoder {
 
     /// One VAE-space latent `[C, H, W]` → pixels `[3, H·s, W·s]` in about [-1, 1].
     func decode(_ latent: FeatureMap, context: DNNL) throws -> FeatureMap {
-        var h = latent
+        var h = try Activation(latent, type: .f32, context: context)
         if let postQuantConv { h = try postQuantConv(h, context: context) }
         h = try convIn(h, context: context)
         h = try midResnets[0](h, context: context)
@@ -190,29 +180,12 @@ final class AutoencoderKLDecoder {
             for resnet in block.resnets { h = try resnet(h, context: context) }
             if let upsample = block.upsample { h = try upsample(h.upsampled(), context: context) }
         }
-        return try convOut(normOut(h, silu: true, context: context), context: context)
+        try normOut.apply(&h, silu: true, context: context)
+        return try convOut(h, output: .f32, context: context).featureMap(context: context)
     }
 
     /// Pixels per latent cell.
     var spatialFactor: Int { 1 << (config.blockOutChannels.count - 1) }
-}
-
-/// Row-major `rows`×`columns` → `columns`×`rows`, in cache-sized blocks.
-func transpose(_ values: [Float], rows: Int, columns: Int) -> [Float] {
-    var out = [Float](repeating: 0, count: values.count)
-    let block = 32
-    values.withUnsafeBufferPointer { source in
-        out.withUnsafeMutableBufferPointer { target in
-            for r0 in stride(from: 0, to: rows, by: block) {
-                for c0 in stride(from: 0, to: columns, by: block) {
-                    for r in r0..<min(r0 + block, rows) {
-                        for c in c0..<min(c0 + block, columns) { target[c * rows + r] = source[r * columns + c] }
-                    }
-                }
-            }
-        }
-    }
-    return out
 }
 
 func makeConv(_ prefix: String, input: Int, output: Int, kernel: Int, weights: WeightStore, bias: Bool = true) throws -> Conv2D {

@@ -7,15 +7,11 @@ final class TinyDecoder {
     struct Block {
         let convs: [Conv2D]
 
-        func callAsFunction(_ x: FeatureMap, context: DNNL) throws -> FeatureMap {
-            var h = try convs[0](x, context: context)
-            h.applyReLU()
-            h = try convs[1](h, context: context)
-            h.applyReLU()
-            h = try convs[2](h, context: context)
-            h.add(x)
-            h.applyReLU()
-            return h
+        /// relu(x + conv(relu(conv(relu(conv(x)))))), the addition and last ReLU fused into the third conv.
+        func callAsFunction(_ x: consuming Activation, context: DNNL) throws -> Activation {
+            let h = try convs[1](convs[0](x, relu: true, context: context), relu: true, context: context)
+            try convs[2].accumulate(h, into: &x, relu: true, context: context)
+            return x
         }
     }
 
@@ -61,20 +57,18 @@ final class TinyDecoder {
 
     /// Diffusion-space latent `[C, H, W]` → pixels `[3, 8H, 8W]` in [-1, 1].
     func decode(_ latent: FeatureMap, context: DNNL) throws -> FeatureMap {
-        var h = latent
-        h.data = h.data.map { tanhf($0 / 3) * 3 }
+        var input = latent
+        input.data = input.data.map { tanhf($0 / 3) * 3 }
+        var h = try Activation(input, type: .f32, context: context)
         for layer in layers {
             switch layer {
-            case .conv(let conv, let relu):
-                h = try conv(h, context: context)
-                if relu { h.applyReLU() }
-            case .block(let block):
-                h = try block(h, context: context)
-            case .upsample:
-                h = h.upsampled()
+            case .conv(let conv, let relu): h = try conv(h, relu: relu, context: context)
+            case .block(let block): h = try block(h, context: context)
+            case .upsample: h = h.upsampled()
             }
         }
-        h.data = h.data.map { $0 * 2 - 1 }
-        return h
+        var image = try h.featureMap(context: context)
+        image.data = image.data.map { $0 * 2 - 1 }
+        return image
     }
 }

@@ -33,6 +33,7 @@ final class DNNL: @unchecked Sendable {
     let engine: dnnl_engine_t
     let stream: dnnl_stream_t
     let lock = Mutex(())
+    let kernels = KernelLog()
 
     static let shared: DNNL? = try? DNNL()
 
@@ -63,10 +64,10 @@ func memoryDesc(_ shape: [Int], tag: dnnl_format_tag_t, type: dnnl_data_type_t =
     return desc
 }
 
-func memoryDesc(_ shape: [Int], strides: [Int]) throws -> dnnl_memory_desc_t {
+func memoryDesc(_ shape: [Int], strides: [Int], type: dnnl_data_type_t = dnnl_f32) throws -> dnnl_memory_desc_t {
     var desc = dnnl_memory_desc_t()
     try check(
-        dnnl_memory_desc_init_by_strides(&desc, Int32(shape.count), dims(shape), dnnl_f32, dims(strides)),
+        dnnl_memory_desc_init_by_strides(&desc, Int32(shape.count), dims(shape), type, dims(strides)),
         "dnnl_memory_desc_init_by_strides")
     return desc
 }
@@ -105,6 +106,30 @@ final class DNNLPrimitive {
         self.descriptor = descriptor
     }
 
+    /// Creates the primitive for an operation descriptor (`description` points at a
+    /// `dnnl_*_desc_t`), with optional attributes, and notes which implementation oneDNN picked.
+    convenience init(_ description: UnsafeRawPointer, attributes: DNNLAttributes? = nil, kind: String, context: DNNL) throws {
+        var pd: dnnl_primitive_desc_t?
+        try check(
+            dnnl_primitive_desc_create(&pd, description, attributes?.handle, context.engine, nil),
+            "dnnl_primitive_desc_create(\(kind))")
+        try self.init(descriptor: pd!)
+        context.kernels.record(kind: kind, implementation: implementation, types: dataTypes)
+    }
+
+    /// oneDNN's name for the kernel it chose, e.g. `brgconv:avx512_core`.
+    var implementation: String {
+        var name: UnsafePointer<CChar>?
+        guard dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &name) == dnnl_success, let name else { return "?" }
+        return String(cString: name)
+    }
+
+    private var dataTypes: String {
+        let source = dnnl_primitive_desc_query_md(descriptor, dnnl_query_src_md, 0)?.pointee.data_type
+        let destination = dnnl_primitive_desc_query_md(descriptor, dnnl_query_dst_md, 0)?.pointee.data_type
+        return [source, destination].compactMap { $0.map(ElementType.name) }.joined(separator: "→")
+    }
+
     func execute(_ arguments: [(Int32, DNNLMemory)], stream: dnnl_stream_t) throws {
         var args = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
         try check(dnnl_primitive_execute(primitive, stream, Int32(args.count), &args), "dnnl_primitive_execute")
@@ -126,7 +151,6 @@ let argDestination: Int32 = 17
 let argWeights: Int32 = 33
 let argBias: Int32 = 41
 
-/// Copies between two layouts of the same tensor.
 /// A reorder between two layouts of the same tensor, kept for repeated use.
 func reorderPrimitive(from: dnnl_memory_desc_t, to: dnnl_memory_desc_t, context: DNNL) throws -> DNNLPrimitive {
     var pd: dnnl_primitive_desc_t?
@@ -145,3 +169,45 @@ func reorder(_ from: DNNLMemory, to: DNNLMemory, context: DNNL) throws {
 
 let argFrom: Int32 = 1
 let argTo: Int32 = 17
+
+/// Primitive attributes: fused post-ops (accumulate into the destination, then an activation)
+/// and a scale on the output.
+final class DNNLAttributes {
+    let handle: dnnl_primitive_attr_t
+
+    init(accumulate: Bool = false, activation: dnnl_alg_kind_t? = nil, alpha: Float = 0, beta: Float = 0, outputScale: Float? = nil)
+        throws
+    {
+        var attr: dnnl_primitive_attr_t?
+        try check(dnnl_primitive_attr_create(&attr), "dnnl_primitive_attr_create")
+        handle = attr!
+        if accumulate || activation != nil {
+            var postOps: dnnl_post_ops_t?
+            try check(dnnl_post_ops_create(&postOps), "dnnl_post_ops_create")
+            defer { dnnl_post_ops_destroy(postOps) }
+            if accumulate { try check(dnnl_post_ops_append_sum(postOps, 1), "dnnl_post_ops_append_sum") }
+            if let activation {
+                try check(dnnl_post_ops_append_eltwise(postOps, 1, activation, alpha, beta), "dnnl_post_ops_append_eltwise")
+            }
+            try check(dnnl_primitive_attr_set_post_ops(handle, postOps), "dnnl_primitive_attr_set_post_ops")
+        }
+        if var scale = outputScale {
+            try check(dnnl_primitive_attr_set_output_scales(handle, 1, 0, &scale), "dnnl_primitive_attr_set_output_scales")
+        }
+    }
+
+    deinit { dnnl_primitive_attr_destroy(handle) }
+}
+
+/// Which oneDNN kernels the decoders have created, for `--verbose`.
+public final class KernelLog: Sendable {
+    private let entries = Mutex<[String]>([])
+
+    func record(kind: String, implementation: String, types: String) {
+        let line = "\(kind): \(implementation) (\(types))"
+        entries.withLock { if !$0.contains(line) { $0.append(line) } }
+    }
+
+    public var lines: [String] { entries.withLock { $0 } }
+}
+

@@ -1,0 +1,50 @@
+import CDNNL
+import Foundation
+import Synchronization
+
+/// Process-wide settings and facts of the native decoders: how many threads they use and which
+/// oneDNN kernels they have run.
+public enum NativeRuntime {
+    /// Limits the threads of oneDNN (OpenMP in Debian's build) and of latentty's own parallel
+    /// loops. Call before the first decode.
+    public static func setThreads(_ count: Int) {
+        threadCount.withLock { $0 = max(1, count) }
+        // Debian's libdnnl uses GNU OpenMP; the symbol is looked up rather than linked because
+        // libgomp has no unversioned .so for the linker on a system without gcc's dev files.
+        if let symbol = dlsym(nil, "omp_set_num_threads") {
+            unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Void).self)(Int32(max(1, count)))
+        }
+    }
+
+    /// The threads parallel loops use: `setThreads`, else one per core.
+    public static var threads: Int { threadCount.withLock { $0 } }
+
+    private static let threadCount = Mutex(ProcessInfo.processInfo.activeProcessorCount)
+
+    /// The kernels oneDNN has picked so far in this process, one line per kind, implementation and
+    /// data types, e.g. `convolution: brgconv:avx512_core (bf16→bf16)`.
+    public static var kernelsUsed: [String] { DNNL.shared?.kernels.lines ?? [] }
+}
+
+/// Runs `body(chunk)` for chunks 0..<count on at most `NativeRuntime.threads` threads; the chunks
+/// must touch disjoint memory.
+func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+    let workers = min(count, NativeRuntime.threads)
+    guard workers > 1 else {
+        for chunk in 0..<count { body(chunk) }
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        let shared = UnsafeSendable(body)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for chunk in stride(from: worker, to: count, by: workers) { shared.value(chunk) }
+        }
+    }
+}
+
+/// Splits `total` items into `parallelism × 4` near-equal ranges (enough to balance uneven cores).
+func chunkRanges(_ total: Int, minimum: Int = 1) -> [Range<Int>] {
+    let pieces = max(1, min(NativeRuntime.threads * 4, total / max(1, minimum)))
+    let size = (total + pieces - 1) / pieces
+    return stride(from: 0, to: total, by: max(1, size)).map { $0..<min($0 + size, total) }
+}
