@@ -21,9 +21,12 @@ enum ElementType: Sendable, Equatable {
     }
 }
 
-/// One image's activations, channels last (NHWC, batch 1): the layout oneDNN's direct
-/// convolutions run on without reorders, where a pixel's channels are one contiguous row (so the
-/// attention's operands and GroupNorm's groups need no transposes either).
+/// One image's activations (batch 1) in a oneDNN layout that keeps a pixel's channels together:
+/// channels last (NHWC), or oneDNN's blocked nChw16c / nChw8c where channels come in blocks of
+/// 16 or 8 and each block is its own channels-last image. `block` is the channels per block
+/// (`channels` itself for NHWC), so element (c, p) is at `((c / block) · pixels + p) · block + c % block`.
+/// Convolutions pick the layout their fastest kernel wants; GroupNorm, SiLU and upsampling work
+/// on any of them, so data moves between layouts only where a kernel insists.
 ///
 /// Noncopyable, so every buffer has one owner: layers that may overwrite their input take it
 /// `inout` or `consuming`, and the memory goes back the moment its last owner is done, which
@@ -33,13 +36,17 @@ struct Activation: ~Copyable {
     let height: Int
     let width: Int
     let type: ElementType
+    let block: Int
     let pointer: UnsafeMutableRawPointer
 
-    init(channels: Int, height: Int, width: Int, type: ElementType) {
+    /// `block` nil means channels last.
+    init(channels: Int, height: Int, width: Int, type: ElementType, block: Int? = nil) {
         self.channels = channels
         self.height = height
         self.width = width
         self.type = type
+        self.block = block ?? channels
+        precondition(channels % self.block == 0, "blocked layouts are used only when the blocks divide the channels")
         // Uninitialised: every producer writes all of it.
         pointer = .allocate(byteCount: max(1, channels * height * width * type.size), alignment: 64)
     }
@@ -50,11 +57,22 @@ struct Activation: ~Copyable {
     var count: Int { channels * pixels }
 
     func memory(_ context: DNNL) throws -> DNNLMemory {
-        try DNNLMemory(try Activation.descriptor(channels, height, width, type), engine: context.engine, pointer: pointer)
+        try DNNLMemory(try Activation.descriptor(channels, height, width, type, block: block), engine: context.engine, pointer: pointer)
     }
 
-    static func descriptor(_ channels: Int, _ height: Int, _ width: Int, _ type: ElementType) throws -> dnnl_memory_desc_t {
-        try memoryDesc([1, channels, height, width], tag: dnnl_nhwc, type: type.dnnl)
+    static func descriptor(_ channels: Int, _ height: Int, _ width: Int, _ type: ElementType, block: Int) throws -> dnnl_memory_desc_t {
+        let tag = block == channels ? dnnl_nhwc : (block == 16 ? dnnl_nChw16c : dnnl_nChw8c)
+        return try memoryDesc([1, channels, height, width], tag: tag, type: type.dnnl)
+    }
+
+    /// The block size of `desc` when it is one of the layouts above, else nil.
+    static func block(of desc: dnnl_memory_desc_t, channels: Int, height: Int, width: Int, type: ElementType) -> Int? {
+        var desc = desc
+        for block in [channels, 16, 8] where channels % block == 0 {
+            guard var candidate = try? descriptor(channels, height, width, type, block: block) else { continue }
+            if dnnl_memory_desc_equal(&desc, &candidate) != 0 { return block }
+        }
+        return nil
     }
 
     /// The NCHW f32 map at the decoder's boundary, converted by a oneDNN reorder.
@@ -69,9 +87,9 @@ struct Activation: ~Copyable {
         }
     }
 
-    /// A copy in another element type.
-    func converted(to type: ElementType, context: DNNL) throws -> Activation {
-        let result = Activation(channels: channels, height: height, width: width, type: type)
+    /// A copy in another element type or block size.
+    func converted(to type: ElementType, block: Int, context: DNNL) throws -> Activation {
+        let result = Activation(channels: channels, height: height, width: width, type: type, block: block)
         try reorder(try memory(context), to: try result.memory(context), context: context)
         return result
     }
@@ -87,15 +105,17 @@ struct Activation: ~Copyable {
         return FeatureMap(channels: channels, height: height, width: width, data: data)
     }
 
-    /// Nearest-neighbour 2× upsampling: each output row pair copies whole pixels from one input row.
+    /// Nearest-neighbour 2× upsampling: each output row pair copies whole pixel blocks from one input row.
     func upsampled() -> Activation {
-        let result = Activation(channels: channels, height: height * 2, width: width * 2, type: type)
-        let pixelBytes = channels * type.size
+        let result = Activation(channels: channels, height: height * 2, width: width * 2, type: type, block: block)
+        let pixelBytes = block * type.size
         let (source, target) = (UnsafeSendable(UnsafeRawPointer(pointer)), UnsafeSendable(result.pointer))
-        let (width, outRowBytes) = (width, width * 2 * pixelBytes)
-        parallelFor(height) { y in
-            let input = source.value + y * width * pixelBytes
-            let output = target.value + 2 * y * outRowBytes
+        let (width, height, blocks) = (width, height, channels / block)
+        let outRowBytes = width * 2 * pixelBytes
+        parallelFor(blocks * height) { row in
+            let (b, y) = row.quotientAndRemainder(dividingBy: height)
+            let input = source.value + (b * height + y) * width * pixelBytes
+            let output = target.value + (b * 2 * height + 2 * y) * outRowBytes
             for x in 0..<width {
                 output.advanced(by: 2 * x * pixelBytes).copyMemory(from: input + x * pixelBytes, byteCount: pixelBytes)
                 output.advanced(by: (2 * x + 1) * pixelBytes).copyMemory(from: input + x * pixelBytes, byteCount: pixelBytes)

@@ -5,118 +5,297 @@ import CDNNL
 struct ConvEpilogue: Hashable {
     var accumulate = false
     var relu = false
-
-    static let none = ConvEpilogue()
 }
 
-/// A 2-D convolution (stride 1, "same" padding) on oneDNN over channels-last activations.
-/// Weights are reordered once into the layout oneDNN picks for this CPU; the plain copy is then
-/// dropped, and a later input size that wants another layout is reordered from the packed one.
+/// When a 3×3 convolution uses Winograd F(4×4, 3×3) instead of direct convolution (f32 only).
+/// On this project's machines it takes about 0.6× the time of oneDNN's direct kernels but keeps
+/// its weights transformed to 6×6 tiles — four times the memory of the plain 3×3 weights.
+enum WinogradPolicy: Sendable {
+    case never
+    /// Where the transformed weights are small beside the layer's activations (the wide,
+    /// high-resolution layers that take most of the time), so peak memory barely moves.
+    case whereWeightsAreSmall
+    case always
+}
+
+/// A 2-D convolution (stride 1, "same" padding) on oneDNN.
+///
+/// Layouts: Winograd where the policy allows; else a direct kernel in the input's own layout
+/// when oneDNN has a fast one for it; else the layouts oneDNN prefers (the input reordered first).
+/// Weights are packed once into the kernel's layout and the plain copy dropped.
+///
+/// oneDNN's Winograd transforms the whole image at once, with scratch several times the
+/// activations (over 1 GB for one 512² layer), so it runs on horizontal strips small enough
+/// for `stripScratchBytes`: each strip's rows, plus one halo row above and below, are copied
+/// into a small buffer (upsampling on the fly when the layer's input is the 2× nearest upsample),
+/// convolved without vertical padding, and copied into place.
 final class Conv2D {
     let inChannels: Int
     let outChannels: Int
     let kernel: Int
     /// bf16 runs inputs and weights in bfloat16 with f32 accumulation.
     let computeType: ElementType
+    let winograd: WinogradPolicy
+    static let stripScratchBytes = 16 << 20
     private var plainWeights: [Float]?
     private var plainBias: [Float]?
     private var packedWeights: [DNNLMemory] = []
     private var biasMemory: DNNLMemory?
-    private var compiled: [Key: DNNLPrimitive] = [:]
+    private var compiled: [Key: Compiled] = [:]
 
     private struct Key: Hashable {
         let height: Int
         let width: Int
+        let inputBlock: Int
         let output: ElementType
+        /// The destination's block size when the caller fixes it (accumulating, or asking for channels last).
+        let outputBlock: Int?
         let epilogue: ConvEpilogue
     }
 
-    init(inChannels: Int, outChannels: Int, kernel: Int, weights: [Float], bias: [Float]?, precision: Precision = .f32) {
+    private struct Compiled {
+        /// The whole image's primitive, or the strips' (for `stripRows` output rows) when striped.
+        let primitive: DNNLPrimitive
+        let sourceBlock: Int
+        let outputBlock: Int
+        let stripRows: Int?
+        /// For a last strip of fewer rows.
+        let lastStrip: DNNLPrimitive?
+        /// Adds into the destination (a sum post-op), so each strip's destination must hold the addend.
+        let accumulates: Bool
+    }
+
+    init(
+        inChannels: Int, outChannels: Int, kernel: Int, weights: [Float], bias: [Float]?, precision: Precision = .f32,
+        winograd: WinogradPolicy = .whereWeightsAreSmall
+    ) {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernel = kernel
         self.computeType = ElementType(precision)
+        self.winograd = winograd
         self.plainWeights = weights
         self.plainBias = bias
     }
 
-    /// The convolution of `input` into a new activation of `output` type (the compute type by default).
+    /// The convolution of `input` into a new activation of `output` type (the compute type by
+    /// default), channels last when asked, else in the layout the kernel prefers.
     func callAsFunction(
-        _ input: borrowing Activation, output: ElementType? = nil, relu: Bool = false, context: DNNL
+        _ input: borrowing Activation, output: ElementType? = nil, channelsLast: Bool = false, relu: Bool = false, context: DNNL
     ) throws -> Activation {
-        var result = Activation(channels: outChannels, height: input.height, width: input.width, type: output ?? computeType)
-        try run(input, into: &result, epilogue: ConvEpilogue(relu: relu), context: context)
-        return result
+        try convolve(input, upsampled: false, output: output, channelsLast: channelsLast, relu: relu, context: context)
+    }
+
+    /// The convolution of `input` upsampled 2× (nearest); striped layers never hold the upsampled image.
+    func upsampling(_ input: borrowing Activation, context: DNNL) throws -> Activation {
+        try convolve(input, upsampled: true, output: nil, channelsLast: false, relu: false, context: context)
     }
 
     /// `residual = act(residual + conv(input))`.
     func accumulate(_ input: borrowing Activation, into residual: inout Activation, relu: Bool = false, context: DNNL) throws {
-        try run(input, into: &residual, epilogue: ConvEpilogue(accumulate: true, relu: relu), context: context)
+        precondition(residual.channels == outChannels && residual.pixels == input.pixels)
+        let key = Key(
+            height: input.height, width: input.width, inputBlock: input.block, output: residual.type, outputBlock: residual.block,
+            epilogue: ConvEpilogue(accumulate: true, relu: relu))
+        try run(try compiledLayer(key, context: context), input, upsampled: false, into: &residual, context: context)
     }
 
-    private func run(_ input: borrowing Activation, into output: inout Activation, epilogue: ConvEpilogue, context: DNNL) throws {
-        precondition(input.channels == inChannels && output.channels == outChannels && input.pixels == output.pixels)
-        if input.type != computeType {
-            let converted = try input.converted(to: computeType, context: context)
-            return try run(converted, into: &output, epilogue: epilogue, context: context)
+    private func convolve(
+        _ input: borrowing Activation, upsampled: Bool, output: ElementType?, channelsLast: Bool, relu: Bool, context: DNNL
+    ) throws -> Activation {
+        let scale = upsampled ? 2 : 1
+        let (height, width) = (input.height * scale, input.width * scale)
+        let key = Key(
+            height: height, width: width, inputBlock: input.block, output: output ?? computeType,
+            outputBlock: channelsLast ? outChannels : nil, epilogue: ConvEpilogue(relu: relu))
+        let layer = try compiledLayer(key, context: context)
+        var result = Activation(channels: outChannels, height: height, width: width, type: key.output, block: layer.outputBlock)
+        if upsampled && layer.stripRows == nil {
+            try run(layer, input.upsampled(), upsampled: false, into: &result, context: context)
+        } else {
+            try run(layer, input, upsampled: upsampled, into: &result, context: context)
         }
-        let key = Key(height: input.height, width: input.width, output: output.type, epilogue: epilogue)
-        let primitive = try compiled[key] ?? compile(key, context: context)
-        compiled[key] = primitive
-        let weights = try packed(for: primitive.queryMD(dnnl_query_weights_md), context: context)
-        var arguments = [(argSource, try input.memory(context)), (argWeights, weights), (argDestination, try output.memory(context))]
-        if let biasMemory { arguments.append((argBias, biasMemory)) }
-        try primitive.execute(arguments, stream: context.stream)
+        return result
     }
 
-    private func compile(_ key: Key, context: DNNL) throws -> DNNLPrimitive {
+    private func run(_ layer: Compiled, _ input: borrowing Activation, upsampled: Bool, into output: inout Activation, context: DNNL) throws {
+        precondition(input.channels == inChannels)
+        if input.type != computeType || input.block != layer.sourceBlock {
+            let converted = try input.converted(to: computeType, block: layer.sourceBlock, context: context)
+            return try run(layer, converted, upsampled: upsampled, into: &output, context: context)
+        }
+        guard let rows = layer.stripRows else {
+            return try execute(layer.primitive, source: try input.memory(context), destination: try output.memory(context), context: context)
+        }
+        let height = output.height
+        let sourceStrip = Activation(channels: inChannels, height: rows + 2, width: output.width, type: computeType, block: layer.sourceBlock)
+        let outputStrip = Activation(channels: outChannels, height: rows, width: output.width, type: output.type, block: layer.outputBlock)
+        let (inputRows, outputRows) = (RowView(input), RowView(output))
+        for first in stride(from: 0, to: height, by: rows) {
+            let count = min(rows, height - first)
+            let primitive = count == rows ? layer.primitive : layer.lastStrip!
+            let sourceView = RowView(sourceStrip).withHeight(count + 2)
+            let outputView = RowView(outputStrip).withHeight(count)
+            sourceView.fill(from: inputRows, first: first - 1, count: count + 2, upsampled: upsampled)
+            if layer.accumulates { outputView.copy(from: outputRows, first: first, count: count, at: 0) }
+            let source = try DNNLMemory(
+                try Activation.descriptor(inChannels, count + 2, output.width, computeType, block: layer.sourceBlock), engine: context.engine,
+                pointer: sourceStrip.pointer)
+            let destination = try DNNLMemory(
+                try Activation.descriptor(outChannels, count, output.width, output.type, block: layer.outputBlock), engine: context.engine,
+                pointer: outputStrip.pointer)
+            try execute(primitive, source: source, destination: destination, context: context)
+            outputRows.copy(from: outputView, first: 0, count: count, at: first)
+        }
+    }
+
+    private func execute(_ primitive: DNNLPrimitive, source: DNNLMemory, destination: DNNLMemory, context: DNNL) throws {
+        let weights = try packed(for: primitive.queryMD(dnnl_query_weights_md), context: context)
+        var arguments = [(argSource, source), (argWeights, weights), (argDestination, destination)]
+        if let biasMemory { arguments.append((argBias, biasMemory)) }
+        try primitive.execute(arguments, context: context)
+    }
+
+    private func compiledLayer(_ key: Key, context: DNNL) throws -> Compiled {
+        if let layer = compiled[key] { return layer }
+        let layer = try compile(key, context: context)
+        compiled[key] = layer
+        return layer
+    }
+
+    private func compile(_ key: Key, context: DNNL) throws -> Compiled {
+        if usesWinograd(key), let layer = try? compileWinograd(key, context: context) { return layer }
+        let sameLayout = key.inputBlock == inChannels ? outChannels : (outChannels % key.inputBlock == 0 ? key.inputBlock : nil)
+        if let primitive = try? primitive(
+            key, algorithm: dnnl_convolution_direct, source: key.inputBlock, output: key.outputBlock ?? sameLayout, context: context),
+            let layer = layer(primitive, key),
+            !primitive.implementation.hasPrefix("ref"), !primitive.implementation.hasPrefix("gemm")
+        {
+            return layer
+        }
+        let preferred = try primitive(key, algorithm: dnnl_convolution_direct, source: nil, output: key.outputBlock, context: context)
+        if let layer = layer(preferred, key) { return layer }
+        // oneDNN preferred a layout `Activation` does not store: channels last, which it always takes.
+        let channelsLast = try primitive(
+            key, algorithm: dnnl_convolution_direct, source: inChannels, output: key.outputBlock ?? outChannels, context: context)
+        return layer(channelsLast, key)!
+    }
+
+    private func usesWinograd(_ key: Key) -> Bool {
+        guard kernel == 3, computeType == .f32 else { return false }
+        switch winograd {
+        case .never: return false
+        case .always: return true
+        // The transformed weights add 27·in·out floats; worth it when that is at most half the output activation.
+        case .whereWeightsAreSmall: return 54 * inChannels <= key.height * key.width
+        }
+    }
+
+    /// Whole-image Winograd when its scratch fits `stripScratchBytes`, else strips of rows
+    /// (a multiple of 4, Winograd's output tile) sized to fit it.
+    private func compileWinograd(_ key: Key, context: DNNL) throws -> Compiled? {
+        let whole = try primitive(key, algorithm: dnnl_convolution_winograd, source: nil, output: key.outputBlock, context: context)
+        guard let wholeLayer = layer(whole, key) else { return nil }
+        let scratch = whole.scratchpadBytes
+        guard scratch > Self.stripScratchBytes, key.height > 8 else { return wholeLayer }
+        let strips = (scratch + Self.stripScratchBytes - 1) / Self.stripScratchBytes
+        let rows = max(4, (key.height / strips) / 4 * 4)
+        let strip = try primitive(
+            key, algorithm: dnnl_convolution_winograd, source: wholeLayer.sourceBlock, output: wholeLayer.outputBlock, rows: rows,
+            context: context)
+        let remainder = key.height % rows
+        let last =
+            remainder == 0
+            ? nil
+            : try primitive(
+                key, algorithm: dnnl_convolution_winograd, source: wholeLayer.sourceBlock, output: wholeLayer.outputBlock, rows: remainder,
+                context: context)
+        return Compiled(
+            primitive: strip, sourceBlock: wholeLayer.sourceBlock, outputBlock: wholeLayer.outputBlock, stripRows: rows, lastStrip: last,
+            accumulates: key.epilogue.accumulate)
+    }
+
+    /// The layer for a whole-image primitive, when oneDNN chose layouts `Activation` stores.
+    private func layer(_ primitive: DNNLPrimitive, _ key: Key) -> Compiled? {
+        guard
+            let source = Activation.block(
+                of: primitive.queryMD(dnnl_query_src_md), channels: inChannels, height: key.height, width: key.width, type: computeType),
+            let output = Activation.block(
+                of: primitive.queryMD(dnnl_query_dst_md), channels: outChannels, height: key.height, width: key.width, type: key.output)
+        else { return nil }
+        return Compiled(primitive: primitive, sourceBlock: source, outputBlock: output, stripRows: nil, lastStrip: nil,
+            accumulates: key.epilogue.accumulate)
+    }
+
+    /// A primitive with the given layouts (nil leaves the choice to oneDNN); with `rows`, for a
+    /// strip of that many output rows whose source carries its halo rows (no vertical padding).
+    private func primitive(
+        _ key: Key, algorithm: dnnl_alg_kind_t, source sourceBlock: Int?, output outputBlock: Int?, rows: Int? = nil, context: DNNL
+    ) throws -> DNNLPrimitive {
         let pad = kernel / 2
-        var source = try Activation.descriptor(inChannels, key.height, key.width, computeType)
-        var destination = try Activation.descriptor(outChannels, key.height, key.width, key.output)
+        let outputRows = rows ?? key.height
+        let inputRows = rows.map { $0 + 2 * pad } ?? key.height
+        var source =
+            try sourceBlock.map { try Activation.descriptor(inChannels, inputRows, key.width, computeType, block: $0) }
+            ?? memoryDesc([1, inChannels, inputRows, key.width], tag: dnnl_format_tag_any, type: computeType.dnnl)
+        var destination =
+            try outputBlock.map { try Activation.descriptor(outChannels, outputRows, key.width, key.output, block: $0) }
+            ?? memoryDesc([1, outChannels, outputRows, key.width], tag: dnnl_format_tag_any, type: key.output.dnnl)
         var weights = try memoryDesc([outChannels, inChannels, kernel, kernel], tag: dnnl_format_tag_any, type: computeType.dnnl)
         var bias = try memoryDesc([outChannels], tag: dnnl_x)
         let hasBias = plainBias != nil || biasMemory != nil
-        let (strides, padding) = (dims([1, 1]), dims([pad, pad]))
+        let vertical = rows == nil ? pad : 0
+        let (strides, padding) = (dims([1, 1]), dims([vertical, pad]))
         var description = dnnl_convolution_desc_t()
         try withUnsafePointer(to: &bias) { biasPointer in
             try check(
                 dnnl_convolution_forward_desc_init(
-                    &description, dnnl_forward_inference, dnnl_convolution_direct, &source, &weights, hasBias ? biasPointer : nil,
-                    &destination, strides, padding, padding), "dnnl_convolution_forward_desc_init")
+                    &description, dnnl_forward_inference, algorithm, &source, &weights, hasBias ? biasPointer : nil, &destination, strides,
+                    padding, padding), "dnnl_convolution_forward_desc_init")
         }
-        let attributes = try DNNLAttributes(accumulate: key.epilogue.accumulate, activation: key.epilogue.relu ? dnnl_eltwise_relu : nil)
+        let attributes = try DNNLAttributes(
+            accumulate: key.epilogue.accumulate, activation: key.epilogue.relu ? dnnl_eltwise_relu : nil, userScratchpad: true)
         let primitive = try withUnsafePointer(to: &description) {
             try DNNLPrimitive($0, attributes: attributes, kind: "convolution", context: context)
         }
-        if var values = plainBias {
-            let memory = try DNNLMemory(bias, engine: context.engine, pointer: nil)
-            try values.withUnsafeMutableBytes { raw in
-                try reorder(try DNNLMemory(bias, engine: context.engine, pointer: raw.baseAddress!), to: memory, context: context)
-            }
-            biasMemory = memory
-            plainBias = nil
-        }
+        try packBias(context: context)
         return primitive
     }
 
-    /// The weights in the layout `wanted`, packed on first use from the plain values or from a
-    /// layout packed before.
+    private func packBias(context: DNNL) throws {
+        guard var values = plainBias else { return }
+        let desc = try memoryDesc([outChannels], tag: dnnl_x)
+        let memory = try DNNLMemory(desc, engine: context.engine, pointer: nil)
+        try values.withUnsafeMutableBytes { raw in
+            try reorder(try DNNLMemory(desc, engine: context.engine, pointer: raw.baseAddress!), to: memory, context: context)
+        }
+        biasMemory = memory
+        plainBias = nil
+    }
+
+    /// The weights in the layout `wanted`, packed on first use from the plain values, or from a
+    /// blocked copy packed before (Winograd's transformed weights cannot be read back, so the plain
+    /// values stay until a blocked copy exists).
     private func packed(for wanted: dnnl_memory_desc_t, context: DNNL) throws -> DNNLMemory {
         var wanted = wanted
         for memory in packedWeights where dnnl_memory_desc_equal(&memory.desc, &wanted) != 0 { return memory }
         let memory = try DNNLMemory(wanted, engine: context.engine, pointer: nil)
-        if let first = packedWeights.first {
-            try reorder(first, to: memory, context: context)
-        } else if var values = plainWeights {
+        let plainDesc = try memoryDesc([outChannels, inChannels, kernel, kernel], tag: dnnl_oihw)
+        if var values = plainWeights {
             try values.withUnsafeMutableBytes { raw in
-                let plain = try DNNLMemory(
-                    try memoryDesc([outChannels, inChannels, kernel, kernel], tag: dnnl_oihw), engine: context.engine,
-                    pointer: raw.baseAddress!)
-                try reorder(plain, to: memory, context: context)
+                try reorder(try DNNLMemory(plainDesc, engine: context.engine, pointer: raw.baseAddress!), to: memory, context: context)
             }
-            plainWeights = nil
+        } else if let blocked = packedWeights.first(where: { $0.desc.format_kind != dnnl_format_kind_wino }) {
+            if wanted.format_kind == dnnl_format_kind_wino {
+                let plain = try DNNLMemory(plainDesc, engine: context.engine, pointer: nil)
+                try reorder(blocked, to: plain, context: context)
+                try reorder(plain, to: memory, context: context)
+            } else {
+                try reorder(blocked, to: memory, context: context)
+            }
         }
         packedWeights.append(memory)
+        if wanted.format_kind != dnnl_format_kind_wino { plainWeights = nil }
         return memory
     }
 }

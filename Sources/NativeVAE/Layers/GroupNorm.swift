@@ -6,11 +6,12 @@ struct UnsafeSendable<T>: @unchecked Sendable {
     init(_ value: T) { self.value = value }
 }
 
-/// GroupNorm, written here because oneDNN 2.6 has none. On channels-last data a group is a run of
-/// adjacent channels in every pixel, so each worker sums its pixels per channel (in float over
-/// short runs, added up in double), the per-channel sums are folded into group statistics (two
-/// passes: mean, then centred squares), and a last pass scales and shifts per channel. SiLU, when
-/// asked for, runs after it through oneDNN's vectorised eltwise kernel.
+/// GroupNorm, written here because oneDNN 2.6 has none. In the activations' layouts a pixel's
+/// channels (or a block of them) are adjacent, so work is split into (block, run of pixels)
+/// pieces; each sums its pixels per channel (in float over short runs, added up in double), the
+/// per-channel sums fold into group statistics (two passes: mean, then centred squares), and a
+/// last pass scales and shifts per channel. SiLU, when asked for, follows through oneDNN's
+/// vectorised eltwise kernel.
 struct GroupNorm {
     let groups: Int
     let epsilon: Float
@@ -20,8 +21,8 @@ struct GroupNorm {
 
     /// A normalised copy (the input is still needed, e.g. for a residual).
     func callAsFunction(_ input: borrowing Activation, silu: Bool, context: DNNL) throws -> Activation {
-        var output = Activation(channels: input.channels, height: input.height, width: input.width, type: input.type)
-        normalize(input, into: &output)
+        var output = Activation(channels: input.channels, height: input.height, width: input.width, type: input.type, block: input.block)
+        normalize(source: UnsafeRawPointer(input.pointer), into: &output)
         if silu { try swish.apply(&output, context: context) }
         return output
     }
@@ -33,28 +34,46 @@ struct GroupNorm {
         if silu { try swish.apply(&map, context: context) }
     }
 
-    private func normalize(_ input: borrowing Activation, into output: inout Activation) {
-        normalize(source: UnsafeRawPointer(input.pointer), into: &output)
-    }
-
-    /// `source` holds `output`'s shape and type; it may be `output`'s own buffer.
+    /// `source` holds `output`'s shape, type and layout; it may be `output`'s own buffer.
     private func normalize(source: UnsafeRawPointer, into output: inout Activation) {
+        let pieces = Pieces(output)
         switch output.type {
-        case .f32: normalize(source.assumingMemoryBound(to: Float.self), output.pointer.assumingMemoryBound(to: Float.self), output)
+        case .f32: normalize(source.assumingMemoryBound(to: Float.self), output.pointer.assumingMemoryBound(to: Float.self), pieces)
         case .bf16:
-            normalize(source.assumingMemoryBound(to: BFloat16.self), output.pointer.assumingMemoryBound(to: BFloat16.self), output)
+            normalize(source.assumingMemoryBound(to: BFloat16.self), output.pointer.assumingMemoryBound(to: BFloat16.self), pieces)
         }
     }
 
-    private func normalize<Element: ActivationElement>(
-        _ x: UnsafePointer<Element>, _ y: UnsafeMutablePointer<Element>, _ shape: borrowing Activation
-    ) {
-        let channels = shape.channels
+    /// The parallel work: every block's pixels cut into runs.
+    private struct Pieces {
+        let channels: Int
+        let block: Int
+        let pixels: Int
+        let runs: [Range<Int>]
+
+        init(_ map: borrowing Activation) {
+            channels = map.channels
+            block = map.block
+            pixels = map.pixels
+            runs = chunkRanges(map.pixels, minimum: 64)
+        }
+
+        var count: Int { channels / block * runs.count }
+
+        /// The block, and the element offsets of the piece's first and last pixel.
+        func piece(_ index: Int) -> (block: Int, elements: Range<Int>) {
+            let (b, r) = index.quotientAndRemainder(dividingBy: runs.count)
+            let base = b * pixels
+            return (b, (base + runs[r].lowerBound) * block..<(base + runs[r].upperBound) * block)
+        }
+    }
+
+    private func normalize<Element: ActivationElement>(_ x: UnsafePointer<Element>, _ y: UnsafeMutablePointer<Element>, _ pieces: Pieces) {
+        let channels = pieces.channels
         let perGroup = channels / groups
-        let count = Double(perGroup * shape.pixels)
-        let ranges = chunkRanges(shape.pixels, minimum: 64)
-        let means = groupTotals(x, channels: channels, ranges: ranges, center: nil).map { $0 / count }
-        let variances = groupTotals(x, channels: channels, ranges: ranges, center: means).map { $0 / count }
+        let count = Double(perGroup * pieces.pixels)
+        let means = groupTotals(x, pieces, center: nil).map { $0 / count }
+        let variances = groupTotals(x, pieces, center: means).map { $0 / count }
         var scale = [Float](repeating: 0, count: channels)
         var shift = [Float](repeating: 0, count: channels)
         for c in 0..<channels {
@@ -64,14 +83,16 @@ struct GroupNorm {
             shift[c] = bias[c] - Float(means[g]) * weight[c] * inverse
         }
         let (source, target) = (UnsafeSendable(x), UnsafeSendable(y))
+        let block = pieces.block
         scale.withUnsafeBufferPointer { scaleBuffer in
             shift.withUnsafeBufferPointer { shiftBuffer in
-                let (s, b) = (UnsafeSendable(scaleBuffer.baseAddress!), UnsafeSendable(shiftBuffer.baseAddress!))
-                parallelFor(ranges.count) { chunk in
-                    let (x, y, s, b) = (source.value, target.value, s.value, b.value)
-                    for p in ranges[chunk] {
-                        let row = p * channels
-                        for c in 0..<channels { y[row + c] = Element(x[row + c].float * s[c] + b[c]) }
+                let (scales, shifts) = (UnsafeSendable(scaleBuffer.baseAddress!), UnsafeSendable(shiftBuffer.baseAddress!))
+                parallelFor(pieces.count) { index in
+                    let (b, elements) = pieces.piece(index)
+                    let (x, y) = (source.value, target.value)
+                    let (s, t) = (scales.value + b * block, shifts.value + b * block)
+                    for row in stride(from: elements.lowerBound, to: elements.upperBound, by: block) {
+                        for l in 0..<block { y[row + l] = Element(x[row + l].float * s[l] + t[l]) }
                     }
                 }
             }
@@ -79,46 +100,46 @@ struct GroupNorm {
     }
 
     /// Per group: Σx, or Σ(x − mean)² when `center` gives the group means.
-    private func groupTotals<Element: ActivationElement>(
-        _ x: UnsafePointer<Element>, channels: Int, ranges: [Range<Int>], center: [Double]?
-    ) -> [Double] {
+    private func groupTotals<Element: ActivationElement>(_ x: UnsafePointer<Element>, _ pieces: Pieces, center: [Double]?) -> [Double] {
+        let (channels, block) = (pieces.channels, pieces.block)
         let perGroup = channels / groups
         let offsets = (0..<channels).map { Float(center?[$0 / perGroup] ?? 0) }
-        var partials = [Double](repeating: 0, count: ranges.count * channels)
+        var partials = [Double](repeating: 0, count: pieces.count * block)
         let source = UnsafeSendable(x)
         offsets.withUnsafeBufferPointer { offsetBuffer in
             partials.withUnsafeMutableBufferPointer { partialBuffer in
-                let (o, totals) = (UnsafeSendable(offsetBuffer.baseAddress!), UnsafeSendable(partialBuffer.baseAddress!))
+                let (offsetBase, totals) = (UnsafeSendable(offsetBuffer.baseAddress!), UnsafeSendable(partialBuffer.baseAddress!))
                 let squared = center != nil
-                parallelFor(ranges.count) { chunk in
-                    let (x, o) = (source.value, o.value)
-                    let total = totals.value + chunk * channels
-                    let run = UnsafeMutablePointer<Float>.allocate(capacity: channels)
+                parallelFor(pieces.count) { index in
+                    let (b, elements) = pieces.piece(index)
+                    let (x, o) = (source.value, offsetBase.value + b * block)
+                    let total = totals.value + index * block
+                    let run = UnsafeMutablePointer<Float>.allocate(capacity: block)
                     defer { run.deallocate() }
-                    var p = ranges[chunk].lowerBound
-                    while p < ranges[chunk].upperBound {
-                        let stop = min(p + 64, ranges[chunk].upperBound)
-                        run.initialize(repeating: 0, count: channels)
-                        for q in p..<stop {
-                            let row = q * channels
+                    var start = elements.lowerBound
+                    while start < elements.upperBound {
+                        let stop = min(start + 64 * block, elements.upperBound)
+                        run.initialize(repeating: 0, count: block)
+                        for row in stride(from: start, to: stop, by: block) {
                             if squared {
-                                for c in 0..<channels {
-                                    let d = x[row + c].float - o[c]
-                                    run[c] += d * d
+                                for l in 0..<block {
+                                    let d = x[row + l].float - o[l]
+                                    run[l] += d * d
                                 }
                             } else {
-                                for c in 0..<channels { run[c] += x[row + c].float }
+                                for l in 0..<block { run[l] += x[row + l].float }
                             }
                         }
-                        for c in 0..<channels { total[c] += Double(run[c]) }
-                        p = stop
+                        for l in 0..<block { total[l] += Double(run[l]) }
+                        start = stop
                     }
                 }
             }
         }
         var groupsTotal = [Double](repeating: 0, count: groups)
-        for chunk in 0..<ranges.count {
-            for c in 0..<channels { groupsTotal[c / perGroup] += partials[chunk * channels + c] }
+        for index in 0..<pieces.count {
+            let b = pieces.piece(index).block
+            for l in 0..<block { groupsTotal[(b * block + l) / perGroup] += partials[index * block + l] }
         }
         return groupsTotal
     }

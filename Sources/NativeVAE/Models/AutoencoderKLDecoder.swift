@@ -95,9 +95,9 @@ struct AttentionBlock {
         let attended = Activation(channels: c, height: x.height, width: x.width, type: .f32)
         do {
             let h = try norm(x, silu: false, context: context)
-            let q = try query(h, output: .f32, context: context)
-            let k = try key(h, output: .f32, context: context)
-            let v = try value(h, output: .f32, context: context)
+            let q = try query(h, output: .f32, channelsLast: true, context: context)
+            let k = try key(h, output: .f32, channelsLast: true, context: context)
+            let v = try value(h, output: .f32, channelsLast: true, context: context)
             let band = max(1, min(n, Self.scoreBytes / 4 / n))
             let scores = UnsafeMutableRawPointer.allocate(byteCount: band * n * 4, alignment: 64)
             defer { scores.deallocate() }
@@ -178,7 +178,7 @@ final class AutoencoderKLDecoder {
         h = try midResnets[1](h, context: context)
         for block in upBlocks {
             for resnet in block.resnets { h = try resnet(h, context: context) }
-            if let upsample = block.upsample { h = try upsample(h.upsampled(), context: context) }
+            if let upsample = block.upsample { h = try upsample.upsampling(h, context: context) }
         }
         try normOut.apply(&h, silu: true, context: context)
         return try convOut(h, output: .f32, context: context).featureMap(context: context)
@@ -192,7 +192,8 @@ func makeConv(_ prefix: String, input: Int, output: Int, kernel: Int, weights: W
     Conv2D(
         inChannels: input, outChannels: output, kernel: kernel,
         weights: try weights.values(prefix + ".weight", shape: [output, input, kernel, kernel]),
-        bias: bias ? try weights.values(prefix + ".bias", shape: [output]) : nil, precision: weights.precision)
+        bias: bias ? try weights.values(prefix + ".bias", shape: [output]) : nil, precision: weights.precision,
+        winograd: weights.winograd)
 }
 
 func makeGroupNorm(_ prefix: String, channels: Int, groups: Int, weights: WeightStore) throws -> GroupNorm {

@@ -34,10 +34,26 @@ final class DNNL: @unchecked Sendable {
     let stream: dnnl_stream_t
     let lock = Mutex(())
     let kernels = KernelLog()
+    /// One scratch buffer for every primitive (they run one at a time), kept between calls so
+    /// oneDNN does not map and fault in fresh pages for each.
+    private var scratch: (pointer: UnsafeMutableRawPointer, bytes: Int)?
+
+    /// At least `bytes` of scratch; valid until the next call.
+    func scratchpad(_ bytes: Int) -> UnsafeMutableRawPointer {
+        if let scratch, scratch.bytes >= bytes { return scratch.pointer }
+        scratch?.pointer.deallocate()
+        let pointer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
+        scratch = (pointer, bytes)
+        return pointer
+    }
 
     static let shared: DNNL? = try? DNNL()
 
     private init() throws {
+        // glibc raises its mmap threshold (to 32 MB) after big blocks are freed, so freed
+        // activations of a few MB then stay in the heap and fragment it; a fixed threshold keeps
+        // every large buffer mapped on its own and returned the moment it is freed.
+        mallopt(M_MMAP_THRESHOLD, 256 << 10)
         var engine: dnnl_engine_t?
         try check(dnnl_engine_create(&engine, dnnl_cpu, 0), "dnnl_engine_create")
         var stream: dnnl_stream_t?
@@ -136,8 +152,25 @@ final class DNNLPrimitive {
         try check(dnnl_stream_wait(stream), "dnnl_stream_wait")
     }
 
+    /// Executes a primitive made with a user scratchpad (`DNNLAttributes(userScratchpad: true)`),
+    /// lending it the context's shared scratch buffer.
+    func execute(_ arguments: [(Int32, DNNLMemory)], context: DNNL) throws {
+        let scratchDesc = queryMD(dnnl_query_scratchpad_md)
+        var desc = scratchDesc
+        let bytes = Int(dnnl_memory_desc_get_size(&desc))
+        guard bytes > 0 else { return try execute(arguments, stream: context.stream) }
+        let scratch = try DNNLMemory(scratchDesc, engine: context.engine, pointer: context.scratchpad(bytes))
+        try execute(arguments + [(argScratchpad, scratch)], stream: context.stream)
+    }
+
+    /// Bytes of scratch the primitive asks for.
+    var scratchpadBytes: Int {
+        var desc = queryMD(dnnl_query_scratchpad_md)
+        return Int(dnnl_memory_desc_get_size(&desc))
+    }
+
     func queryMD(_ what: dnnl_query_t) -> dnnl_memory_desc_t {
-        dnnl_primitive_desc_query_md(descriptor, what, 0)!.pointee
+        dnnl_primitive_desc_query_md(descriptor, what, 0)?.pointee ?? dnnl_memory_desc_t()
     }
 
     deinit {
@@ -150,6 +183,7 @@ let argSource: Int32 = 1
 let argDestination: Int32 = 17
 let argWeights: Int32 = 33
 let argBias: Int32 = 41
+let argScratchpad: Int32 = 80
 
 /// A reorder between two layouts of the same tensor, kept for repeated use.
 func reorderPrimitive(from: dnnl_memory_desc_t, to: dnnl_memory_desc_t, context: DNNL) throws -> DNNLPrimitive {
@@ -170,17 +204,21 @@ func reorder(_ from: DNNLMemory, to: DNNLMemory, context: DNNL) throws {
 let argFrom: Int32 = 1
 let argTo: Int32 = 17
 
-/// Primitive attributes: fused post-ops (accumulate into the destination, then an activation)
-/// and a scale on the output.
+/// Primitive attributes: fused post-ops (accumulate into the destination, then an activation),
+/// a scale on the output, and whether the caller lends the scratch memory.
 final class DNNLAttributes {
     let handle: dnnl_primitive_attr_t
 
-    init(accumulate: Bool = false, activation: dnnl_alg_kind_t? = nil, alpha: Float = 0, beta: Float = 0, outputScale: Float? = nil)
-        throws
-    {
+    init(
+        accumulate: Bool = false, activation: dnnl_alg_kind_t? = nil, alpha: Float = 0, beta: Float = 0, outputScale: Float? = nil,
+        userScratchpad: Bool = false
+    ) throws {
         var attr: dnnl_primitive_attr_t?
         try check(dnnl_primitive_attr_create(&attr), "dnnl_primitive_attr_create")
         handle = attr!
+        if userScratchpad {
+            try check(dnnl_primitive_attr_set_scratchpad_mode(handle, dnnl_scratchpad_mode_user), "dnnl_primitive_attr_set_scratchpad_mode")
+        }
         if accumulate || activation != nil {
             var postOps: dnnl_post_ops_t?
             try check(dnnl_post_ops_create(&postOps), "dnnl_post_ops_create")
