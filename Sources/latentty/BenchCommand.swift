@@ -33,15 +33,24 @@ struct LocalBench: ParsableCommand {
     @Option(help: "f32 or bf16.")
     var precision: String = "f32"
 
+    @Option(help: "Winograd for the 3×3 f32 convolutions: auto (the high-resolution layers), off or on (every layer).")
+    var winograd: String = "auto"
+
     @Flag(help: "Print as JSON.")
     var json = false
+
+    @OptionGroup var runtime: NativeRuntimeOptions
 
     func run() throws {
         guard let precision = Precision(rawValue: precision) else { throw ValidationError("--precision must be f32 or bf16") }
         guard size > 0, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
         let tiling: TilingMode = tile == "on" ? .on : (tile == "off" ? .off : .automatic)
+        runtime.apply()
+        let policies: [String: WinogradPolicy] = ["auto": .whereWeightsAreSmall, "off": .never, "on": .always]
+        guard let policy = policies[winograd] else { throw ValidationError("--winograd must be auto, off or on") }
         let engine = try reportingErrors {
-            try AutoencoderKLEngine(randomWeights: .standard(latentChannels: 4, postQuantConv: true), tiling: tiling, precision: precision)
+            try AutoencoderKLEngine(
+                randomWeights: .standard(latentChannels: 4, postQuantConv: true), tiling: tiling, precision: precision, winograd: policy)
         }
         var generator = TorchGenerator(seed: 13)
         let latent = Preset.sd15.toVAESpace(try generator.randn(shape: [1, 4, size / 8, size / 8]))
@@ -59,6 +68,7 @@ struct LocalBench: ParsableCommand {
         if json {
             printJSONLine([
                 "size": size, "tile": tile, "first_seconds": first, "seconds": best, "peak_rss_mb": peak, "precision": precision.rawValue,
+                "threads": NativeRuntime.threads, "winograd": winograd,
             ])
         } else {
             print(

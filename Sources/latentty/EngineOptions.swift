@@ -3,7 +3,7 @@ import Foundation
 import LatentKit
 import NativeVAE
 
-/// How local decodes run: which engine, which weights, tiling and precision.
+/// How local decodes run: which engine, which weights, tiling, precision and threads.
 struct EngineOptions: ParsableArguments {
     @Option(help: "Local engine: approx (latent2rgb, no weights), full (AutoencoderKL) or tiny (TAESD).")
     var engine: String = EngineName.approx.rawValue
@@ -21,7 +21,10 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Compute precision of the full decoder: f32, or bf16 (bfloat16 convolutions with f32 accumulation).")
     var precision: String = "f32"
 
+    @OptionGroup var runtime: NativeRuntimeOptions
+
     func validate() throws {
+        try runtime.validate()
         guard EngineName(rawValue: engine) != nil else {
             throw ValidationError("--engine must be one of \(EngineName.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -39,7 +42,8 @@ struct EngineOptions: ParsableArguments {
     }
 
     func makeEngine(preset: Preset?) throws -> any DecodeEngine {
-        try reportingErrors {
+        runtime.apply()
+        return try reportingErrors {
             try EngineName(rawValue: engine)!.makeEngine(
                 vae: vae, preset: preset, tiling: tiling, precision: Precision(rawValue: precision) ?? .f32)
         }

@@ -50,6 +50,9 @@ struct WorkbenchCommand: AsyncParsableCommand {
         if local && endpoint != nil { throw ValidationError("--local and --endpoint exclude each other") }
         if GraphicsMode(rawValue: graphics) == nil { throw ValidationError("--graphics must be auto, sixel, blocks or none") }
         try engineOptions.validate()
+        if engineOptions.runtime.verbose {
+            throw ValidationError("--verbose prints to the terminal the workbench draws on; use it with decode, serve or bench local")
+        }
     }
 
     func run() async throws {

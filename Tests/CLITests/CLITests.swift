@@ -167,9 +167,12 @@ extension Thread {
         let full = try CLITests.run([
             "decode", "Tests/Fixtures/models/tiny_kl4_latent.safetensors", "--preset", "sd15", "--space", "vae", "--local", "--engine",
             "full",
-            "--vae", folder.path, "--output-type", "pt", "--out", out.path,
+            "--vae", folder.path, "--output-type", "pt", "--out", out.path, "--threads", "1", "--verbose",
         ])
         #expect(full.status == 0, "\(full.stdout)\(full.stderr)")
+        #expect(full.stderr.contains("native decoder: cpu isa") && full.stderr.contains(", 1 threads"), "\(full.stderr)")
+        #expect(full.stderr.contains("native kernel: convolution: "), "\(full.stderr)")
+        #expect(full.stderr.contains("native kernel: matmul: "), "\(full.stderr)")
         let decoded = try LatentFile.read(contentsOf: out.appendingPathComponent("tiny_kl4_latent.safetensors")).latent().tensor
         let expected = try LatentFile.read(contentsOf: models.appendingPathComponent("tiny_kl4_decoded.safetensors")).latent().tensor
         #expect(zip(decoded.floatValues(), expected.floatValues()).allSatisfy { abs($0 - $1) <= 1e-4 })

@@ -23,12 +23,13 @@ import Testing
     /// preset with factor 1 passes them through unchanged.
     static let identity = Preset(id: "test", name: "test", latentChannels: 4, scalingFactor: 1)
 
-    @Test(arguments: ["tiny_kl4", "tiny_kl16"])
-    func autoencoderKLMatchesDiffusers(model: String) throws {
+    /// Each model with the default layer choices, with Winograd in every 3×3 layer, and with none.
+    @Test(arguments: ["tiny_kl4", "tiny_kl16"], [WinogradPolicy.whereWeightsAreSmall, .always, .never])
+    func autoencoderKLMatchesDiffusers(model: String, winograd: WinogradPolicy) throws {
         let location = VAELocation(
             weights: Self.models.appendingPathComponent(model + ".safetensors"),
             config: Self.models.appendingPathComponent(model + ".config.json"))
-        let engine = try AutoencoderKLEngine(location: location)
+        let engine = try AutoencoderKLEngine(location: location, winograd: winograd)
         let latent = try Self.tensor(model + "_latent")
         let expected = try Self.tensor(model + "_decoded")
         let decoded = try engine.decode(latent, preset: Self.identity)

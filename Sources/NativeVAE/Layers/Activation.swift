@@ -8,6 +8,7 @@ enum ElementType: Sendable, Equatable {
 
     var dnnl: dnnl_data_type_t { self == .f32 ? dnnl_f32 : dnnl_bf16 }
     var size: Int { self == .f32 ? 4 : 2 }
+    var name: String { self == .f32 ? "f32" : "bf16" }
 
     init(_ precision: Precision) { self = precision == .f32 ? .f32 : .bf16 }
 
@@ -21,12 +22,39 @@ enum ElementType: Sendable, Equatable {
     }
 }
 
-/// One image's activations (batch 1) in a oneDNN layout that keeps a pixel's channels together:
-/// channels last (NHWC), or oneDNN's blocked nChw16c / nChw8c where channels come in blocks of
-/// 16 or 8 and each block is its own channels-last image. `block` is the channels per block
-/// (`channels` itself for NHWC), so element (c, p) is at `((c / block) · pixels + p) · block + c % block`.
-/// Convolutions pick the layout their fastest kernel wants; GroupNorm, SiLU and upsampling work
-/// on any of them, so data moves between layouts only where a kernel insists.
+/// How an activation's channels are laid out around its pixels.
+enum ActivationLayout: Hashable, Sendable {
+    /// NHWC: each pixel's channels together.
+    case channelsLast
+    /// oneDNN's nChw16c / nChw8c: channels in blocks of 16 or 8, each block a channels-last image.
+    case blocked(Int)
+
+    static let all: [ActivationLayout] = [.channelsLast, .blocked(16), .blocked(8)]
+
+    /// Channels stored together per pixel.
+    func block(channels: Int) -> Int {
+        switch self {
+        case .channelsLast: channels
+        case .blocked(let size): size
+        }
+    }
+
+    func fits(channels: Int) -> Bool { channels % block(channels: channels) == 0 }
+
+    var tag: dnnl_format_tag_t {
+        switch self {
+        case .channelsLast: dnnl_nhwc
+        case .blocked(16): dnnl_nChw16c
+        case .blocked: dnnl_nChw8c
+        }
+    }
+}
+
+/// One image's activations (batch 1) in a layout that keeps a pixel's channels together: channels
+/// last, or oneDNN's blocked layouts where each block of 16 or 8 channels is its own channels-last
+/// image — element (c, p) is at `((c / block) · pixels + p) · block + c % block`. Convolutions pick
+/// the layout their fastest kernel wants; GroupNorm, SiLU and upsampling work on any of them, so
+/// data moves between layouts only where a kernel insists.
 ///
 /// Noncopyable, so every buffer has one owner: layers that may overwrite their input take it
 /// `inout` or `consuming`, and the memory goes back the moment its last owner is done, which
@@ -36,17 +64,16 @@ struct Activation: ~Copyable {
     let height: Int
     let width: Int
     let type: ElementType
-    let block: Int
+    let layout: ActivationLayout
     let pointer: UnsafeMutableRawPointer
 
-    /// `block` nil means channels last.
-    init(channels: Int, height: Int, width: Int, type: ElementType, block: Int? = nil) {
+    init(channels: Int, height: Int, width: Int, type: ElementType, layout: ActivationLayout = .channelsLast) {
+        precondition(layout.fits(channels: channels), "blocked layouts are used only when the blocks divide the channels")
         self.channels = channels
         self.height = height
         self.width = width
         self.type = type
-        self.block = block ?? channels
-        precondition(channels % self.block == 0, "blocked layouts are used only when the blocks divide the channels")
+        self.layout = layout
         // Uninitialised: every producer writes all of it.
         pointer = .allocate(byteCount: max(1, channels * height * width * type.size), alignment: 64)
     }
@@ -55,22 +82,25 @@ struct Activation: ~Copyable {
 
     var pixels: Int { height * width }
     var count: Int { channels * pixels }
+    /// Channels stored together per pixel.
+    var block: Int { layout.block(channels: channels) }
 
     func memory(_ context: DNNL) throws -> DNNLMemory {
-        try DNNLMemory(try Activation.descriptor(channels, height, width, type, block: block), engine: context.engine, pointer: pointer)
+        try DNNLMemory(try Activation.descriptor(channels, height, width, type, layout: layout), engine: context.engine, pointer: pointer)
     }
 
-    static func descriptor(_ channels: Int, _ height: Int, _ width: Int, _ type: ElementType, block: Int) throws -> dnnl_memory_desc_t {
-        let tag = block == channels ? dnnl_nhwc : (block == 16 ? dnnl_nChw16c : dnnl_nChw8c)
-        return try memoryDesc([1, channels, height, width], tag: tag, type: type.dnnl)
+    static func descriptor(_ channels: Int, _ height: Int, _ width: Int, _ type: ElementType, layout: ActivationLayout) throws
+        -> dnnl_memory_desc_t
+    {
+        try memoryDesc([1, channels, height, width], tag: layout.tag, type: type.dnnl)
     }
 
-    /// The block size of `desc` when it is one of the layouts above, else nil.
-    static func block(of desc: dnnl_memory_desc_t, channels: Int, height: Int, width: Int, type: ElementType) -> Int? {
+    /// Which layout `desc` is, when it is one an `Activation` stores.
+    static func layout(of desc: dnnl_memory_desc_t, channels: Int, height: Int, width: Int, type: ElementType) -> ActivationLayout? {
         var desc = desc
-        for block in [channels, 16, 8] where channels % block == 0 {
-            guard var candidate = try? descriptor(channels, height, width, type, block: block) else { continue }
-            if dnnl_memory_desc_equal(&desc, &candidate) != 0 { return block }
+        for layout in ActivationLayout.all where layout.fits(channels: channels) {
+            guard var candidate = try? descriptor(channels, height, width, type, layout: layout) else { continue }
+            if dnnl_memory_desc_equal(&desc, &candidate) != 0 { return layout }
         }
         return nil
     }
@@ -87,9 +117,9 @@ struct Activation: ~Copyable {
         }
     }
 
-    /// A copy in another element type or block size.
-    func converted(to type: ElementType, block: Int, context: DNNL) throws -> Activation {
-        let result = Activation(channels: channels, height: height, width: width, type: type, block: block)
+    /// A copy in another element type or layout.
+    func converted(to type: ElementType, layout: ActivationLayout, context: DNNL) throws -> Activation {
+        let result = Activation(channels: channels, height: height, width: width, type: type, layout: layout)
         try reorder(try memory(context), to: try result.memory(context), context: context)
         return result
     }
@@ -107,7 +137,7 @@ struct Activation: ~Copyable {
 
     /// Nearest-neighbour 2× upsampling: each output row pair copies whole pixel blocks from one input row.
     func upsampled() -> Activation {
-        let result = Activation(channels: channels, height: height * 2, width: width * 2, type: type, block: block)
+        let result = Activation(channels: channels, height: height * 2, width: width * 2, type: type, layout: layout)
         let pixelBytes = block * type.size
         let (source, target) = (UnsafeSendable(UnsafeRawPointer(pointer)), UnsafeSendable(result.pointer))
         let (width, height, blocks) = (width, height, channels / block)

@@ -10,7 +10,7 @@ struct ConvEpilogue: Hashable {
 /// When a 3×3 convolution uses Winograd F(4×4, 3×3) instead of direct convolution (f32 only).
 /// On this project's machines it takes about 0.6× the time of oneDNN's direct kernels but keeps
 /// its weights transformed to 6×6 tiles — four times the memory of the plain 3×3 weights.
-enum WinogradPolicy: Sendable {
+public enum WinogradPolicy: Sendable {
     case never
     /// Where the transformed weights are small beside the layer's activations (the wide,
     /// high-resolution layers that take most of the time), so peak memory barely moves.
@@ -36,7 +36,8 @@ final class Conv2D {
     /// bf16 runs inputs and weights in bfloat16 with f32 accumulation.
     let computeType: ElementType
     let winograd: WinogradPolicy
-    static let stripScratchBytes = 16 << 20
+    /// The most scratch a Winograd layer may use at once; more is cut into strips.
+    let stripScratchBytes: Int
     private var plainWeights: [Float]?
     private var plainBias: [Float]?
     private var packedWeights: [DNNLMemory] = []
@@ -46,18 +47,18 @@ final class Conv2D {
     private struct Key: Hashable {
         let height: Int
         let width: Int
-        let inputBlock: Int
+        let inputLayout: ActivationLayout
         let output: ElementType
-        /// The destination's block size when the caller fixes it (accumulating, or asking for channels last).
-        let outputBlock: Int?
+        /// The destination's layout when the caller fixes it (accumulating, or asking for channels last).
+        let outputLayout: ActivationLayout?
         let epilogue: ConvEpilogue
     }
 
     private struct Compiled {
         /// The whole image's primitive, or the strips' (for `stripRows` output rows) when striped.
         let primitive: DNNLPrimitive
-        let sourceBlock: Int
-        let outputBlock: Int
+        let sourceLayout: ActivationLayout
+        let outputLayout: ActivationLayout
         let stripRows: Int?
         /// For a last strip of fewer rows.
         let lastStrip: DNNLPrimitive?
@@ -67,8 +68,9 @@ final class Conv2D {
 
     init(
         inChannels: Int, outChannels: Int, kernel: Int, weights: [Float], bias: [Float]?, precision: Precision = .f32,
-        winograd: WinogradPolicy = .whereWeightsAreSmall
+        winograd: WinogradPolicy = .whereWeightsAreSmall, stripScratchBytes: Int = 16 << 20
     ) {
+        self.stripScratchBytes = stripScratchBytes
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernel = kernel
@@ -95,7 +97,7 @@ final class Conv2D {
     func accumulate(_ input: borrowing Activation, into residual: inout Activation, relu: Bool = false, context: DNNL) throws {
         precondition(residual.channels == outChannels && residual.pixels == input.pixels)
         let key = Key(
-            height: input.height, width: input.width, inputBlock: input.block, output: residual.type, outputBlock: residual.block,
+            height: input.height, width: input.width, inputLayout: input.layout, output: residual.type, outputLayout: residual.layout,
             epilogue: ConvEpilogue(accumulate: true, relu: relu))
         try run(try compiledLayer(key, context: context), input, upsampled: false, into: &residual, context: context)
     }
@@ -106,10 +108,10 @@ final class Conv2D {
         let scale = upsampled ? 2 : 1
         let (height, width) = (input.height * scale, input.width * scale)
         let key = Key(
-            height: height, width: width, inputBlock: input.block, output: output ?? computeType,
-            outputBlock: channelsLast ? outChannels : nil, epilogue: ConvEpilogue(relu: relu))
+            height: height, width: width, inputLayout: input.layout, output: output ?? computeType,
+            outputLayout: channelsLast ? .channelsLast : nil, epilogue: ConvEpilogue(relu: relu))
         let layer = try compiledLayer(key, context: context)
-        var result = Activation(channels: outChannels, height: height, width: width, type: key.output, block: layer.outputBlock)
+        var result = Activation(channels: outChannels, height: height, width: width, type: key.output, layout: layer.outputLayout)
         if upsampled && layer.stripRows == nil {
             try run(layer, input.upsampled(), upsampled: false, into: &result, context: context)
         } else {
@@ -118,18 +120,22 @@ final class Conv2D {
         return result
     }
 
-    private func run(_ layer: Compiled, _ input: borrowing Activation, upsampled: Bool, into output: inout Activation, context: DNNL) throws {
+    private func run(_ layer: Compiled, _ input: borrowing Activation, upsampled: Bool, into output: inout Activation, context: DNNL) throws
+    {
         precondition(input.channels == inChannels)
-        if input.type != computeType || input.block != layer.sourceBlock {
-            let converted = try input.converted(to: computeType, block: layer.sourceBlock, context: context)
+        if input.type != computeType || input.layout != layer.sourceLayout {
+            let converted = try input.converted(to: computeType, layout: layer.sourceLayout, context: context)
             return try run(layer, converted, upsampled: upsampled, into: &output, context: context)
         }
         guard let rows = layer.stripRows else {
-            return try execute(layer.primitive, source: try input.memory(context), destination: try output.memory(context), context: context)
+            return try execute(
+                layer.primitive, source: try input.memory(context), destination: try output.memory(context), context: context)
         }
         let height = output.height
-        let sourceStrip = Activation(channels: inChannels, height: rows + 2, width: output.width, type: computeType, block: layer.sourceBlock)
-        let outputStrip = Activation(channels: outChannels, height: rows, width: output.width, type: output.type, block: layer.outputBlock)
+        let sourceStrip = Activation(
+            channels: inChannels, height: rows + 2, width: output.width, type: computeType, layout: layer.sourceLayout)
+        let outputStrip = Activation(
+            channels: outChannels, height: rows, width: output.width, type: output.type, layout: layer.outputLayout)
         let (inputRows, outputRows) = (RowView(input), RowView(output))
         for first in stride(from: 0, to: height, by: rows) {
             let count = min(rows, height - first)
@@ -139,10 +145,12 @@ final class Conv2D {
             sourceView.fill(from: inputRows, first: first - 1, count: count + 2, upsampled: upsampled)
             if layer.accumulates { outputView.copy(from: outputRows, first: first, count: count, at: 0) }
             let source = try DNNLMemory(
-                try Activation.descriptor(inChannels, count + 2, output.width, computeType, block: layer.sourceBlock), engine: context.engine,
+                try Activation.descriptor(inChannels, count + 2, output.width, computeType, layout: layer.sourceLayout),
+                engine: context.engine,
                 pointer: sourceStrip.pointer)
             let destination = try DNNLMemory(
-                try Activation.descriptor(outChannels, count, output.width, output.type, block: layer.outputBlock), engine: context.engine,
+                try Activation.descriptor(outChannels, count, output.width, output.type, layout: layer.outputLayout),
+                engine: context.engine,
                 pointer: outputStrip.pointer)
             try execute(primitive, source: source, destination: destination, context: context)
             outputRows.copy(from: outputView, first: 0, count: count, at: first)
@@ -156,6 +164,12 @@ final class Conv2D {
         try primitive.execute(arguments, context: context)
     }
 
+    /// The kernel compiled for this output size and rows per strip (nil: whole image); nil when
+    /// nothing is compiled for it.
+    func plan(height: Int, width: Int) -> (implementation: String, stripRows: Int?)? {
+        compiled.first { $0.key.height == height && $0.key.width == width }.map { ($0.value.primitive.implementation, $0.value.stripRows) }
+    }
+
     private func compiledLayer(_ key: Key, context: DNNL) throws -> Compiled {
         if let layer = compiled[key] { return layer }
         let layer = try compile(key, context: context)
@@ -165,19 +179,19 @@ final class Conv2D {
 
     private func compile(_ key: Key, context: DNNL) throws -> Compiled {
         if usesWinograd(key), let layer = try? compileWinograd(key, context: context) { return layer }
-        let sameLayout = key.inputBlock == inChannels ? outChannels : (outChannels % key.inputBlock == 0 ? key.inputBlock : nil)
+        let sameLayout = key.inputLayout.fits(channels: outChannels) ? key.inputLayout : nil
         if let primitive = try? primitive(
-            key, algorithm: dnnl_convolution_direct, source: key.inputBlock, output: key.outputBlock ?? sameLayout, context: context),
+            key, algorithm: dnnl_convolution_direct, source: key.inputLayout, output: key.outputLayout ?? sameLayout, context: context),
             let layer = layer(primitive, key),
             !primitive.implementation.hasPrefix("ref"), !primitive.implementation.hasPrefix("gemm")
         {
             return layer
         }
-        let preferred = try primitive(key, algorithm: dnnl_convolution_direct, source: nil, output: key.outputBlock, context: context)
+        let preferred = try primitive(key, algorithm: dnnl_convolution_direct, source: nil, output: key.outputLayout, context: context)
         if let layer = layer(preferred, key) { return layer }
         // oneDNN preferred a layout `Activation` does not store: channels last, which it always takes.
         let channelsLast = try primitive(
-            key, algorithm: dnnl_convolution_direct, source: inChannels, output: key.outputBlock ?? outChannels, context: context)
+            key, algorithm: dnnl_convolution_direct, source: .channelsLast, output: key.outputLayout ?? .channelsLast, context: context)
         return layer(channelsLast, key)!
     }
 
@@ -194,52 +208,56 @@ final class Conv2D {
     /// Whole-image Winograd when its scratch fits `stripScratchBytes`, else strips of rows
     /// (a multiple of 4, Winograd's output tile) sized to fit it.
     private func compileWinograd(_ key: Key, context: DNNL) throws -> Compiled? {
-        let whole = try primitive(key, algorithm: dnnl_convolution_winograd, source: nil, output: key.outputBlock, context: context)
+        let whole = try primitive(key, algorithm: dnnl_convolution_winograd, source: nil, output: key.outputLayout, context: context)
         guard let wholeLayer = layer(whole, key) else { return nil }
         let scratch = whole.scratchpadBytes
-        guard scratch > Self.stripScratchBytes, key.height > 8 else { return wholeLayer }
-        let strips = (scratch + Self.stripScratchBytes - 1) / Self.stripScratchBytes
+        guard scratch > stripScratchBytes, key.height > 8 else { return wholeLayer }
+        let strips = (scratch + stripScratchBytes - 1) / stripScratchBytes
         let rows = max(4, (key.height / strips) / 4 * 4)
         let strip = try primitive(
-            key, algorithm: dnnl_convolution_winograd, source: wholeLayer.sourceBlock, output: wholeLayer.outputBlock, rows: rows,
+            key, algorithm: dnnl_convolution_winograd, source: wholeLayer.sourceLayout, output: wholeLayer.outputLayout, rows: rows,
             context: context)
         let remainder = key.height % rows
         let last =
             remainder == 0
             ? nil
             : try primitive(
-                key, algorithm: dnnl_convolution_winograd, source: wholeLayer.sourceBlock, output: wholeLayer.outputBlock, rows: remainder,
+                key, algorithm: dnnl_convolution_winograd, source: wholeLayer.sourceLayout, output: wholeLayer.outputLayout,
+                rows: remainder,
                 context: context)
         return Compiled(
-            primitive: strip, sourceBlock: wholeLayer.sourceBlock, outputBlock: wholeLayer.outputBlock, stripRows: rows, lastStrip: last,
+            primitive: strip, sourceLayout: wholeLayer.sourceLayout, outputLayout: wholeLayer.outputLayout, stripRows: rows,
+            lastStrip: last,
             accumulates: key.epilogue.accumulate)
     }
 
     /// The layer for a whole-image primitive, when oneDNN chose layouts `Activation` stores.
     private func layer(_ primitive: DNNLPrimitive, _ key: Key) -> Compiled? {
         guard
-            let source = Activation.block(
+            let source = Activation.layout(
                 of: primitive.queryMD(dnnl_query_src_md), channels: inChannels, height: key.height, width: key.width, type: computeType),
-            let output = Activation.block(
+            let output = Activation.layout(
                 of: primitive.queryMD(dnnl_query_dst_md), channels: outChannels, height: key.height, width: key.width, type: key.output)
         else { return nil }
-        return Compiled(primitive: primitive, sourceBlock: source, outputBlock: output, stripRows: nil, lastStrip: nil,
+        return Compiled(
+            primitive: primitive, sourceLayout: source, outputLayout: output, stripRows: nil, lastStrip: nil,
             accumulates: key.epilogue.accumulate)
     }
 
     /// A primitive with the given layouts (nil leaves the choice to oneDNN); with `rows`, for a
     /// strip of that many output rows whose source carries its halo rows (no vertical padding).
     private func primitive(
-        _ key: Key, algorithm: dnnl_alg_kind_t, source sourceBlock: Int?, output outputBlock: Int?, rows: Int? = nil, context: DNNL
+        _ key: Key, algorithm: dnnl_alg_kind_t, source sourceLayout: ActivationLayout?, output outputLayout: ActivationLayout?,
+        rows: Int? = nil, context: DNNL
     ) throws -> DNNLPrimitive {
         let pad = kernel / 2
         let outputRows = rows ?? key.height
         let inputRows = rows.map { $0 + 2 * pad } ?? key.height
         var source =
-            try sourceBlock.map { try Activation.descriptor(inChannels, inputRows, key.width, computeType, block: $0) }
+            try sourceLayout.map { try Activation.descriptor(inChannels, inputRows, key.width, computeType, layout: $0) }
             ?? memoryDesc([1, inChannels, inputRows, key.width], tag: dnnl_format_tag_any, type: computeType.dnnl)
         var destination =
-            try outputBlock.map { try Activation.descriptor(outChannels, outputRows, key.width, key.output, block: $0) }
+            try outputLayout.map { try Activation.descriptor(outChannels, outputRows, key.width, key.output, layout: $0) }
             ?? memoryDesc([1, outChannels, outputRows, key.width], tag: dnnl_format_tag_any, type: key.output.dnnl)
         var weights = try memoryDesc([outChannels, inChannels, kernel, kernel], tag: dnnl_format_tag_any, type: computeType.dnnl)
         var bias = try memoryDesc([outChannels], tag: dnnl_x)

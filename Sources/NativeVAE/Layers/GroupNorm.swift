@@ -21,8 +21,8 @@ struct GroupNorm {
 
     /// A normalised copy (the input is still needed, e.g. for a residual).
     func callAsFunction(_ input: borrowing Activation, silu: Bool, context: DNNL) throws -> Activation {
-        var output = Activation(channels: input.channels, height: input.height, width: input.width, type: input.type, block: input.block)
-        normalize(source: UnsafeRawPointer(input.pointer), into: &output)
+        var output = Activation(channels: input.channels, height: input.height, width: input.width, type: input.type, layout: input.layout)
+        normalize(source: UnsafeRawPointer(input.pointer), into: &output, context: context)
         if silu { try swish.apply(&output, context: context) }
         return output
     }
@@ -30,12 +30,13 @@ struct GroupNorm {
     /// Normalises in place.
     func apply(_ map: inout Activation, silu: Bool, context: DNNL) throws {
         let source = UnsafeRawPointer(map.pointer)
-        normalize(source: source, into: &map)
+        normalize(source: source, into: &map, context: context)
         if silu { try swish.apply(&map, context: context) }
     }
 
     /// `source` holds `output`'s shape, type and layout; it may be `output`'s own buffer.
-    private func normalize(source: UnsafeRawPointer, into output: inout Activation) {
+    private func normalize(source: UnsafeRawPointer, into output: inout Activation, context: DNNL) {
+        context.kernels.record(kind: "group norm", implementation: "latentty", types: output.type.name)
         let pieces = Pieces(output)
         switch output.type {
         case .f32: normalize(source.assumingMemoryBound(to: Float.self), output.pointer.assumingMemoryBound(to: Float.self), pieces)

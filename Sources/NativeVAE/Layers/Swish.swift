@@ -19,7 +19,8 @@ final class Swish {
             primitive = try withUnsafePointer(to: &description) { try DNNLPrimitive($0, kind: "swish", context: context) }
             compiled[key] = primitive
         }
-        let memory = try DNNLMemory(try memoryDesc([map.count], tag: dnnl_x, type: map.type.dnnl), engine: context.engine, pointer: map.pointer)
+        let memory = try DNNLMemory(
+            try memoryDesc([map.count], tag: dnnl_x, type: map.type.dnnl), engine: context.engine, pointer: map.pointer)
         try primitive.execute([(argSource, memory), (argDestination, memory)], stream: context.stream)
     }
 }

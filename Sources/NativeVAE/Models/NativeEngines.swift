@@ -38,7 +38,7 @@ public enum TilingMode: Sendable, Equatable {
     public static let automatic = TilingMode.auto(maxBytes: 2 << 30)
 }
 
-/// The full AutoencoderKL decoder (SD v1, SDXL, Flux), f32 on oneDNN.
+/// The full AutoencoderKL decoder (SD v1, SDXL, Flux) on oneDNN, f32 or bf16.
 public final class AutoencoderKLEngine: DecodeEngine, @unchecked Sendable {
     // `decoder` caches compiled primitives; every use holds the oneDNN context's lock.
     public let name = "full"
@@ -47,20 +47,28 @@ public final class AutoencoderKLEngine: DecodeEngine, @unchecked Sendable {
     public let tiling: TilingMode
 
     /// A full-size decoder with made-up weights (benchmarks: same FLOPs and memory as the real one).
-    public init(randomWeights config: AutoencoderKLConfig, tiling: TilingMode = .automatic, precision: Precision = .f32) throws {
+    public init(
+        randomWeights config: AutoencoderKLConfig, tiling: TilingMode = .automatic, precision: Precision = .f32,
+        winograd: WinogradPolicy = .whereWeightsAreSmall
+    ) throws {
         guard let context = DNNL.shared else { throw NativeError.dnnl(call: "dnnl_engine_create", status: -1) }
         self.tiling = tiling
         self.context = context
         let weights = WeightStore.random(seed: 0)
         weights.precision = precision
+        weights.winograd = winograd
         decoder = try AutoencoderKLDecoder(config: config, weights: weights)
     }
 
-    public init(location: VAELocation, tiling: TilingMode = .automatic, precision: Precision = .f32) throws {
+    public init(
+        location: VAELocation, tiling: TilingMode = .automatic, precision: Precision = .f32,
+        winograd: WinogradPolicy = .whereWeightsAreSmall
+    ) throws {
         self.tiling = tiling
         guard let context = DNNL.shared else { throw NativeError.dnnl(call: "dnnl_engine_create", status: -1) }
         let weights = try WeightStore.load(location.weights)
         weights.precision = precision
+        weights.winograd = winograd
         let config: AutoencoderKLConfig
         if let url = location.config {
             config = try AutoencoderKLConfig.load(url)

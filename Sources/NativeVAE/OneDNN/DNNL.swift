@@ -243,9 +243,13 @@ public final class KernelLog: Sendable {
 
     func record(kind: String, implementation: String, types: String) {
         let line = "\(kind): \(implementation) (\(types))"
-        entries.withLock { if !$0.contains(line) { $0.append(line) } }
+        let isNew = entries.withLock { entries in
+            guard !entries.contains(line) else { return false }
+            entries.append(line)
+            return true
+        }
+        if isNew { NativeRuntime.kernelObserver?(line) }
     }
 
     public var lines: [String] { entries.withLock { $0 } }
 }
-

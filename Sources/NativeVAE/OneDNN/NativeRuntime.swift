@@ -24,6 +24,14 @@ public enum NativeRuntime {
     /// The kernels oneDNN has picked so far in this process, one line per kind, implementation and
     /// data types, e.g. `convolution: brgconv:avx512_core (bf16→bf16)`.
     public static var kernelsUsed: [String] { DNNL.shared?.kernels.lines ?? [] }
+
+    /// Called with each kernel line the first time oneDNN picks it (for `--verbose`).
+    public static var kernelObserver: (@Sendable (String) -> Void)? {
+        get { observer.withLock { $0 } }
+        set { observer.withLock { $0 = newValue } }
+    }
+
+    private static let observer = Mutex<(@Sendable (String) -> Void)?>(nil)
 }
 
 /// Runs `body(chunk)` for chunks 0..<count on at most `NativeRuntime.threads` threads; the chunks
