@@ -115,6 +115,23 @@ import Testing
         #expect(Self.maxError(upsampled, expectedUpsampled) <= 1e-4)
     }
 
+    /// Written over its own input strip by strip (each strip's result lands only after the next
+    /// strip has read its halo): same values as the definition, same memory as the input.
+    @Test(arguments: [32, 16])
+    func convolutionOverItsOwnInput(outChannels: Int) throws {
+        let test = Case(inChannels: 32, outChannels: outChannels, height: 22, width: 12)
+        let expected = Self.reference(test.input, weights: test.weights, bias: test.bias, outChannels: outChannels, kernel: 3)
+        let (output, sameMemory, plan) = try context.lock.withLock { _ in
+            let layer = test.layer(.always, stripScratchBytes: 1)
+            let input = try Activation(test.input, type: .f32, context: context).converted(to: .f32, layout: .blocked(16), context: context)
+            let address = input.pointer
+            let output = try layer.replacing(input, context: context)
+            return (try output.featureMap(context: context), output.pointer == address, layer.plan(height: 22, width: 12))
+        }
+        #expect(sameMemory && plan?.stripRows == 4)
+        #expect(Self.maxError(output, expected) <= 1e-4)
+    }
+
     /// residual ← relu(residual + conv(x)), striped and whole, against the definition.
     @Test(arguments: [1, 16 << 20])
     func accumulationAndReLUAreFused(stripScratchBytes: Int) throws {

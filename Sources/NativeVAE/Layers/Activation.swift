@@ -80,6 +80,24 @@ struct Activation: ~Copyable {
 
     deinit { pointer.deallocate() }
 
+    private init(adopting pointer: UnsafeMutableRawPointer, channels: Int, height: Int, width: Int, type: ElementType, layout: ActivationLayout) {
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.type = type
+        self.layout = layout
+        self.pointer = pointer
+    }
+
+    /// The same memory read as its first `channels` channels (blocked layouts only, where those
+    /// are the leading blocks); the rest of the buffer stays allocated until this one is freed.
+    consuming func reinterpreted(channels: Int) -> Activation {
+        precondition(channels <= self.channels && channels % block == 0 && layout != .channelsLast)
+        let (pointer, height, width, type, layout) = (self.pointer, self.height, self.width, self.type, self.layout)
+        discard self
+        return Activation(adopting: pointer, channels: channels, height: height, width: width, type: type, layout: layout)
+    }
+
     var pixels: Int { height * width }
     var count: Int { channels * pixels }
     /// Channels stored together per pixel.

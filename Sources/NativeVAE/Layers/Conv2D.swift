@@ -131,30 +131,60 @@ final class Conv2D {
             return try execute(
                 layer.primitive, source: try input.memory(context), destination: try output.memory(context), context: context)
         }
-        let height = output.height
-        let sourceStrip = Activation(
-            channels: inChannels, height: rows + 2, width: output.width, type: computeType, layout: layer.sourceLayout)
-        let outputStrip = Activation(
-            channels: outChannels, height: rows, width: output.width, type: output.type, layout: layer.outputLayout)
-        let (inputRows, outputRows) = (RowView(input), RowView(output))
-        for first in stride(from: 0, to: height, by: rows) {
-            let count = min(rows, height - first)
+        try runStrips(
+            layer, rows: rows, input: RowView(input), upsampled: upsampled, output: RowView(output), width: output.width,
+            outputType: output.type, inPlace: false, context: context)
+    }
+
+    /// The convolution written over its own input's memory, for layers with no more output than
+    /// input channels that run in strips: peak memory then holds one activation of this size
+    /// instead of two. Other layers allocate the output as usual (and free the input on return).
+    func replacing(_ input: consuming Activation, context: DNNL) throws -> Activation {
+        let key = Key(
+            height: input.height, width: input.width, inputLayout: input.layout, output: computeType, outputLayout: input.layout,
+            epilogue: ConvEpilogue())
+        guard case .blocked = input.layout, outChannels <= inChannels, input.type == computeType,
+            let layer = try? compiledLayer(key, context: context), let rows = layer.stripRows, layer.sourceLayout == input.layout
+        else { return try self(input, context: context) }
+        let view = RowView(input)
+        try runStrips(
+            layer, rows: rows, input: view, upsampled: false, output: view.prefix(blocks: outChannels / input.block), width: input.width,
+            outputType: computeType, inPlace: true, context: context)
+        return input.reinterpreted(channels: outChannels)
+    }
+
+    /// Strip by strip: copy the rows (and halo) in, add the addend when accumulating, convolve,
+    /// copy the result out. In place, a strip's result is written only after the next strip has
+    /// copied its top halo row, which is the last input row the result overwrites.
+    private func runStrips(
+        _ layer: Compiled, rows: Int, input: RowView, upsampled: Bool, output: RowView, width: Int, outputType: ElementType, inPlace: Bool,
+        context: DNNL
+    ) throws {
+        let sourceStrip = Activation(channels: inChannels, height: rows + 2, width: width, type: computeType, layout: layer.sourceLayout)
+        let outputStrip = Activation(channels: outChannels, height: rows, width: width, type: outputType, layout: layer.outputLayout)
+        var pending: (first: Int, count: Int)?
+        for first in stride(from: 0, to: output.height, by: rows) {
+            let count = min(rows, output.height - first)
             let primitive = count == rows ? layer.primitive : layer.lastStrip!
-            let sourceView = RowView(sourceStrip).withHeight(count + 2)
-            let outputView = RowView(outputStrip).withHeight(count)
-            sourceView.fill(from: inputRows, first: first - 1, count: count + 2, upsampled: upsampled)
-            if layer.accumulates { outputView.copy(from: outputRows, first: first, count: count, at: 0) }
+            RowView(sourceStrip).withHeight(count + 2).fill(from: input, first: first - 1, count: count + 2, upsampled: upsampled)
+            if let done = pending {
+                output.copy(from: RowView(outputStrip).withHeight(done.count), first: 0, count: done.count, at: done.first)
+            }
+            if layer.accumulates { RowView(outputStrip).withHeight(count).copy(from: output, first: first, count: count, at: 0) }
             let source = try DNNLMemory(
-                try Activation.descriptor(inChannels, count + 2, output.width, computeType, layout: layer.sourceLayout),
-                engine: context.engine,
+                try Activation.descriptor(inChannels, count + 2, width, computeType, layout: layer.sourceLayout), engine: context.engine,
                 pointer: sourceStrip.pointer)
             let destination = try DNNLMemory(
-                try Activation.descriptor(outChannels, count, output.width, output.type, layout: layer.outputLayout),
-                engine: context.engine,
+                try Activation.descriptor(outChannels, count, width, outputType, layout: layer.outputLayout), engine: context.engine,
                 pointer: outputStrip.pointer)
             try execute(primitive, source: source, destination: destination, context: context)
-            outputRows.copy(from: outputView, first: 0, count: count, at: first)
+            pending = (first, count)
+            if !inPlace {
+                output.copy(from: RowView(outputStrip).withHeight(count), first: 0, count: count, at: first)
+                pending = nil
+            }
         }
+        if let done = pending { output.copy(from: RowView(outputStrip).withHeight(done.count), first: 0, count: done.count, at: done.first) }
     }
 
     private func execute(_ primitive: DNNLPrimitive, source: DNNLMemory, destination: DNNLMemory, context: DNNL) throws {

@@ -32,6 +32,11 @@ struct RowView: @unchecked Sendable {
         RowView(pointer: pointer, blocks: blocks, height: rows, rowBytes: rowBytes, pixelBytes: pixelBytes)
     }
 
+    /// The first `blocks` channel blocks of the same buffer.
+    func prefix(blocks: Int) -> RowView {
+        RowView(pointer: pointer, blocks: blocks, height: height, rowBytes: rowBytes, pixelBytes: pixelBytes)
+    }
+
     func row(_ block: Int, _ y: Int) -> UnsafeMutableRawPointer { pointer + (block * height + y) * rowBytes }
 
     /// `count` rows from `source` starting at `first` (rows outside it read as zeros) into this

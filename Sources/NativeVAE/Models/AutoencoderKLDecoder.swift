@@ -34,7 +34,8 @@ public struct AutoencoderKLConfig: Sendable, Equatable {
 }
 
 /// ResnetBlock2D: norm1 → SiLU → conv1 → norm2 → SiLU → conv2, plus the (projected) input; the
-/// addition is fused into conv2, which writes onto the residual.
+/// addition is fused into conv2, which writes onto the residual, and conv1 overwrites its own
+/// input where it can, so a block holds at most three activations of its size at once.
 struct ResnetBlock {
     let norm1: GroupNorm
     let conv1: Conv2D
@@ -56,13 +57,12 @@ struct ResnetBlock {
             // The projection is taken first so the input can be normalised in place.
             var residual = try shortcut(x, context: context)
             try norm1.apply(&x, silu: true, context: context)
-            var h = try conv1(x, context: context)
-            _ = consume x
+            var h = try conv1.replacing(x, context: context)
             try norm2.apply(&h, silu: true, context: context)
             try conv2.accumulate(h, into: &residual, context: context)
             return residual
         }
-        var h = try conv1(norm1(x, silu: true, context: context), context: context)
+        var h = try conv1.replacing(norm1(x, silu: true, context: context), context: context)
         try norm2.apply(&h, silu: true, context: context)
         try conv2.accumulate(h, into: &x, context: context)
         return x
