@@ -17,6 +17,8 @@ for config in "512 off 1" "1024 on 0" "1024 off 0"; do
     "$python" scripts/bench_torch.py --size "$1" $tile --threads "$OMP_NUM_THREADS" --repeats "$3" 2>/dev/null
   fi
 done
+# Direct convolutions only (no Winograd): what the Winograd layers buy, in time and memory.
+.build/release/latentty bench local --size 512 --tile off --winograd off --repeats 1 --json
 .build/release/latentty bench local --size 512 --tile off --precision bf16 --json
 if "$python" -c "import torch, diffusers" 2>/dev/null; then
   "$python" scripts/bench_torch.py --size 512 --dtype bfloat16 --threads "$OMP_NUM_THREADS" 2>/dev/null

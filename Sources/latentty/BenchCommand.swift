@@ -33,7 +33,10 @@ struct LocalBench: ParsableCommand {
     @Option(help: "f32 or bf16.")
     var precision: String = "f32"
 
-    @Option(help: "Winograd for the 3×3 f32 convolutions: auto (the high-resolution layers), off or on (every layer).")
+    @Option(
+        help:
+            "Winograd for the 3×3 f32 convolutions: auto (every layer; large transformed weights made on each call), off, or on (all kept)."
+    )
     var winograd: String = "auto"
 
     @Flag(help: "Print as JSON.")
@@ -46,7 +49,7 @@ struct LocalBench: ParsableCommand {
         guard size > 0, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
         let tiling: TilingMode = tile == "on" ? .on : (tile == "off" ? .off : .automatic)
         runtime.apply()
-        let policies: [String: WinogradPolicy] = ["auto": .whereWeightsAreSmall, "off": .never, "on": .always]
+        let policies: [String: WinogradPolicy] = ["auto": .automatic, "off": .never, "on": .always]
         guard let policy = policies[winograd] else { throw ValidationError("--winograd must be auto, off or on") }
         let engine = try reportingErrors {
             try AutoencoderKLEngine(

@@ -94,6 +94,23 @@ import Testing
         #expect(plan?.implementation.contains("wino") == (winograd == .always), "\(String(describing: plan))")
     }
 
+    /// A wide layer at 128²: Winograd with its weights transformed afresh on each call (they would
+    /// be large beside the activation), against direct convolution, twice.
+    @Test func winogradWithWeightsTransformedPerCall() throws {
+        let test = Case(inChannels: 304, outChannels: 16, height: 128, width: 128)
+        let (direct, first, second, plan) = try context.lock.withLock { _ in
+            let input = try Activation(test.input, type: .f32, context: context)
+            let direct = try test.layer(.never)(input, context: context).featureMap(context: context)
+            let layer = test.layer(.automatic)
+            let first = try layer(input, context: context).featureMap(context: context)
+            let second = try layer(input, context: context).featureMap(context: context)
+            return (direct, first, second, layer.plan(height: 128, width: 128))
+        }
+        #expect(plan?.implementation.contains("wino") == true && plan?.keepsWeights == false)
+        #expect(Self.maxError(first, direct) <= 1e-4)
+        #expect(first.data == second.data)
+    }
+
     /// A scratch budget of one byte forces strips of 4 rows (and a shorter last one: 22 = 5·4 + 2),
     /// so halo rows, the zero rows at the image edges and the remainder primitive are all exercised;
     /// with `upsampling`, the strips are filled from the half-size input.

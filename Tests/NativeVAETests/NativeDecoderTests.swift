@@ -24,7 +24,7 @@ import Testing
     static let identity = Preset(id: "test", name: "test", latentChannels: 4, scalingFactor: 1)
 
     /// Each model with the default layer choices, with Winograd in every 3×3 layer, and with none.
-    @Test(arguments: ["tiny_kl4", "tiny_kl16"], [WinogradPolicy.whereWeightsAreSmall, .always, .never])
+    @Test(arguments: ["tiny_kl4", "tiny_kl16"], [WinogradPolicy.automatic, .always, .never])
     func autoencoderKLMatchesDiffusers(model: String, winograd: WinogradPolicy) throws {
         let location = VAELocation(
             weights: Self.models.appendingPathComponent(model + ".safetensors"),

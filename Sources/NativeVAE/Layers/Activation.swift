@@ -80,7 +80,9 @@ struct Activation: ~Copyable {
 
     deinit { pointer.deallocate() }
 
-    private init(adopting pointer: UnsafeMutableRawPointer, channels: Int, height: Int, width: Int, type: ElementType, layout: ActivationLayout) {
+    private init(
+        adopting pointer: UnsafeMutableRawPointer, channels: Int, height: Int, width: Int, type: ElementType, layout: ActivationLayout
+    ) {
         self.channels = channels
         self.height = height
         self.width = width

@@ -7,14 +7,17 @@ struct ConvEpilogue: Hashable {
     var relu = false
 }
 
-/// When a 3×3 convolution uses Winograd F(4×4, 3×3) instead of direct convolution (f32 only).
-/// On this project's machines it takes about 0.6× the time of oneDNN's direct kernels but keeps
-/// its weights transformed to 6×6 tiles — four times the memory of the plain 3×3 weights.
+/// When 3×3 f32 convolutions use Winograd F(4×4, 3×3) instead of direct convolution. On this
+/// project's machines it takes about half the time of oneDNN's direct kernels, but its weights,
+/// transformed to 6×6 tiles, need four times the memory of the plain 3×3 ones.
 public enum WinogradPolicy: Sendable {
     case never
-    /// Where the transformed weights are small beside the layer's activations (the wide,
-    /// high-resolution layers that take most of the time), so peak memory barely moves.
-    case whereWeightsAreSmall
+    /// Every layer; transformed weights are kept where they are small beside the layer's
+    /// activations (the high-resolution layers) and made afresh on each call elsewhere (the wide
+    /// low-resolution layers, where a transform costs ~1 % of the convolution), so resident
+    /// memory stays that of the plain weights there.
+    case automatic
+    /// Every layer, every transformed weight kept.
     case always
 }
 
@@ -64,11 +67,13 @@ final class Conv2D {
         let lastStrip: DNNLPrimitive?
         /// Adds into the destination (a sum post-op), so each strip's destination must hold the addend.
         let accumulates: Bool
+        /// Whether the weights packed for it are kept between calls (else packed on each call).
+        var keepsWeights = true
     }
 
     init(
         inChannels: Int, outChannels: Int, kernel: Int, weights: [Float], bias: [Float]?, precision: Precision = .f32,
-        winograd: WinogradPolicy = .whereWeightsAreSmall, stripScratchBytes: Int = 16 << 20
+        winograd: WinogradPolicy = .automatic, stripScratchBytes: Int = 16 << 20
     ) {
         self.stripScratchBytes = stripScratchBytes
         self.inChannels = inChannels
@@ -129,7 +134,8 @@ final class Conv2D {
         }
         guard let rows = layer.stripRows else {
             return try execute(
-                layer.primitive, source: try input.memory(context), destination: try output.memory(context), context: context)
+                layer.primitive, source: try input.memory(context), destination: try output.memory(context),
+                weights: try packed(for: layer.primitive, keep: layer.keepsWeights, context: context), context: context)
         }
         try runStrips(
             layer, rows: rows, input: RowView(input), upsampled: upsampled, output: RowView(output), width: output.width,
@@ -162,10 +168,13 @@ final class Conv2D {
     ) throws {
         let sourceStrip = Activation(channels: inChannels, height: rows + 2, width: width, type: computeType, layout: layer.sourceLayout)
         let outputStrip = Activation(channels: outChannels, height: rows, width: width, type: outputType, layout: layer.outputLayout)
+        // Packed once per call, not per strip, when they are not kept.
+        let weights = try packed(for: layer.primitive, keep: layer.keepsWeights, context: context)
+        let lastWeights = try layer.lastStrip.map { try packed(for: $0, keep: layer.keepsWeights, reusing: weights, context: context) }
         var pending: (first: Int, count: Int)?
         for first in stride(from: 0, to: output.height, by: rows) {
             let count = min(rows, output.height - first)
-            let primitive = count == rows ? layer.primitive : layer.lastStrip!
+            let (primitive, stripWeights) = count == rows ? (layer.primitive, weights) : (layer.lastStrip!, lastWeights!)
             RowView(sourceStrip).withHeight(count + 2).fill(from: input, first: first - 1, count: count + 2, upsampled: upsampled)
             if let done = pending {
                 output.copy(from: RowView(outputStrip).withHeight(done.count), first: 0, count: done.count, at: done.first)
@@ -177,27 +186,32 @@ final class Conv2D {
             let destination = try DNNLMemory(
                 try Activation.descriptor(outChannels, count, width, outputType, layout: layer.outputLayout), engine: context.engine,
                 pointer: outputStrip.pointer)
-            try execute(primitive, source: source, destination: destination, context: context)
+            try execute(primitive, source: source, destination: destination, weights: stripWeights, context: context)
             pending = (first, count)
             if !inPlace {
                 output.copy(from: RowView(outputStrip).withHeight(count), first: 0, count: count, at: first)
                 pending = nil
             }
         }
-        if let done = pending { output.copy(from: RowView(outputStrip).withHeight(done.count), first: 0, count: done.count, at: done.first) }
+        if let done = pending {
+            output.copy(from: RowView(outputStrip).withHeight(done.count), first: 0, count: done.count, at: done.first)
+        }
     }
 
-    private func execute(_ primitive: DNNLPrimitive, source: DNNLMemory, destination: DNNLMemory, context: DNNL) throws {
-        let weights = try packed(for: primitive.queryMD(dnnl_query_weights_md), context: context)
+    private func execute(
+        _ primitive: DNNLPrimitive, source: DNNLMemory, destination: DNNLMemory, weights: DNNLMemory, context: DNNL
+    ) throws {
         var arguments = [(argSource, source), (argWeights, weights), (argDestination, destination)]
         if let biasMemory { arguments.append((argBias, biasMemory)) }
         try primitive.execute(arguments, context: context)
     }
 
-    /// The kernel compiled for this output size and rows per strip (nil: whole image); nil when
-    /// nothing is compiled for it.
-    func plan(height: Int, width: Int) -> (implementation: String, stripRows: Int?)? {
-        compiled.first { $0.key.height == height && $0.key.width == width }.map { ($0.value.primitive.implementation, $0.value.stripRows) }
+    /// The kernel compiled for this output size, its rows per strip (nil: whole image) and whether
+    /// its packed weights are kept; nil when nothing is compiled for it.
+    func plan(height: Int, width: Int) -> (implementation: String, stripRows: Int?, keepsWeights: Bool)? {
+        compiled.first { $0.key.height == height && $0.key.width == width }.map {
+            ($0.value.primitive.implementation, $0.value.stripRows, $0.value.keepsWeights)
+        }
     }
 
     private func compiledLayer(_ key: Key, context: DNNL) throws -> Compiled {
@@ -230,9 +244,15 @@ final class Conv2D {
         switch winograd {
         case .never: return false
         case .always: return true
-        // The transformed weights add 27·in·out floats; worth it when that is at most half the output activation.
-        case .whereWeightsAreSmall: return 54 * inChannels <= key.height * key.width
+        // Transforming the weights on each call costs about as much as Winograd saves on a 64²
+        // image; from 128² on it is a small part of the saving.
+        case .automatic: return keepsWinogradWeights(key) || key.height * key.width >= 128 * 128
         }
+    }
+
+    /// The transformed weights add 27·in·out floats; kept when that is at most half the output activation.
+    private func keepsWinogradWeights(_ key: Key) -> Bool {
+        winograd == .always || 54 * inChannels <= key.height * key.width
     }
 
     /// Whole-image Winograd when its scratch fits `stripScratchBytes`, else strips of rows
@@ -241,7 +261,11 @@ final class Conv2D {
         let whole = try primitive(key, algorithm: dnnl_convolution_winograd, source: nil, output: key.outputLayout, context: context)
         guard let wholeLayer = layer(whole, key) else { return nil }
         let scratch = whole.scratchpadBytes
-        guard scratch > stripScratchBytes, key.height > 8 else { return wholeLayer }
+        guard scratch > stripScratchBytes, key.height > 8 else {
+            var layer = wholeLayer
+            layer.keepsWeights = keepsWinogradWeights(key)
+            return layer
+        }
         let strips = (scratch + stripScratchBytes - 1) / stripScratchBytes
         let rows = max(4, (key.height / strips) / 4 * 4)
         let strip = try primitive(
@@ -257,8 +281,7 @@ final class Conv2D {
                 context: context)
         return Compiled(
             primitive: strip, sourceLayout: wholeLayer.sourceLayout, outputLayout: wholeLayer.outputLayout, stripRows: rows,
-            lastStrip: last,
-            accumulates: key.epilogue.accumulate)
+            lastStrip: last, accumulates: key.epilogue.accumulate, keepsWeights: keepsWinogradWeights(key))
     }
 
     /// The layer for a whole-image primitive, when oneDNN chose layouts `Activation` stores.
@@ -321,12 +344,17 @@ final class Conv2D {
         plainBias = nil
     }
 
-    /// The weights in the layout `wanted`, packed on first use from the plain values, or from a
-    /// blocked copy packed before (Winograd's transformed weights cannot be read back, so the plain
-    /// values stay until a blocked copy exists).
-    private func packed(for wanted: dnnl_memory_desc_t, context: DNNL) throws -> DNNLMemory {
-        var wanted = wanted
-        for memory in packedWeights where dnnl_memory_desc_equal(&memory.desc, &wanted) != 0 { return memory }
+    /// The weights in the layout `primitive` wants: `reusing` when that is it, else one packed
+    /// before, else packed now from the plain values or a blocked copy (Winograd's transformed
+    /// weights cannot be read back, so the plain values stay until a blocked copy exists) and,
+    /// with `keep`, kept.
+    private func packed(
+        for primitive: DNNLPrimitive, keep: Bool, reusing candidate: DNNLMemory? = nil, context: DNNL
+    ) throws -> DNNLMemory {
+        var wanted = primitive.queryMD(dnnl_query_weights_md)
+        for memory in [candidate].compactMap({ $0 }) + packedWeights where dnnl_memory_desc_equal(&memory.desc, &wanted) != 0 {
+            return memory
+        }
         let memory = try DNNLMemory(wanted, engine: context.engine, pointer: nil)
         let plainDesc = try memoryDesc([outChannels, inChannels, kernel, kernel], tag: dnnl_oihw)
         if var values = plainWeights {
@@ -342,6 +370,7 @@ final class Conv2D {
                 try reorder(blocked, to: memory, context: context)
             }
         }
+        guard keep else { return memory }
         packedWeights.append(memory)
         if wanted.format_kind != dnnl_format_kind_wino { plainWeights = nil }
         return memory

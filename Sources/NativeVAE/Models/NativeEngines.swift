@@ -45,14 +45,16 @@ public final class AutoencoderKLEngine: DecodeEngine, @unchecked Sendable {
     private let decoder: AutoencoderKLDecoder
     private let context: DNNL
     public let tiling: TilingMode
+    private let precision: Precision
 
     /// A full-size decoder with made-up weights (benchmarks: same FLOPs and memory as the real one).
     public init(
         randomWeights config: AutoencoderKLConfig, tiling: TilingMode = .automatic, precision: Precision = .f32,
-        winograd: WinogradPolicy = .whereWeightsAreSmall
+        winograd: WinogradPolicy = .automatic
     ) throws {
         guard let context = DNNL.shared else { throw NativeError.dnnl(call: "dnnl_engine_create", status: -1) }
         self.tiling = tiling
+        self.precision = precision
         self.context = context
         let weights = WeightStore.random(seed: 0)
         weights.precision = precision
@@ -62,9 +64,10 @@ public final class AutoencoderKLEngine: DecodeEngine, @unchecked Sendable {
 
     public init(
         location: VAELocation, tiling: TilingMode = .automatic, precision: Precision = .f32,
-        winograd: WinogradPolicy = .whereWeightsAreSmall
+        winograd: WinogradPolicy = .automatic
     ) throws {
         self.tiling = tiling
+        self.precision = precision
         guard let context = DNNL.shared else { throw NativeError.dnnl(call: "dnnl_engine_create", status: -1) }
         let weights = try WeightStore.load(location.weights)
         weights.precision = precision
@@ -107,17 +110,18 @@ public final class AutoencoderKLEngine: DecodeEngine, @unchecked Sendable {
         switch tiling {
         case .off: return false
         case .on: return true
-        case .auto(let maxBytes): return Self.estimatedBytes(latent, config: decoder.config, factor: decoder.spatialFactor) > maxBytes
+        case .auto(let maxBytes):
+            return Self.estimatedBytes(latent, config: decoder.config, factor: decoder.spatialFactor, precision: precision) > maxBytes
         }
     }
 
-    /// Peak memory of an untiled decode: the mid-block attention matrix, or three activations of
-    /// the widest full-resolution layer, whichever is larger.
-    static func estimatedBytes(_ latent: FeatureMap, config: AutoencoderKLConfig, factor: Int) -> Int {
-        let tokens = latent.height * latent.width
-        let attention = config.midBlockAttention ? tokens * tokens * 4 : 0
-        let activations = 3 * tokens * factor * factor * (config.blockOutChannels.first ?? 128) * 4
-        return max(attention, activations)
+    /// Activation memory at the peak of an untiled decode: the first full-resolution residual block
+    /// holds its input (twice the channels of the first block), the projected residual and — unless
+    /// its first convolution overwrites its input, as the f32 Winograd layers do — one more.
+    /// (The attention's score matrix is made in bands of at most 64 MB.)
+    static func estimatedBytes(_ latent: FeatureMap, config: AutoencoderKLConfig, factor: Int, precision: Precision) -> Int {
+        let fullResolution = latent.height * latent.width * factor * factor * (config.blockOutChannels.first ?? 128)
+        return precision == .f32 ? 3 * fullResolution * 4 : 4 * fullResolution * 2
     }
 }
 

@@ -9,7 +9,7 @@ final class WeightStore {
     /// The precision layers built from these weights compute in.
     var precision: Precision = .f32
     /// Where their 3×3 convolutions may use Winograd.
-    var winograd: WinogradPolicy = .whereWeightsAreSmall
+    var winograd: WinogradPolicy = .automatic
     /// For benchmarks: invents any tensor asked for (same shapes and FLOPs as real weights).
     private var random: TorchGenerator?
 
