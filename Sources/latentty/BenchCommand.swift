@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import ImageCodecs
 import LatentKit
 import NativeVAE
+import TerminalGraphics
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,6 +41,9 @@ struct LocalBench: ParsableCommand {
     )
     var winograd: String = "auto"
 
+    @Flag(help: "With --precision bf16, also decode in f32 (after the timing) and report the PSNR of the bf16 image against it.")
+    var psnr = false
+
     @Flag(help: "Print as JSON.")
     var json = false
 
@@ -58,7 +63,7 @@ struct LocalBench: ParsableCommand {
         var generator = TorchGenerator(seed: 13)
         let latent = Preset.sd15.toVAESpace(try generator.randn(shape: [1, 4, size / 8, size / 8]))
         let warmStart = Date()
-        _ = try reportingErrors { try engine.decode(latent, preset: .sd15) }
+        let decoded = try reportingErrors { try engine.decode(latent, preset: .sd15) }
         let first = Date().timeIntervalSince(warmStart)
         var times: [Double] = []
         for _ in 0..<max(0, repeats) {
@@ -68,15 +73,26 @@ struct LocalBench: ParsableCommand {
         }
         let best = times.min() ?? first
         let peak = Self.peakRSS()
+        var quality: Double?
+        if psnr && precision == .bf16 {
+            let reference = try reportingErrors {
+                try AutoencoderKLEngine(randomWeights: .standard(latentChannels: 4, postQuantConv: true), tiling: tiling, winograd: policy)
+                    .decode(latent, preset: .sd15)
+            }
+            quality = try ImageFitting.psnr(TensorImages.images(from: reference)[0], TensorImages.images(from: decoded)[0])
+        }
         if json {
-            printJSONLine([
+            var fields: [String: Any] = [
                 "size": size, "tile": tile, "first_seconds": first, "seconds": best, "peak_rss_mb": peak, "precision": precision.rawValue,
                 "threads": NativeRuntime.threads, "winograd": winograd,
-            ])
+            ]
+            if let quality { fields["psnr_vs_f32_db"] = quality }
+            printJSONLine(fields)
         } else {
             print(
                 String(
                     format: "%d² tile %@ %@: %.2f s (first call %.2f s), peak RSS %d MB", size, tile, precision.rawValue, best, first, peak)
+                    + (quality.map { String(format: ", PSNR %.1f dB against f32", $0) } ?? "")
             )
         }
     }
