@@ -36,8 +36,12 @@ final class Conv2D {
     let inChannels: Int
     let outChannels: Int
     let kernel: Int
-    /// bf16 runs inputs and weights in bfloat16 with f32 accumulation.
+    /// bf16 runs inputs and weights in bfloat16 with f32 accumulation; on CPUs below AVX-512,
+    /// where oneDNN 2.6 has no bf16 convolutions (only a reference loop), bf16 runs as f32.
     let computeType: ElementType
+    static let hasBF16Kernels = [
+        dnnl_cpu_isa_avx512_core, dnnl_cpu_isa_avx512_core_vnni, dnnl_cpu_isa_avx512_core_bf16, dnnl_cpu_isa_avx512_core_amx,
+    ].contains(dnnl_get_effective_cpu_isa())
     let winograd: WinogradPolicy
     /// The most scratch a Winograd layer may use at once; more is cut into strips.
     let stripScratchBytes: Int
@@ -79,7 +83,7 @@ final class Conv2D {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernel = kernel
-        self.computeType = ElementType(precision)
+        self.computeType = precision == .bf16 && Self.hasBF16Kernels ? .bf16 : .f32
         self.winograd = winograd
         self.plainWeights = weights
         self.plainBias = bias
