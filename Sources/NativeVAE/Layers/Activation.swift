@@ -57,8 +57,9 @@ enum ActivationLayout: Hashable, Sendable {
 /// data moves between layouts only where a kernel insists.
 ///
 /// Noncopyable, so every buffer has one owner: layers that may overwrite their input take it
-/// `inout` or `consuming`, and the memory goes back the moment its last owner is done, which
-/// keeps a decode's peak near its two or three largest live activations.
+/// `inout` or `consuming`, and the memory is released the moment its last owner is done (to
+/// `ActivationPool`, for the next buffer of its size), which keeps a decode's peak near its two or
+/// three largest live activations.
 struct Activation: ~Copyable {
     let channels: Int
     let height: Int
@@ -66,6 +67,8 @@ struct Activation: ~Copyable {
     let type: ElementType
     let layout: ActivationLayout
     let pointer: UnsafeMutableRawPointer
+    /// Bytes allocated (more than the contents after `reinterpreted`).
+    private let capacity: Int
 
     init(channels: Int, height: Int, width: Int, type: ElementType, layout: ActivationLayout = .channelsLast) {
         precondition(layout.fits(channels: channels), "blocked layouts are used only when the blocks divide the channels")
@@ -74,14 +77,16 @@ struct Activation: ~Copyable {
         self.width = width
         self.type = type
         self.layout = layout
-        // Uninitialised: every producer writes all of it.
-        pointer = .allocate(byteCount: max(1, channels * height * width * type.size), alignment: 64)
+        // Uninitialised (or a recycled buffer's old values): every producer writes all of it.
+        capacity = max(1, channels * height * width * type.size)
+        pointer = ActivationPool.shared.take(byteCount: capacity)
     }
 
-    deinit { pointer.deallocate() }
+    deinit { ActivationPool.shared.give(pointer, byteCount: capacity) }
 
     private init(
-        adopting pointer: UnsafeMutableRawPointer, channels: Int, height: Int, width: Int, type: ElementType, layout: ActivationLayout
+        adopting pointer: UnsafeMutableRawPointer, capacity: Int, channels: Int, height: Int, width: Int, type: ElementType,
+        layout: ActivationLayout
     ) {
         self.channels = channels
         self.height = height
@@ -89,15 +94,19 @@ struct Activation: ~Copyable {
         self.type = type
         self.layout = layout
         self.pointer = pointer
+        self.capacity = capacity
     }
 
     /// The same memory read as its first `channels` channels (blocked layouts only, where those
     /// are the leading blocks); the rest of the buffer stays allocated until this one is freed.
     consuming func reinterpreted(channels: Int) -> Activation {
         precondition(channels <= self.channels && channels % block == 0 && layout != .channelsLast)
-        let (pointer, height, width, type, layout) = (self.pointer, self.height, self.width, self.type, self.layout)
+        let (pointer, capacity, height, width, type, layout) = (
+            self.pointer, self.capacity, self.height, self.width, self.type, self.layout
+        )
         discard self
-        return Activation(adopting: pointer, channels: channels, height: height, width: width, type: type, layout: layout)
+        return Activation(
+            adopting: pointer, capacity: capacity, channels: channels, height: height, width: width, type: type, layout: layout)
     }
 
     var pixels: Int { height * width }

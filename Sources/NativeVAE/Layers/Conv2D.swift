@@ -359,7 +359,8 @@ final class Conv2D {
         for memory in [candidate].compactMap({ $0 }) + packedWeights where dnnl_memory_desc_equal(&memory.desc, &wanted) != 0 {
             return memory
         }
-        let memory = try DNNLMemory(wanted, engine: context.engine, pointer: nil)
+        // Weights packed for one call borrow a recycled buffer; kept ones get their own.
+        let memory = keep ? try DNNLMemory(wanted, engine: context.engine, pointer: nil) : try DNNLMemory(pooled: wanted, context: context)
         let plainDesc = try memoryDesc([outChannels, inChannels, kernel, kernel], tag: dnnl_oihw)
         if var values = plainWeights {
             try values.withUnsafeMutableBytes { raw in

@@ -163,6 +163,7 @@ func runBatch(
     output.reserveCapacity(batch * 3 * height * width * factor * factor)
     do {
         try context.lock.withLock { _ in
+            defer { ActivationPool.shared.drain() }
             for b in 0..<batch {
                 let item = FeatureMap(
                     channels: channels, height: height, width: width, data: Array(values[(b * plane)..<((b + 1) * plane)]))

@@ -103,11 +103,28 @@ final class DNNLMemory {
         self.desc = desc
     }
 
-    func point(at pointer: UnsafeMutableRawPointer) throws {
-        try check(dnnl_memory_set_data_handle(handle, pointer), "dnnl_memory_set_data_handle")
+    /// Memory over a buffer from `ActivationPool`, returned to it when this object goes.
+    convenience init(pooled desc: dnnl_memory_desc_t, context: DNNL) throws {
+        var copy = desc
+        let bytes = max(1, Int(dnnl_memory_desc_get_size(&copy)))
+        let buffer = ActivationPool.shared.take(byteCount: bytes)
+        do {
+            try self.init(desc, engine: context.engine, pointer: buffer)
+        } catch {
+            ActivationPool.shared.give(buffer, byteCount: bytes)
+            throw error
+        }
+        pooledBytes = bytes
+        pooledBuffer = buffer
     }
 
-    deinit { dnnl_memory_destroy(handle) }
+    private var pooledBuffer: UnsafeMutableRawPointer?
+    private var pooledBytes = 0
+
+    deinit {
+        dnnl_memory_destroy(handle)
+        if let pooledBuffer { ActivationPool.shared.give(pooledBuffer, byteCount: pooledBytes) }
+    }
 }
 
 /// A primitive with its descriptor.
