@@ -218,4 +218,22 @@ import Testing
             #expect(output.data == Self.upsampled(input).data)
         }
     }
+
+    /// Reuse by size, never more held than the most in use at once, nothing held after a drain.
+    @Test func activationPoolRecyclesWithinThePeak() {
+        let pool = ActivationPool()
+        let a = pool.take(byteCount: 4096)
+        let b = pool.take(byteCount: 4096)
+        pool.give(a, byteCount: 4096)
+        #expect(pool.take(byteCount: 4096) == a)
+        pool.give(a, byteCount: 4096)
+        pool.give(b, byteCount: 4096)
+        #expect(pool.waitingBytes == 8192)
+        // 1024 more in use would put in-use plus waiting past the peak (8192): a waiting buffer goes back.
+        let c = pool.take(byteCount: 1024)
+        #expect(pool.waitingBytes == 4096)
+        pool.give(c, byteCount: 1024)
+        pool.drain()
+        #expect(pool.waitingBytes == 0)
+    }
 }

@@ -53,6 +53,9 @@ final class ActivationPool: Sendable {
         }
     }
 
+    /// Bytes waiting for reuse.
+    var waitingBytes: Int { state.withLock { $0.waitingBytes } }
+
     func drain() {
         let evicted = state.withLock { state in
             state.peakLiveBytes = state.liveBytes
