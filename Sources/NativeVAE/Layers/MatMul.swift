@@ -29,7 +29,7 @@ final class MatMul {
         let aMemory = try DNNLMemory(aDesc, engine: context.engine, pointer: a)
         let bMemory = try DNNLMemory(bDesc, engine: context.engine, pointer: b)
         let cMemory = try DNNLMemory(cDesc, engine: context.engine, pointer: c)
-        try primitive.execute([(argSource, aMemory), (argWeights, bMemory), (argDestination, cMemory)], stream: context.stream)
+        try primitive.execute([(argSource, aMemory), (argWeights, bMemory), (argDestination, cMemory)], context: context)
     }
 }
 
@@ -49,6 +49,6 @@ final class Softmax {
             compiled[rowCount << 32 | columns] = primitive
         }
         let memory = try DNNLMemory(desc, engine: context.engine, pointer: rows)
-        try primitive.execute([(argSource, memory), (argDestination, memory)], stream: context.stream)
+        try primitive.execute([(argSource, memory), (argDestination, memory)], context: context)
     }
 }

@@ -21,6 +21,6 @@ final class Swish {
         }
         let memory = try DNNLMemory(
             try memoryDesc([map.count], tag: dnnl_x, type: map.type.dnnl), engine: context.engine, pointer: map.pointer)
-        try primitive.execute([(argSource, memory), (argDestination, memory)], stream: context.stream)
+        try primitive.execute([(argSource, memory), (argDestination, memory)], context: context)
     }
 }

@@ -140,15 +140,18 @@ final class DNNLPrimitive {
     }
 
     /// Creates the primitive for an operation descriptor (`description` points at a
-    /// `dnnl_*_desc_t`), with optional attributes, and notes which implementation oneDNN picked.
+    /// `dnnl_*_desc_t`), with optional attributes; its first run is noted in the kernel log as `kind`.
     convenience init(_ description: UnsafeRawPointer, attributes: DNNLAttributes? = nil, kind: String, context: DNNL) throws {
         var pd: dnnl_primitive_desc_t?
         try check(
             dnnl_primitive_desc_create(&pd, description, attributes?.handle, context.engine, nil),
             "dnnl_primitive_desc_create(\(kind))")
         try self.init(descriptor: pd!)
-        context.kernels.record(kind: kind, implementation: implementation, types: dataTypes)
+        self.kind = kind
     }
+
+    /// What the kernel log calls it (nil: not logged, e.g. reorders); cleared once logged.
+    private var kind: String?
 
     /// oneDNN's name for the kernel it chose, e.g. `brgconv:avx512_core`.
     var implementation: String {
@@ -169,9 +172,14 @@ final class DNNLPrimitive {
         try check(dnnl_stream_wait(stream), "dnnl_stream_wait")
     }
 
-    /// Executes a primitive made with a user scratchpad (`DNNLAttributes(userScratchpad: true)`),
-    /// lending it the context's shared scratch buffer.
+    /// Executes the primitive, lending it the context's shared scratch buffer when it was made
+    /// with a user scratchpad (`DNNLAttributes(userScratchpad: true)`). Kernels are logged when
+    /// they first run, not when made: some are made only to be compared and dropped.
     func execute(_ arguments: [(Int32, DNNLMemory)], context: DNNL) throws {
+        if let kind {
+            context.kernels.record(kind: kind, implementation: implementation, types: dataTypes)
+            self.kind = nil
+        }
         let scratchDesc = queryMD(dnnl_query_scratchpad_md)
         var desc = scratchDesc
         let bytes = Int(dnnl_memory_desc_get_size(&desc))
