@@ -19,7 +19,7 @@ for config in "512 off 1" "1024 on 0" "1024 off 0"; do
 done
 # Direct convolutions only (no Winograd): what the Winograd layers buy, in time and memory.
 .build/release/latentty bench local --size 512 --tile off --winograd off --repeats 1 --json
-.build/release/latentty bench local --size 512 --tile off --precision bf16 --psnr --json
+.build/release/latentty bench local --size 512 --tile off --precision bf16 --compare --json
 if "$python" -c "import torch, diffusers" 2>/dev/null; then
   "$python" scripts/bench_torch.py --size 512 --dtype bfloat16 --threads "$OMP_NUM_THREADS" 2>/dev/null
 fi

@@ -41,8 +41,11 @@ struct LocalBench: ParsableCommand {
     )
     var winograd: String = "auto"
 
-    @Flag(help: "With --precision bf16, also decode in f32 (after the timing) and report the PSNR of the bf16 image against it.")
-    var psnr = false
+    @Flag(
+        help:
+            "After the timing, also decode in f32 with direct convolutions only (the plainest arithmetic) and report this image's PSNR against it and the largest difference on the [-1, 1] output."
+    )
+    var compare = false
 
     @Flag(help: "Print as JSON.")
     var json = false
@@ -73,26 +76,32 @@ struct LocalBench: ParsableCommand {
         }
         let best = times.min() ?? first
         let peak = Self.peakRSS()
-        var quality: Double?
-        if psnr && precision == .bf16 {
+        var comparison: (psnr: Double, maxDifference: Float)?
+        if compare {
             let reference = try reportingErrors {
-                try AutoencoderKLEngine(randomWeights: .standard(latentChannels: 4, postQuantConv: true), tiling: tiling, winograd: policy)
+                try AutoencoderKLEngine(randomWeights: .standard(latentChannels: 4, postQuantConv: true), tiling: tiling, winograd: .never)
                     .decode(latent, preset: .sd15)
             }
-            quality = try ImageFitting.psnr(TensorImages.images(from: reference)[0], TensorImages.images(from: decoded)[0])
+            let psnr = try ImageFitting.psnr(TensorImages.images(from: reference)[0], TensorImages.images(from: decoded)[0]) ?? 0
+            let difference = zip(reference.floatValues(), decoded.floatValues()).map { abs($0 - $1) }.max() ?? 0
+            comparison = (psnr, difference)
         }
         if json {
             var fields: [String: Any] = [
                 "size": size, "tile": tile, "first_seconds": first, "seconds": best, "peak_rss_mb": peak, "precision": precision.rawValue,
                 "threads": NativeRuntime.threads, "winograd": winograd,
             ]
-            if let quality { fields["psnr_vs_f32_db"] = quality }
+            if let comparison {
+                fields["psnr_vs_direct_f32_db"] = comparison.psnr
+                fields["max_abs_diff_vs_direct_f32"] = comparison.maxDifference
+            }
             printJSONLine(fields)
         } else {
             print(
                 String(
                     format: "%d² tile %@ %@: %.2f s (first call %.2f s), peak RSS %d MB", size, tile, precision.rawValue, best, first, peak)
-                    + (quality.map { String(format: ", PSNR %.1f dB against f32", $0) } ?? "")
+                    + (comparison.map { String(format: "; against direct f32: PSNR %.1f dB, max |Δ| %.2g", $0.psnr, $0.maxDifference) }
+                        ?? "")
             )
         }
     }
