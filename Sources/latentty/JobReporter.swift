@@ -1,4 +1,5 @@
 import Foundation
+import LatentKit
 import Synchronization
 import Workbench
 

@@ -44,6 +44,13 @@ import Testing
             ])
     }
 
+    @Test func byteCountsReadAsPeopleWriteThem() {
+        #expect(ByteCount.text(512) == "512 B")
+        #expect(ByteCount.text(32 * 1024) == "32.0 KB")
+        #expect(ByteCount.text(3 << 19) == "1.5 MB")
+        #expect(ByteCount.text(9_234_000_000) == "8.6 GB")
+    }
+
     @Test func constructionChecksByteCounts() {
         #expect(
             throws: TensorError.byteCountMismatch(

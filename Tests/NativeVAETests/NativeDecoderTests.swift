@@ -121,6 +121,51 @@ import Testing
         // The encoder and quant_conv of a full checkpoint are ignored, not errors.
         #expect(failure({ $0 }) == "no error")
     }
+
+    /// An untiled decode bigger than the free memory is refused with advice before anything is allocated.
+    @Test func untiledDecodesThatCannotFitAreRefused() throws {
+        let location = VAELocation(
+            weights: Self.models.appendingPathComponent("tiny_kl4.safetensors"),
+            config: Self.models.appendingPathComponent("tiny_kl4.config.json"))
+        let engine = try AutoencoderKLEngine(location: location, tiling: .off)
+        let latent = FeatureMap(channels: 4, height: 64, width: 64, data: [])
+        // 3 activations of 32 channels at 128² in f32: 6 MiB.
+        #expect(
+            AutoencoderKLEngine.estimatedBytes(latent, config: try AutoencoderKLConfig.load(location.config!), factor: 2, precision: .f32)
+                == 3 * 128 * 128 * 32 * 4)
+        #expect(throws: Never.self) { try engine.checkMemory(latent, available: 1 << 30) }
+        do {
+            try engine.checkMemory(latent, available: 1 << 20)
+            Issue.record("a decode needing 6 MiB passed with 1 MiB free")
+        } catch {
+            #expect(String(describing: error).contains("needs about 6.0 MB and 1.0 MB are free; decode with --tile on"), "\(error)")
+        }
+    }
+
+    @Test func unusableConfigsAreRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("config.json")
+        for (json, expected) in [
+            (
+                #"{"block_out_channels": [32, 64], "latent_channels": 4, "norm_num_groups": 7}"#,
+                "norm_num_groups 7 does not divide block_out_channels 32"
+            ),
+            (#"{"block_out_channels": [32, -64], "latent_channels": 4}"#, "channel counts must be positive"),
+            (#"{"block_out_channels": [32], "latent_channels": 4, "norm_num_groups": 0}"#, "norm_num_groups must be positive"),
+            (#"{"latent_channels": 4}"#, "lacks block_out_channels"),
+            ("not json", "is not a JSON object"),
+        ] {
+            try Data(json.utf8).write(to: file)
+            #expect(throws: NativeError.self) { try AutoencoderKLConfig.load(file) }
+            do {
+                _ = try AutoencoderKLConfig.load(file)
+            } catch {
+                #expect(String(describing: error).contains(expected), "\(error)")
+            }
+        }
+    }
 }
 
 @Suite struct TiledDecodeTests {

@@ -26,10 +26,23 @@ public struct AutoencoderKLConfig: Sendable, Equatable {
         guard let blocks = json["block_out_channels"] as? [Int], !blocks.isEmpty, let latent = json["latent_channels"] as? Int else {
             throw NativeError.badConfig("\(url.path) lacks block_out_channels or latent_channels")
         }
-        return AutoencoderKLConfig(
+        let config = AutoencoderKLConfig(
             latentChannels: latent, blockOutChannels: blocks, layersPerBlock: json["layers_per_block"] as? Int ?? 2,
             normGroups: json["norm_num_groups"] as? Int ?? 32, usePostQuantConv: json["use_post_quant_conv"] as? Bool ?? true,
             midBlockAttention: json["mid_block_add_attention"] as? Bool ?? true, sampleSize: json["sample_size"] as? Int ?? 512)
+        if let problem = config.problem { throw NativeError.badConfig("\(url.path): \(problem)") }
+        return config
+    }
+
+    /// What makes the numbers unusable for a decoder, if anything.
+    var problem: String? {
+        if latentChannels < 1 || blockOutChannels.contains(where: { $0 < 1 }) { return "channel counts must be positive" }
+        if layersPerBlock < 1 || sampleSize < 8 { return "layers_per_block and sample_size must be positive" }
+        if normGroups < 1 { return "norm_num_groups must be positive" }
+        if let odd = blockOutChannels.first(where: { $0 % normGroups != 0 }) {
+            return "norm_num_groups \(normGroups) does not divide block_out_channels \(odd)"
+        }
+        return nil
     }
 }
 

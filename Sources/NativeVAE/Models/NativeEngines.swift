@@ -97,11 +97,24 @@ public final class AutoencoderKLEngine: DecodeEngine, @unchecked Sendable {
         let factor = decoder.spatialFactor
         let tileLatent = max(1, decoder.config.sampleSize / factor)
         return try runBatch(latent, engine: name, channels: decoder.config.latentChannels, factor: factor, context: context) { item in
-            guard shouldTile(item, tileLatent: tileLatent) else { return try decoder.decode(item, context: context) }
+            guard shouldTile(item, tileLatent: tileLatent) else {
+                try checkMemory(item)
+                return try decoder.decode(item, context: context)
+            }
             return try TiledDecoding(tileLatent: tileLatent, overlapFactor: 0.25).decode(item, factor: factor) { tile in
                 try decoder.decode(tile, context: context)
             }
         }
+    }
+
+    /// An untiled decode that cannot fit in the memory the system has free is refused with advice,
+    /// not left to the out-of-memory killer.
+    func checkMemory(_ latent: FeatureMap, available: Int? = NativeRuntime.availableMemory()) throws {
+        let needed = Self.estimatedBytes(latent, config: decoder.config, factor: decoder.spatialFactor, precision: precision)
+        guard let available, needed > available else { return }
+        throw NativeError.unsupportedLatent(
+            "an untiled decode of this \(latent.height)×\(latent.width) latent needs about \(ByteCount.text(needed)) and \(ByteCount.text(available)) are free; decode with --tile on (or auto)"
+        )
     }
 
     /// diffusers tiles only latents larger than a tile; `auto` also needs the estimate to exceed the budget.

@@ -21,6 +21,15 @@ public enum NativeRuntime {
 
     private static let threadCount = Mutex(ProcessInfo.processInfo.activeProcessorCount)
 
+    /// MemAvailable from /proc/meminfo, in bytes (nil where there is none).
+    public static func availableMemory() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
+            let kilobytes = line.split(separator: " ").compactMap({ Int($0) }).first
+        else { return nil }
+        return kilobytes * 1024
+    }
+
     /// The kernels oneDNN has picked so far in this process, one line per kind, implementation and
     /// data types, e.g. `convolution: brgconv:avx512_core (bf16→bf16)`.
     public static var kernelsUsed: [String] { DNNL.shared?.kernels.lines ?? [] }
