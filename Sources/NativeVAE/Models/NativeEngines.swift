@@ -177,6 +177,7 @@ func runBatch(
     do {
         try context.lock.withLock { _ in
             defer { ActivationPool.shared.drain() }
+            NativeRuntime.applyToCurrentThread()
             for b in 0..<batch {
                 let item = FeatureMap(
                     channels: channels, height: height, width: width, data: Array(values[(b * plane)..<((b + 1) * plane)]))

@@ -9,12 +9,24 @@ public enum NativeRuntime {
     /// loops. Call before the first decode.
     public static func setThreads(_ count: Int) {
         threadCount.withLock { $0 = max(1, count) }
-        // Debian's libdnnl uses GNU OpenMP; the symbol is looked up rather than linked because
-        // libgomp has no unversioned .so for the linker on a system without gcc's dev files.
-        if let symbol = dlsym(nil, "omp_set_num_threads") {
-            unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Void).self)(Int32(max(1, count)))
-        }
+        isLimited.withLock { $0 = true }
+        applyToCurrentThread()
     }
+
+    /// OpenMP keeps the thread count per calling thread, so every thread that runs primitives
+    /// applies it before it does.
+    static func applyToCurrentThread() {
+        guard isLimited.withLock({ $0 }), let setThreads else { return }
+        setThreads(Int32(threads))
+    }
+
+    /// Debian's libdnnl uses GNU OpenMP; the symbol is looked up rather than linked because
+    /// libgomp has no unversioned .so for the linker on a system without gcc's dev files.
+    private static let setThreads: (@convention(c) (Int32) -> Void)? = dlsym(nil, "omp_set_num_threads").map {
+        unsafeBitCast($0, to: (@convention(c) (Int32) -> Void).self)
+    }
+
+    private static let isLimited = Mutex(false)
 
     /// The threads parallel loops use: `setThreads`, else one per core.
     public static var threads: Int { threadCount.withLock { $0 } }
