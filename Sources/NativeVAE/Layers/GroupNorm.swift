@@ -8,10 +8,11 @@ struct UnsafeSendable<T>: @unchecked Sendable {
 
 /// GroupNorm, written here because oneDNN 2.6 has none. In the activations' layouts a pixel's
 /// channels (or a block of them) are adjacent, so work is split into (block, run of pixels)
-/// pieces; each sums its pixels per channel (in float over short runs, added up in double), the
-/// per-channel sums fold into group statistics (two passes: mean, then centred squares), and a
-/// last pass scales and shifts per channel. SiLU, when asked for, follows through oneDNN's
-/// vectorised eltwise kernel.
+/// pieces. One pass sums, per channel, the values and their squares taken about a rough group
+/// mean from a sample of pixels (so the variance does not cancel away when the mean is large
+/// beside the spread), in float over short runs added up in double; the sums fold into group
+/// statistics, and a second pass scales and shifts per channel. SiLU, when asked for, follows
+/// through oneDNN's vectorised eltwise kernel.
 struct GroupNorm {
     let groups: Int
     let epsilon: Float
@@ -73,8 +74,7 @@ struct GroupNorm {
         let channels = pieces.channels
         let perGroup = channels / groups
         let count = Double(perGroup * pieces.pixels)
-        let means = groupTotals(x, pieces, center: nil).map { $0 / count }
-        let variances = groupTotals(x, pieces, center: means).map { $0 / count }
+        let (means, variances) = statistics(x, pieces, count: count)
         var scale = [Float](repeating: 0, count: channels)
         var shift = [Float](repeating: 0, count: channels)
         for c in 0..<channels {
@@ -100,49 +100,74 @@ struct GroupNorm {
         }
     }
 
-    /// Per group: Σx, or Σ(x − mean)² when `center` gives the group means.
-    private func groupTotals<Element: ActivationElement>(_ x: UnsafePointer<Element>, _ pieces: Pieces, center: [Double]?) -> [Double] {
+    /// Per group: mean and variance, from Σd and Σd² with d = x − (a sample's mean).
+    private func statistics<Element: ActivationElement>(_ x: UnsafePointer<Element>, _ pieces: Pieces, count: Double) -> (
+        means: [Double], variances: [Double]
+    ) {
         let (channels, block) = (pieces.channels, pieces.block)
         let perGroup = channels / groups
-        let offsets = (0..<channels).map { Float(center?[$0 / perGroup] ?? 0) }
-        var partials = [Double](repeating: 0, count: pieces.count * block)
+        let roughMeans = sampleMeans(x, pieces)
+        let offsets = (0..<channels).map { Float(roughMeans[$0 / perGroup]) }
+        // Per piece and lane: Σd then Σd².
+        var partials = [Double](repeating: 0, count: pieces.count * block * 2)
         let source = UnsafeSendable(x)
         offsets.withUnsafeBufferPointer { offsetBuffer in
             partials.withUnsafeMutableBufferPointer { partialBuffer in
                 let (offsetBase, totals) = (UnsafeSendable(offsetBuffer.baseAddress!), UnsafeSendable(partialBuffer.baseAddress!))
-                let squared = center != nil
                 parallelFor(pieces.count) { index in
                     let (b, elements) = pieces.piece(index)
                     let (x, o) = (source.value, offsetBase.value + b * block)
-                    let total = totals.value + index * block
-                    let run = UnsafeMutablePointer<Float>.allocate(capacity: block)
+                    let (sums, squares) = (totals.value + index * block * 2, totals.value + index * block * 2 + block)
+                    let run = UnsafeMutablePointer<Float>.allocate(capacity: block * 2)
                     defer { run.deallocate() }
+                    let runSquares = run + block
                     var start = elements.lowerBound
                     while start < elements.upperBound {
                         let stop = min(start + 64 * block, elements.upperBound)
-                        run.initialize(repeating: 0, count: block)
+                        run.initialize(repeating: 0, count: block * 2)
                         for row in stride(from: start, to: stop, by: block) {
-                            if squared {
-                                for l in 0..<block {
-                                    let d = x[row + l].float - o[l]
-                                    run[l] += d * d
-                                }
-                            } else {
-                                for l in 0..<block { run[l] += x[row + l].float }
+                            for l in 0..<block {
+                                let d = x[row + l].float - o[l]
+                                run[l] += d
+                                runSquares[l] += d * d
                             }
                         }
-                        for l in 0..<block { total[l] += Double(run[l]) }
+                        for l in 0..<block {
+                            sums[l] += Double(run[l])
+                            squares[l] += Double(runSquares[l])
+                        }
                         start = stop
                     }
                 }
             }
         }
-        var groupsTotal = [Double](repeating: 0, count: groups)
+        var sums = [Double](repeating: 0, count: groups)
+        var squares = [Double](repeating: 0, count: groups)
         for index in 0..<pieces.count {
             let b = pieces.piece(index).block
-            for l in 0..<block { groupsTotal[(b * block + l) / perGroup] += partials[index * block + l] }
+            for l in 0..<block {
+                let g = (b * block + l) / perGroup
+                sums[g] += partials[index * block * 2 + l]
+                squares[g] += partials[index * block * 2 + block + l]
+            }
         }
-        return groupsTotal
+        let shifts = sums.map { $0 / count }
+        let means = zip(roughMeans, shifts).map { Double(Float($0)) + $1 }
+        let variances = zip(squares, shifts).map { max(0, $0 / count - $1 * $1) }
+        return (means, variances)
+    }
+
+    /// Per group: the mean over the first pixels (up to 256), a stand-in for the true mean.
+    private func sampleMeans<Element: ActivationElement>(_ x: UnsafePointer<Element>, _ pieces: Pieces) -> [Double] {
+        let (channels, block) = (pieces.channels, pieces.block)
+        let perGroup = channels / groups
+        let sample = min(pieces.pixels, 256)
+        var sums = [Double](repeating: 0, count: groups)
+        for c in 0..<channels {
+            let base = (c / block) * pieces.pixels * block + c % block
+            for p in 0..<sample { sums[c / perGroup] += Double(x[base + p * block].float) }
+        }
+        return sums.map { $0 / Double(perGroup * sample) }
     }
 }
 
