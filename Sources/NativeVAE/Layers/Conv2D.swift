@@ -36,10 +36,11 @@ final class Conv2D {
     let inChannels: Int
     let outChannels: Int
     let kernel: Int
-    /// bf16 runs inputs and weights in bfloat16 with f32 accumulation; on CPUs below AVX-512,
-    /// where oneDNN 2.6 has no bf16 convolutions (only a reference loop), bf16 runs as f32.
+    /// bf16 runs inputs and weights in bfloat16 with f32 accumulation; below AVX-512 bf16 runs as f32.
     let computeType: ElementType
-    static let hasBF16Kernels = [
+    /// oneDNN 2.6's bf16 convolutions and its Winograd kernels both need AVX-512 (below it, bf16
+    /// has only a reference loop and Winograd nothing).
+    static let cpuHasAVX512 = [
         dnnl_cpu_isa_avx512_core, dnnl_cpu_isa_avx512_core_vnni, dnnl_cpu_isa_avx512_core_bf16, dnnl_cpu_isa_avx512_core_amx,
     ].contains(dnnl_get_effective_cpu_isa())
     let winograd: WinogradPolicy
@@ -83,7 +84,7 @@ final class Conv2D {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernel = kernel
-        self.computeType = precision == .bf16 && Self.hasBF16Kernels ? .bf16 : .f32
+        self.computeType = precision == .bf16 && Self.cpuHasAVX512 ? .bf16 : .f32
         self.winograd = winograd
         self.plainWeights = weights
         self.plainBias = bias
@@ -244,7 +245,7 @@ final class Conv2D {
     }
 
     private func usesWinograd(_ key: Key) -> Bool {
-        guard kernel == 3, computeType == .f32 else { return false }
+        guard kernel == 3, computeType == .f32, Self.cpuHasAVX512 else { return false }
         switch winograd {
         case .never: return false
         case .always: return true
