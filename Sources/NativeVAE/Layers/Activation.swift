@@ -164,23 +164,10 @@ struct Activation: ~Copyable {
         return FeatureMap(channels: channels, height: height, width: width, data: data)
     }
 
-    /// Nearest-neighbour 2× upsampling: each output row pair copies whole pixel blocks from one input row.
+    /// Nearest-neighbour 2× upsampling.
     func upsampled() -> Activation {
         let result = Activation(channels: channels, height: height * 2, width: width * 2, type: type, layout: layout)
-        let pixelBytes = block * type.size
-        let (source, target) = (UnsafeSendable(UnsafeRawPointer(pointer)), UnsafeSendable(result.pointer))
-        let (width, height, blocks) = (width, height, channels / block)
-        let outRowBytes = width * 2 * pixelBytes
-        parallelFor(blocks * height) { row in
-            let (b, y) = row.quotientAndRemainder(dividingBy: height)
-            let input = source.value + (b * height + y) * width * pixelBytes
-            let output = target.value + (b * 2 * height + 2 * y) * outRowBytes
-            for x in 0..<width {
-                output.advanced(by: 2 * x * pixelBytes).copyMemory(from: input + x * pixelBytes, byteCount: pixelBytes)
-                output.advanced(by: (2 * x + 1) * pixelBytes).copyMemory(from: input + x * pixelBytes, byteCount: pixelBytes)
-            }
-            (output + outRowBytes).copyMemory(from: output, byteCount: outRowBytes)
-        }
+        RowView(result).fill(from: RowView(self), first: 0, count: height * 2, upsampled: true)
         return result
     }
 }

@@ -44,30 +44,31 @@ struct RowView: @unchecked Sendable {
     /// is repeated 2×2 (nearest-neighbour upsampling on the fly).
     func fill(from source: RowView, first: Int, count: Int, upsampled: Bool) {
         let sourceHeight = upsampled ? source.height * 2 : source.height
-        parallelFor(blocks) { b in
-            for j in 0..<count {
-                let target = row(b, j)
-                let y = first + j
-                guard y >= 0, y < sourceHeight else {
-                    target.initializeMemory(as: UInt8.self, repeating: 0, count: rowBytes)
-                    continue
-                }
-                guard upsampled else {
-                    target.copyMemory(from: source.row(b, y), byteCount: rowBytes)
-                    continue
-                }
-                let input = source.row(b, y / 2)
-                for x in 0..<(rowBytes / pixelBytes) {
-                    (target + x * pixelBytes).copyMemory(from: input + (x / 2) * pixelBytes, byteCount: pixelBytes)
-                }
+        // Every (block, row) pair is its own piece: channels-last data is a single block.
+        parallelFor(blocks * count) { piece in
+            let (b, j) = piece.quotientAndRemainder(dividingBy: count)
+            let target = row(b, j)
+            let y = first + j
+            guard y >= 0, y < sourceHeight else {
+                target.initializeMemory(as: UInt8.self, repeating: 0, count: rowBytes)
+                return
+            }
+            guard upsampled else {
+                target.copyMemory(from: source.row(b, y), byteCount: rowBytes)
+                return
+            }
+            let input = source.row(b, y / 2)
+            for x in 0..<(rowBytes / pixelBytes) {
+                (target + x * pixelBytes).copyMemory(from: input + (x / 2) * pixelBytes, byteCount: pixelBytes)
             }
         }
     }
 
     /// Rows `first..<first+count` of `source` into this view's rows from `at`.
     func copy(from source: RowView, first: Int, count: Int, at: Int) {
-        parallelFor(blocks) { b in
-            row(b, at).copyMemory(from: source.row(b, first), byteCount: count * rowBytes)
+        parallelFor(blocks * count) { piece in
+            let (b, j) = piece.quotientAndRemainder(dividingBy: count)
+            row(b, at + j).copyMemory(from: source.row(b, first + j), byteCount: rowBytes)
         }
     }
 }
