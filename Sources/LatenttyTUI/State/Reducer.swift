@@ -92,8 +92,8 @@ public enum Reducer {
                 return [.quit]
             }
         case .back: state.status = nil
-        case .nextPane: state.focus = panes[(panes.firstIndex(of: state.focus)! + 1) % panes.count]
-        case .previousPane: state.focus = panes[(panes.firstIndex(of: state.focus)! + panes.count - 1) % panes.count]
+        case .nextPane: state.focus = panes.cycled(from: state.focus, by: 1)
+        case .previousPane: state.focus = panes.cycled(from: state.focus, by: -1)
         case .left: state.focus = state.focus == .jobs ? .presets : (state.focus == .preview ? .sources : state.focus)
         case .right: state.focus = state.focus == .presets ? .jobs : (state.focus == .sources ? .preview : state.focus)
         case .up, .down, .pageUp, .pageDown: move(command, &state)
@@ -348,15 +348,13 @@ public enum Reducer {
 
     static func generateForm(_ command: Command, _ form: inout GenerateForm, _ state: inout AppState) -> [Effect] {
         switch command {
-        case .nextPane, .down: form.focus = (form.focus + 1) % GenerateForm.fieldCount
-        case .previousPane, .up: form.focus = (form.focus + GenerateForm.fieldCount - 1) % GenerateForm.fieldCount
+        case .nextPane, .down: form.focus = wrapped(form.focus, by: 1, count: GenerateForm.fieldCount)
+        case .previousPane, .up: form.focus = wrapped(form.focus, by: -1, count: GenerateForm.fieldCount)
         case .left, .right:
             let step = command == .left ? -1 : 1
-            if form.focus == 0 { form.presetIndex = (form.presetIndex + step + state.presets.count) % max(1, state.presets.count) }
+            if form.focus == 0 { form.presetIndex = wrapped(form.presetIndex, by: step, count: state.presets.count) }
             if form.focus == 5 {
-                let options: [DType] = [.float32, .float16, .bfloat16]
-                let index = options.firstIndex(of: form.dtype) ?? 0
-                form.dtype = options[(index + step + options.count) % options.count]
+                form.dtype = [DType.float32, .float16, .bfloat16].cycled(from: form.dtype, by: step)
             }
         case .activate:
             guard state.presets.indices.contains(form.presetIndex) else { return [] }
@@ -387,14 +385,11 @@ public enum Reducer {
 
     static func presetForm(_ command: Command, _ form: inout PresetForm, _ state: inout AppState) -> [Effect] {
         switch command {
-        case .nextPane, .down: form.focus = (form.focus + 1) % PresetForm.fieldCount
-        case .previousPane, .up: form.focus = (form.focus + PresetForm.fieldCount - 1) % PresetForm.fieldCount
+        case .nextPane, .down: form.focus = wrapped(form.focus, by: 1, count: PresetForm.fieldCount)
+        case .previousPane, .up: form.focus = wrapped(form.focus, by: -1, count: PresetForm.fieldCount)
         case .left, .right:
             let step = command == .left ? -1 : 1
-            if form.focus == 1 {
-                let options = OutputType.allCases
-                form.outputType = options[((options.firstIndex(of: form.outputType) ?? 0) + step + options.count) % options.count]
-            }
+            if form.focus == 1 { form.outputType = OutputType.allCases.cycled(from: form.outputType, by: step) }
             if form.focus == 2 { form.imageFormat = form.imageFormat == .jpg ? .png : .jpg }
         case .activate:
             let endpoint = form.endpoint.text.trimmingCharacters(in: .whitespaces)
@@ -498,5 +493,17 @@ public enum Reducer {
         case .presetForm(let form): return form.focus == 0 || form.focus == 3
         default: return false
         }
+    }
+}
+
+/// `index` moved `step` places around `count` places, wrapping both ways (0 when there are none).
+func wrapped(_ index: Int, by step: Int, count: Int) -> Int {
+    count == 0 ? 0 : ((index + step) % count + count) % count
+}
+
+extension Array where Element: Equatable {
+    /// The element `step` places from `value`, wrapping around (counted from the first when `value` is absent).
+    func cycled(from value: Element, by step: Int) -> Element {
+        self[wrapped(firstIndex(of: value) ?? 0, by: step, count: count)]
     }
 }
