@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import Wire
+import Workbench
 
 public struct ServerConfiguration: Sendable {
     public var host: String
@@ -78,8 +79,8 @@ public enum DecodeServer {
         let query = request.uri.query ?? ""
         let accept = request.headers[.accept]
         let bytes = Array(buffer: body)
-        // Decoding is CPU work: keep it off the event loop.
-        let answer = await Task.detached { service.handle(query: query, accept: accept, body: bytes) }.value
+        // Decoding is blocking CPU work: keep it off the event loop and the cooperative pool.
+        let answer = await onOwnThread { service.handle(query: query, accept: accept, body: bytes) }
         await limiter.finishWork()
         await limiter.leave()
         return response(answer)

@@ -18,13 +18,16 @@ public struct LocalBackend: DecodeBackend {
 
     public func run(_ job: DecodeJob, report: @escaping @Sendable (BackendUpdate) -> Void) async throws -> DecodeResult {
         report(.state(.decoding))
-        let start = Date()
-        let pixels = try Self.decode(job, engine: engine)
-        let decoded = Date()
-        let payload = try Self.payload(pixels, options: job.options, isVideo: job.preset.isVideo)
-        var timings = ["decode": decoded.timeIntervalSince(start)]
-        if job.options.outputType == .mp4 { timings["encode"] = Date().timeIntervalSince(decoded) }
-        return DecodeResult(payload: payload, engine: engine.name, timings: timings)
+        let engine = self.engine
+        return try await onOwnThread { () throws -> DecodeResult in
+            let start = Date()
+            let pixels = try Self.decode(job, engine: engine)
+            let decoded = Date()
+            let payload = try Self.payload(pixels, options: job.options, isVideo: job.preset.isVideo)
+            var timings = ["decode": decoded.timeIntervalSince(start)]
+            if job.options.outputType == .mp4 { timings["encode"] = Date().timeIntervalSince(decoded) }
+            return DecodeResult(payload: payload, engine: engine.name, timings: timings)
+        }
     }
 
     /// Unpacks, moves to VAE space and runs the engine: float pixels in [-1, 1].
