@@ -180,19 +180,17 @@ final class DNNLPrimitive {
             context.kernels.record(kind: kind, implementation: implementation, types: dataTypes)
             self.kind = nil
         }
-        let scratchDesc = queryMD(dnnl_query_scratchpad_md)
-        var desc = scratchDesc
-        let bytes = Int(dnnl_memory_desc_get_size(&desc))
-        guard bytes > 0 else { return try execute(arguments, stream: context.stream) }
-        let scratch = try DNNLMemory(scratchDesc, engine: context.engine, pointer: context.scratchpad(bytes))
+        guard scratchpadBytes > 0 else { return try execute(arguments, stream: context.stream) }
+        let scratch = try DNNLMemory(scratchpadDesc, engine: context.engine, pointer: context.scratchpad(scratchpadBytes))
         try execute(arguments + [(argScratchpad, scratch)], stream: context.stream)
     }
 
-    /// Bytes of scratch the primitive asks for.
-    var scratchpadBytes: Int {
-        var desc = queryMD(dnnl_query_scratchpad_md)
+    /// The scratch the primitive asks for (queried once: strips run a primitive hundreds of times).
+    private lazy var scratchpadDesc = queryMD(dnnl_query_scratchpad_md)
+    private(set) lazy var scratchpadBytes: Int = {
+        var desc = scratchpadDesc
         return Int(dnnl_memory_desc_get_size(&desc))
-    }
+    }()
 
     func queryMD(_ what: dnnl_query_t) -> dnnl_memory_desc_t {
         dnnl_primitive_desc_query_md(descriptor, what, 0)?.pointee ?? dnnl_memory_desc_t()
