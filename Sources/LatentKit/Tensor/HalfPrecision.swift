@@ -1,18 +1,18 @@
 /// Conversions between `Float` and the 16-bit float formats, rounding to nearest-even exactly as
-/// PyTorch's `c10::Half` and `c10::BFloat16` do.
+/// PyTorch's `c10::Half` and `c10::BFloat16` do. Inlinable: the native decoders call them per element.
 public enum HalfPrecision {
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func float16Bits(_ value: Float) -> UInt16 {
         Float16(value).bitPattern
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func float(fromFloat16 bits: UInt16) -> Float {
         Float(Float16(bitPattern: bits))
     }
 
     /// PyTorch's `round_to_nearest_even`: NaN becomes the canonical quiet NaN 0x7FC0.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func bfloat16Bits(_ value: Float) -> UInt16 {
         if value.isNaN { return 0x7FC0 }
         let bits = value.bitPattern
@@ -20,7 +20,7 @@ public enum HalfPrecision {
         return UInt16(truncatingIfNeeded: (bits &+ rounding) >> 16)
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func float(fromBFloat16 bits: UInt16) -> Float {
         Float(bitPattern: UInt32(bits) << 16)
     }

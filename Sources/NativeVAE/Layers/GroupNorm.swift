@@ -1,4 +1,5 @@
 import CDNNL
+import LatentKit
 
 /// A pointer handed to parallel workers that each touch their own part of the buffer.
 struct UnsafeSendable<T>: @unchecked Sendable {
@@ -181,15 +182,11 @@ extension Float: ActivationElement {
     @inline(__always) var float: Float { self }
 }
 
-/// bfloat16 as stored by oneDNN: the top half of a float's bits.
+/// bfloat16 as stored by oneDNN: the top half of a float's bits, rounded to nearest even.
 struct BFloat16: ActivationElement {
     var bits: UInt16
 
-    @inline(__always) var float: Float { Float(bitPattern: UInt32(bits) << 16) }
+    @inline(__always) var float: Float { HalfPrecision.float(fromBFloat16: bits) }
 
-    /// Rounded to nearest even, as oneDNN and PyTorch convert.
-    @inline(__always) init(_ value: Float) {
-        let b = value.bitPattern
-        bits = UInt16(truncatingIfNeeded: (b &+ 0x7FFF &+ ((b >> 16) & 1)) >> 16)
-    }
+    @inline(__always) init(_ value: Float) { bits = HalfPrecision.bfloat16Bits(value) }
 }
