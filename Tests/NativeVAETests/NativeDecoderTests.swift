@@ -55,14 +55,33 @@ import Testing
         let tensors =
             archive.entries.compactMap { entry in rename(entry.name).map { NamedTensor(name: $0, tensor: archive.tensor(for: entry)) } }
             + extra
+        return Self.maxError(try decode(withWeights: tensors), try Self.tensor("tiny_kl4_decoded"))
+    }
+
+    /// tiny_kl4's latent decoded with these weights, written to a safetensors file of their own.
+    func decode(withWeights tensors: [NamedTensor]) throws -> Tensor {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-names-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("model.safetensors")
         try SafetensorsWriter.encode(tensors).write(to: file)
         let engine = try AutoencoderKLEngine(
             location: VAELocation(weights: file, config: Self.models.appendingPathComponent("tiny_kl4.config.json")))
-        return Self.maxError(
-            try engine.decode(try Self.tensor("tiny_kl4_latent"), preset: Self.identity), try Self.tensor("tiny_kl4_decoded"))
+        return try engine.decode(try Self.tensor("tiny_kl4_latent"), preset: Self.identity)
+    }
+
+    /// f16 and bf16 weight files (sdxl-vae-fp16-fix ships f16) decode exactly as an f32 file holding
+    /// the same rounded values, and stay near diffusers' f32 output.
+    @Test(arguments: [DType.float16, .bfloat16])
+    func halfPrecisionWeightFilesLoad(dtype: DType) throws {
+        let archive = try SafetensorsArchive(contentsOf: Self.models.appendingPathComponent("tiny_kl4.safetensors"))
+        let half = archive.entries.map { NamedTensor(name: $0.name, tensor: archive.tensor(for: $0).converted(to: dtype)) }
+        #expect(half.allSatisfy { $0.tensor.dtype == dtype })
+        let widened = half.map { NamedTensor(name: $0.name, tensor: $0.tensor.converted(to: .float32)) }
+        let fromHalf = try decode(withWeights: half)
+        #expect(fromHalf.floatValues() == (try decode(withWeights: widened)).floatValues())
+        // Rounded weights move the output a little: f16 keeps 11 bits, bf16 8.
+        #expect(Self.maxError(fromHalf, try Self.tensor("tiny_kl4_decoded")) <= (dtype == .float16 ? 0.01 : 0.1))
     }
 
     @Test func singleFileLDMNamesLoad() throws {
