@@ -37,18 +37,21 @@ let package = Package(
         .target(name: "Wire", dependencies: ["LatentKit", "ImageCodecs"]),
         .target(name: "NativeVAE", dependencies: ["LatentKit", "CDNNL"]),
         .target(name: "RemoteDecode", dependencies: ["LatentKit", "Wire", "CCurl"]),
-        .target(name: "Workbench", dependencies: ["LatentKit", "ImageCodecs", "Wire", "RemoteDecode", "NativeVAE"]),
+        .target(name: "DecodePipeline", dependencies: ["LatentKit", "ImageCodecs", "Wire", "NativeVAE"]),
+        .target(name: "Workbench", dependencies: ["LatentKit", "ImageCodecs", "Wire", "RemoteDecode", "NativeVAE", "DecodePipeline"]),
         .target(
             name: "LatenttyServer",
             dependencies: [
-                "LatentKit", "ImageCodecs", "Wire", "NativeVAE", "Workbench",
+                "LatentKit", "ImageCodecs", "Wire", "NativeVAE", "DecodePipeline",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .target(name: "TerminalGraphics", dependencies: ["ImageCodecs", "CSixel"]),
         .target(
             name: "LatenttyTUI",
-            dependencies: ["LatentKit", "ImageCodecs", "Workbench", "NativeVAE", "RemoteDecode", "TerminalGraphics", "CNcursesw"]
+            dependencies: [
+                "LatentKit", "ImageCodecs", "Workbench", "NativeVAE", "DecodePipeline", "RemoteDecode", "TerminalGraphics", "CNcursesw",
+            ]
         ),
         .target(
             name: "SystemInfo",
@@ -73,13 +76,19 @@ let package = Package(
             dependencies: ["Wire", "LatentKit", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "ImageCodecs"]),
-        .testTarget(name: "LatenttyTUITests", dependencies: ["LatenttyTUI", "LatentKit", "Workbench", "RemoteDecode"]),
+        .testTarget(
+            name: "LatenttyTUITests",
+            dependencies: [
+                "LatenttyTUI", "LatentKit", "Workbench", "RemoteDecode", "NativeVAE", "ImageCodecs", "LatenttyServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "CLITests", dependencies: ["LatentKit", "ImageCodecs"]),
         .testTarget(name: "NativeVAETests", dependencies: ["NativeVAE", "LatentKit", "ImageCodecs"]),
         .testTarget(
             name: "RemoteDecodeTests",
             dependencies: [
-                "RemoteDecode", "Wire", "LatentKit", "Workbench", "LatenttyServer", "NativeVAE", "ImageCodecs",
+                "RemoteDecode", "Wire", "LatentKit", "Workbench", "LatenttyServer", "NativeVAE", "ImageCodecs", "DecodePipeline",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),

@@ -1,10 +1,10 @@
+import DecodePipeline
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
 import Wire
-import Workbench
 
 public struct ServerConfiguration: Sendable {
     public var host: String

@@ -29,14 +29,14 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Arithmetic for the native decoders' convolutions.
-public enum Precision: String, Sendable, CaseIterable {
+public enum Precision: String, Sendable, CaseIterable, Codable {
     case f32
     /// bfloat16 inputs and weights, f32 accumulation (AVX512-BF16 / AMX kernels where the CPU has them).
     case bf16
 }
 
 /// Names of the engines latentty knows, for option parsing and messages.
-public enum EngineName: String, Sendable, CaseIterable {
+public enum EngineName: String, Sendable, CaseIterable, Codable {
     /// latent2rgb: no weights, instant, a preview.
     case approx
     /// The full AutoencoderKL decoder on oneDNN.

@@ -29,7 +29,7 @@ public struct VAELocation: Sendable, Equatable {
 }
 
 /// When the full decoder splits a latent into tiles.
-public enum TilingMode: Sendable, Equatable {
+public enum TilingMode: Sendable, Hashable, Codable {
     case off
     case on
     /// Tile when the untiled decode would need more than this many bytes.

@@ -26,35 +26,10 @@ public struct DecodeResult: Sendable {
     }
 }
 
-/// Something that decodes jobs: a remote endpoint set or a local engine.
+/// Something that decodes jobs: a remote endpoint set or an engine on this machine.
 public protocol DecodeBackend: Sendable {
-    var id: String { get }
-    /// How many jobs it runs at once.
+    var identity: BackendIdentity { get }
+    /// How many jobs it runs at once unless the queue is told otherwise.
     var concurrency: Int { get }
-    func run(_ job: DecodeJob, report: @escaping @Sendable (BackendUpdate) -> Void) async throws -> DecodeResult
-}
-
-public enum BackendError: Error, Equatable, CustomStringConvertible {
-    case unknownBackend(String)
-    case invalidLatent(String)
-    case failed(String)
-
-    public var description: String {
-        switch self {
-        case .unknownBackend(let id): "no backend named '\(id)'"
-        case .invalidLatent(let reason): reason
-        case .failed(let reason): reason
-        }
-    }
-}
-
-extension DecodeJob {
-    /// Checks the latent against its preset and says how its axes read.
-    func layout() throws -> LatentLayout {
-        do {
-            return try preset.layout(of: latent.shape, dtype: latent.dtype)
-        } catch {
-            throw BackendError.invalidLatent(error.description)
-        }
-    }
+    func run(_ job: DecodeJob, report: @escaping @Sendable (BackendUpdate) -> Void) async throws(JobFailure) -> DecodeResult
 }

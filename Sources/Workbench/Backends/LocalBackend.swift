@@ -1,72 +1,64 @@
+import DecodePipeline
 import Foundation
-import ImageCodecs
 import LatentKit
 import NativeVAE
+import Synchronization
 import Wire
 
-/// Decodes on this machine with one of the native engines.
-public struct LocalBackend: DecodeBackend {
-    public let id: String
+/// Decodes on this machine through the shared `LocalDecoder`, with the engine its spec names.
+/// Engines are made on first use, on the decode's own thread (loading weights takes seconds):
+/// one for all presets when the spec names weights, else one per preset from its cached model.
+public final class LocalBackend: DecodeBackend {
+    public let identity: BackendIdentity
     public let concurrency: Int
-    public let engine: any DecodeEngine
+    private let makeEngine: @Sendable (Preset) throws -> any DecodeEngine
+    private let sharesOneEngine: Bool
+    private let engines = Mutex<[String: any DecodeEngine]>([:])
 
-    public init(id: String = "local", concurrency: Int = 1, engine: any DecodeEngine) {
-        self.id = id
+    /// A backend that makes its engines from `spec` (weights from the spec, else the Hugging Face cache).
+    public convenience init(spec: LocalEngineSpec, concurrency: Int = 1) {
+        self.init(spec: spec, concurrency: concurrency, sharesOneEngine: spec.weights != nil || spec.engine == .approx) { preset in
+            try spec.engine.makeEngine(vae: spec.weights, preset: preset, tiling: spec.tiling, precision: spec.precision)
+        }
+    }
+
+    /// A backend around an engine that is already made (the CLI loads weights before it starts).
+    public convenience init(engine: any DecodeEngine, spec: LocalEngineSpec = .approx, concurrency: Int = 1) {
+        self.init(spec: spec, concurrency: concurrency, sharesOneEngine: true) { _ in engine }
+    }
+
+    init(spec: LocalEngineSpec, concurrency: Int, sharesOneEngine: Bool, makeEngine: @escaping @Sendable (Preset) throws -> any DecodeEngine)
+    {
+        self.identity = .local(spec)
         self.concurrency = max(1, concurrency)
-        self.engine = engine
+        self.sharesOneEngine = sharesOneEngine
+        self.makeEngine = makeEngine
     }
 
-    public func run(_ job: DecodeJob, report: @escaping @Sendable (BackendUpdate) -> Void) async throws -> DecodeResult {
+    public func run(_ job: DecodeJob, report: @escaping @Sendable (BackendUpdate) -> Void) async throws(JobFailure) -> DecodeResult {
+        let request = try job.request()
         report(.state(.decoding))
-        let engine = self.engine
-        return try await onOwnThread { () throws -> DecodeResult in
-            let start = Date()
-            let pixels = try Self.decode(job, engine: engine)
-            let decoded = Date()
-            let payload = try Self.payload(pixels, options: job.options, isVideo: job.preset.isVideo)
-            var timings = ["decode": decoded.timeIntervalSince(start)]
-            if job.options.outputType == .mp4 { timings["encode"] = Date().timeIntervalSince(decoded) }
-            return DecodeResult(payload: payload, engine: engine.name, timings: timings)
-        }
-    }
-
-    /// Unpacks, moves to VAE space and runs the engine: float pixels in [-1, 1].
-    public static func decode(_ job: DecodeJob, engine: any DecodeEngine) throws -> Tensor {
-        // Scaling in float32: rounding VAE-space values back to half precision would lose detail.
-        var latent = job.latent.converted(to: .float32)
-        if case .packed = try job.layout() {
+        return try await onOwnThread { () throws(JobFailure) -> DecodeResult in
+            let engine = try self.engine(for: job.preset)
             do {
-                latent = try FluxPacking.unpack(
-                    latent, height: job.options.height, width: job.options.width, spatialFactor: job.preset.spatialFactor)
+                let answer = try LocalDecoder(engine: engine).decode(request, preset: job.preset)
+                return DecodeResult(payload: answer.payload, engine: engine.name, timings: answer.timings)
             } catch {
-                throw BackendError.invalidLatent(error.description)
+                throw JobFailure(error)
             }
-        }
-        if job.space == .diffusion { latent = job.preset.toVAESpace(latent) }
-        do {
-            return try engine.decode(latent, preset: job.preset)
-        } catch {
-            throw BackendError.failed(error.description)
         }
     }
 
-    /// What the protocol would have answered for these options.
-    public static func payload(_ pixels: Tensor, options: DecodeOptions, isVideo: Bool) throws -> DecodedPayload {
-        switch options.outputType {
-        case .pt:
-            return .tensor(pixels)
-        case .ptUInt8:
-            return .tensor(try TensorImages.uint8Tensor(from: TensorImages.images(from: pixels)))
-        case .mp4:
-            return .video(try MP4Encoder.encode(TensorImages.images(from: pixels)))
-        case .pil:
-            let images = try TensorImages.images(from: pixels)
-            if images.count == 1, !isVideo {
-                let bytes = options.imageFormat == .png ? try PNGCodec.encode(images[0]) : try JPEGCodec.encode(images[0])
-                return .image(options.imageFormat == .png ? .png : .jpeg, bytes)
-            }
-            // Several images (a batch or video frames) travel as one uint8 tensor.
-            return .tensor(try TensorImages.uint8Tensor(from: images))
+    /// The engine for `preset`, made once.
+    func engine(for preset: Preset) throws(JobFailure) -> any DecodeEngine {
+        let key = sharesOneEngine ? "" : preset.id
+        if let engine = engines.withLock({ $0[key] }) { return engine }
+        do {
+            let engine = try makeEngine(preset)
+            engines.withLock { $0[key] = engine }
+            return engine
+        } catch {
+            throw .backendUnavailable(String(describing: error))
         }
     }
 }

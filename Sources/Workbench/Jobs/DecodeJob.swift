@@ -46,12 +46,12 @@ public struct DecodeJob: Sendable, Identifiable {
     /// Whether the values are pipeline (diffusion-space) latents or raw VAE latents.
     public var space: LatentSpace
     public var preset: Preset
-    public var backendID: String
+    public var backend: BackendIdentity
     public var options: DecodeOptions
 
     public init(
         id: UUID = UUID(), name: String, source: JobSource, latent: Tensor, space: LatentSpace = .diffusion,
-        preset: Preset, backendID: String, options: DecodeOptions
+        preset: Preset, backend: BackendIdentity, options: DecodeOptions
     ) {
         self.id = id
         self.name = name
@@ -59,7 +59,7 @@ public struct DecodeJob: Sendable, Identifiable {
         self.latent = latent
         self.space = space
         self.preset = preset
-        self.backendID = backendID
+        self.backend = backend
         self.options = options
     }
 }

@@ -15,17 +15,17 @@ public enum JobLoadError: Error, Equatable, CustomStringConvertible {
 /// (latentty's and save_latents.py's keys) unless the caller says otherwise.
 public enum JobLoader {
     public static func job(
-        path: String, key: String?, preset requested: Preset?, catalog: PresetCatalog, backendID: String,
+        path: String, key: String?, preset requested: Preset?, catalog: PresetCatalog, backend: BackendIdentity,
         outputType: OutputType?, format: ImageFormat?, space: LatentSpace?, height: Int?, width: Int?
     ) throws -> DecodeJob {
         try job(
             file: LatentFile.read(contentsOf: URL(fileURLWithPath: path)), path: path, key: key, preset: requested, catalog: catalog,
-            backendID: backendID, outputType: outputType, format: format, space: space, height: height, width: width)
+            backend: backend, outputType: outputType, format: format, space: space, height: height, width: width)
     }
 
     /// The same for a file already read (callers that also want its report read it once).
     public static func job(
-        file: LatentFile, path: String, key: String?, preset requested: Preset?, catalog: PresetCatalog, backendID: String,
+        file: LatentFile, path: String, key: String?, preset requested: Preset?, catalog: PresetCatalog, backend: BackendIdentity,
         outputType: OutputType?, format: ImageFormat?, space: LatentSpace?, height: Int?, width: Int?
     ) throws -> DecodeJob {
         let url = URL(fileURLWithPath: path)
@@ -43,6 +43,6 @@ public enum JobLoader {
         let name = url.deletingPathExtension().lastPathComponent + (key.map { "_" + $0 } ?? "")
         return DecodeJob(
             name: name, source: JobSource(path: path, key: key, seed: metadata["latentty.seed"].flatMap(UInt64.init)),
-            latent: latent.tensor, space: resolvedSpace, preset: preset, backendID: backendID, options: options)
+            latent: latent.tensor, space: resolvedSpace, preset: preset, backend: backend, options: options)
     }
 }

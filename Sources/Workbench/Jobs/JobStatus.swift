@@ -20,7 +20,10 @@ public enum JobState: String, Sendable, Codable, CaseIterable {
 public struct JobStatus: Sendable, Equatable, Identifiable {
     public let id: UUID
     public var name: String
-    public var backendID: String
+    /// The job's own preset and seed (saved file names use them, whatever is selected on screen).
+    public var presetID: String
+    public var seed: UInt64?
+    public var backend: BackendIdentity
     public var state: JobState
     public var progress: TransferProgress
     /// Retries so far (attempts beyond the first), with the latest reason.
@@ -33,14 +36,16 @@ public struct JobStatus: Sendable, Equatable, Identifiable {
     public var finishedAt: Date?
     /// Seconds per phase (`upload`, `wait`, `download`, `decode`, `write`, `total`).
     public var timings: [String: Double]
-    public var error: String?
+    public var failure: JobFailure?
     /// Files written, in order.
     public var outputs: [String]
 
     public init(job: DecodeJob, now: Date = Date()) {
         id = job.id
         name = job.name
-        backendID = job.backendID
+        presetID = job.preset.id
+        seed = job.source.seed
+        backend = job.backend
         state = .queued
         progress = TransferProgress()
         retries = 0
@@ -49,10 +54,14 @@ public struct JobStatus: Sendable, Equatable, Identifiable {
         outputs = []
     }
 
-    public init(id: UUID, name: String, backendID: String, state: JobState, queuedAt: Date) {
+    public init(
+        id: UUID, name: String, presetID: String = "", seed: UInt64? = nil, backend: BackendIdentity, state: JobState, queuedAt: Date
+    ) {
         self.id = id
         self.name = name
-        self.backendID = backendID
+        self.presetID = presetID
+        self.seed = seed
+        self.backend = backend
         self.state = state
         self.progress = TransferProgress()
         self.retries = 0
@@ -60,6 +69,9 @@ public struct JobStatus: Sendable, Equatable, Identifiable {
         self.timings = [:]
         self.outputs = []
     }
+
+    /// The failure in words, for lists and logs.
+    public var error: String? { failure?.description }
 
     /// Seconds since the job started (or its total once finished).
     public func elapsed(now: Date = Date()) -> Double? {

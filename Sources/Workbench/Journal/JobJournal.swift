@@ -1,5 +1,6 @@
 import Foundation
 import LatentKit
+import Synchronization
 
 /// Keeps the queue across quitting and crashes: each job's latent is saved when it is submitted,
 /// and one small JSON file per job records its latest state. On the next start, finished jobs come
@@ -31,12 +32,16 @@ public struct JobJournal: Sendable {
         var seed: UInt64?
         var space: LatentSpace
         var preset: Preset
-        var backendID: String
+        var backend: BackendIdentity?
+        /// Journals written before backends had identities: `local` or `remote:<preset>`.
+        var backendID: String?
         var outputType: OutputType
         var imageFormat: ImageFormat
         var height: Int?
         var width: Int?
         var state: JobState
+        var failure: JobFailure?
+        /// The failure's words, as journals before typed failures kept them.
         var error: String?
         var outputs: [String]
         var timings: [String: Double]
@@ -44,6 +49,8 @@ public struct JobJournal: Sendable {
         var engine: String?
         var queuedAt: Date
         var finishedAt: Date?
+        /// Submission order (dates are kept to the second, and many jobs share one).
+        var sequence: Int64?
     }
 
     public struct Entry: Sendable {
@@ -51,17 +58,27 @@ public struct JobJournal: Sendable {
         public let status: JobStatus
     }
 
+    /// Why the journal could not be written: shown to the user, who may lose the queue on quit.
+    public struct WriteError: Error, CustomStringConvertible {
+        public let path: String
+        public let reason: String
+        public var description: String { "the job journal cannot be written (\(path): \(reason)); jobs will not resume after quitting" }
+    }
+
     /// Saves the job's latent and first record.
-    public func record(_ job: DecodeJob) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    public func record(_ job: DecodeJob) throws(WriteError) {
+        try writing(directory) {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
         let latent = SafetensorsWriter.encode([NamedTensor(name: "latents", tensor: job.latent)])
-        try latent.write(to: latentURL(job.id), options: .atomic)
-        try write(Record(job: job, status: JobStatus(job: job)))
+        try writing(latentURL(job.id)) { try latent.write(to: latentURL(job.id), options: .atomic) }
+        try write(Record(job: job, status: JobStatus(job: job), sequence: Self.nextSequence()))
     }
 
     /// Records a job's new state (only changes of state matter; progress is not journaled).
-    public func update(_ status: JobStatus, job: DecodeJob) throws {
-        try write(Record(job: job, status: status))
+    public func update(_ status: JobStatus, job: DecodeJob) throws(WriteError) {
+        let sequence = readRecord(job.id)?.sequence ?? Self.nextSequence()
+        try write(Record(job: job, status: status, sequence: sequence))
         // A finished job's latent is no longer needed to resume it; its outputs are on disk.
         if status.state == .done { try? FileManager.default.removeItem(at: latentURL(job.id)) }
     }
@@ -74,31 +91,69 @@ public struct JobJournal: Sendable {
         }
     }
 
-    /// Everything recorded, oldest first. Unreadable records are skipped, not fatal.
-    public func load() -> [Entry] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [] }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        var entries: [Entry] = []
+    /// Everything recorded, in the order it was submitted, and how many records could not be used
+    /// (unreadable, or unfinished with their latent gone). Those are skipped, not fatal.
+    public func load() -> (entries: [Entry], unusable: Int) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return ([], 0) }
+        var records: [Record] = []
+        var unusable = 0
         for name in names where name.hasSuffix(".json") {
-            guard let data = try? Data(contentsOf: directory.appendingPathComponent(name)),
-                let record = try? decoder.decode(Record.self, from: data)
-            else { continue }
+            guard let id = UUID(uuidString: String(name.dropLast(5))), let record = readRecord(id) else {
+                unusable += 1
+                continue
+            }
+            records.append(record)
+        }
+        records.sort { ($0.sequence ?? 0, $0.queuedAt) < ($1.sequence ?? 0, $1.queuedAt) }
+        var entries: [Entry] = []
+        for record in records {
             let latent = try? LatentFile.read(contentsOf: latentURL(record.id)).latent().tensor
             // A finished job keeps no latent; an unfinished one without its latent cannot resume.
-            guard let tensor = latent ?? (record.state.isFinished ? Self.placeholder : nil) else { continue }
+            guard let tensor = latent ?? (record.state.isFinished ? Self.placeholder : nil) else {
+                unusable += 1
+                continue
+            }
             entries.append(record.entry(latent: tensor))
         }
-        return entries.sorted { $0.status.queuedAt < $1.status.queuedAt }
+        return (entries, unusable)
     }
 
     private static let placeholder = (try? Tensor(dtype: .float32, shape: [0], bytes: []))!
 
-    private func write(_ record: Record) throws {
+    /// Microseconds since 1970, strictly increasing within the process, so a later submission
+    /// always sorts later, in this session or the next.
+    private static let lastSequence = Mutex<Int64>(0)
+
+    static func nextSequence(now: Date = Date()) -> Int64 {
+        lastSequence.withLock { last in
+            last = max(Int64(now.timeIntervalSince1970 * 1_000_000), last + 1)
+            return last
+        }
+    }
+
+    private func readRecord(_ id: UUID) -> Record? {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard let data = try? Data(contentsOf: recordURL(id)) else { return nil }
+        return try? decoder.decode(Record.self, from: data)
+    }
+
+    private func write(_ record: Record) throws(WriteError) {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(record).write(to: recordURL(record.id), options: .atomic)
+        try writing(recordURL(record.id)) { try encoder.encode(record).write(to: recordURL(record.id), options: .atomic) }
+    }
+
+    private func writing(_ url: URL, _ body: () throws -> Void) throws(WriteError) {
+        do {
+            try body()
+        } catch let error as CocoaError {
+            let reason = (error.underlying as? POSIXError).map { String(cString: strerror($0.code.rawValue)) } ?? "error \(error.code.rawValue)"
+            throw WriteError(path: url.path, reason: reason.lowercased())
+        } catch {
+            throw WriteError(path: url.path, reason: String(describing: error))
+        }
     }
 
     private func recordURL(_ id: UUID) -> URL { directory.appendingPathComponent("\(id.uuidString).json") }
@@ -106,24 +161,29 @@ public struct JobJournal: Sendable {
 }
 
 extension JobJournal.Record {
-    init(job: DecodeJob, status: JobStatus) {
+    init(job: DecodeJob, status: JobStatus, sequence: Int64) {
         self.init(
             id: job.id, name: job.name, sourcePath: job.source.path, sourceKey: job.source.key, seed: job.source.seed, space: job.space,
-            preset: job.preset, backendID: job.backendID, outputType: job.options.outputType, imageFormat: job.options.imageFormat,
-            height: job.options.height, width: job.options.width, state: status.state, error: status.error, outputs: status.outputs,
-            timings: status.timings, endpoint: status.endpoint, engine: status.engine, queuedAt: status.queuedAt,
-            finishedAt: status.finishedAt)
+            preset: job.preset, backend: job.backend, backendID: nil, outputType: job.options.outputType,
+            imageFormat: job.options.imageFormat, height: job.options.height, width: job.options.width, state: status.state,
+            failure: status.failure, error: nil, outputs: status.outputs, timings: status.timings, endpoint: status.endpoint,
+            engine: status.engine, queuedAt: status.queuedAt, finishedAt: status.finishedAt, sequence: sequence)
+    }
+
+    /// The backend, also for records from before backends had identities.
+    var resolvedBackend: BackendIdentity {
+        backend ?? (backendID == "local" ? .local(.approx) : .remote(endpoints: preset.endpoints))
     }
 
     func entry(latent: Tensor) -> JobJournal.Entry {
         let job = DecodeJob(
             id: id, name: name, source: JobSource(path: sourcePath, key: sourceKey, seed: seed), latent: latent, space: space,
-            preset: preset,
-            backendID: backendID, options: DecodeOptions(outputType: outputType, imageFormat: imageFormat, height: height, width: width))
+            preset: preset, backend: resolvedBackend,
+            options: DecodeOptions(outputType: outputType, imageFormat: imageFormat, height: height, width: width))
         var status = JobStatus(job: job, now: queuedAt)
         if state.isFinished {
             status.state = state
-            status.error = error
+            status.failure = failure ?? error.map { .engine($0) }
             status.outputs = outputs
             status.timings = timings
             status.endpoint = endpoint

@@ -71,7 +71,7 @@ public struct OutputWriter: Sendable {
         }
         let sidecar = Sidecar(
             job: job.name, preset: job.preset.id, source: job.source.summary, seed: job.source.seed, latentShape: job.latent.shape,
-            latentDType: job.latent.dtype.rawValue, backend: job.backendID, endpoint: result.endpoint, engine: result.engine,
+            latentDType: job.latent.dtype.rawValue, backend: job.backend.label, endpoint: result.endpoint, engine: result.engine,
             outputType: job.options.outputType.rawValue, timings: result.timings, outputs: written.map(\.lastPathComponent))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -1,11 +1,12 @@
 import Foundation
-import RemoteDecode
 
 /// The job queue: runs each backend's jobs in submission order, at most `concurrency` at a time per
 /// backend, writes outputs as each finishes, and publishes every change of every job. One failure
-/// never stops the others, and finished outputs are on disk before the job reports done.
+/// never stops the others, and finished outputs are on disk before the job reports done. Each
+/// job names its backend by identity; the registry makes (once) whatever backend that is.
 public actor DecodeQueue {
-    private var backends: [String: any DecodeBackend]
+    public nonisolated let registry: BackendRegistry
+    private var concurrencyLimits: [BackendIdentity: Int] = [:]
     private let writer: OutputWriter
     private var jobs: [UUID: DecodeJob] = [:]
     private var statuses: [UUID: JobStatus] = [:]
@@ -14,9 +15,14 @@ public actor DecodeQueue {
     private var subscribers: [UUID: AsyncStream<QueueEvent>.Continuation] = [:]
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
-    public init(backends: [any DecodeBackend], writer: OutputWriter) {
-        self.backends = Dictionary(backends.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+    public init(registry: BackendRegistry, writer: OutputWriter) {
+        self.registry = registry
         self.writer = writer
+    }
+
+    /// A queue that knows only these backends.
+    public init(backends: [any DecodeBackend], writer: OutputWriter) {
+        self.init(registry: BackendRegistry(fixed: backends), writer: writer)
     }
 
     /// Every status change from now on (plus the current state of every job, first).
@@ -58,22 +64,21 @@ public actor DecodeQueue {
 
     public func job(_ id: UUID) -> DecodeJob? { jobs[id] }
 
-    public var backendIDs: [String] { backends.keys.sorted() }
-
-    /// Adds or replaces a backend (the TUI switches endpoints and engines while running).
-    public func register(_ backend: any DecodeBackend) {
-        backends[backend.id] = backend
+    /// How many jobs `backend` may run at once (a preset's concurrency setting), instead of its default.
+    public func setConcurrency(_ limit: Int, for backend: BackendIdentity) {
+        concurrencyLimits[backend] = max(1, limit)
         schedule()
     }
 
-    /// Sends a finished job's latent again, to the same backend or another, as a new job.
+    /// Sends a job's latent again, to the same backend or another, as a new job.
     @discardableResult
-    public func resubmit(_ id: UUID, to backendID: String? = nil) -> UUID? {
-        guard var job = jobs[id] else { return nil }
-        job = DecodeJob(
+    public func resubmit(_ id: UUID, to backend: BackendIdentity? = nil) -> DecodeJob? {
+        guard let job = jobs[id] else { return nil }
+        let copy = DecodeJob(
             name: job.name, source: job.source, latent: job.latent, space: job.space, preset: job.preset,
-            backendID: backendID ?? job.backendID, options: job.options)
-        return submit(job)
+            backend: backend ?? job.backend, options: job.options)
+        submit(copy)
+        return copy
     }
 
     /// Moves a queued job earlier (negative `offset`) or later among the jobs.
@@ -96,15 +101,15 @@ public actor DecodeQueue {
         broadcast(.removed(finished))
     }
 
-    /// Brings back a finished job from the journal: shown, never run again.
+    /// Brings back a job from the journal, after those restored before it: a finished one is shown
+    /// with its outputs and never run again; an unfinished one is queued again on its own backend.
     public func restore(_ job: DecodeJob, status: JobStatus) {
-        guard status.state.isFinished else {
-            submit(job)
-            return
-        }
         jobs[job.id] = job
         order.append(job.id)
+        var status = status
+        if !status.state.isFinished { status.state = .queued }
         publish(status)
+        schedule()
     }
 
     /// Job ids in queue order.
@@ -136,17 +141,24 @@ public actor DecodeQueue {
         for continuation in subscribers.values { continuation.yield(event) }
     }
 
+    /// Starts queued jobs in order while their backends have room. A backend that cannot be made
+    /// fails its jobs at once, in words.
     private func schedule() {
-        for (backendID, backend) in backends {
-            let busy = running.keys.filter { jobs[$0]?.backendID == backendID }.count
-            let waiting = order.filter { statuses[$0]?.state == .queued && jobs[$0]?.backendID == backendID && running[$0] == nil }
-            for id in waiting.prefix(max(0, backend.concurrency - busy)) { start(id, on: backend) }
-        }
-        // Jobs for a backend nobody registered can never run: fail them now, in words.
-        for id in order where statuses[id]?.state == .queued {
-            if let job = jobs[id], backends[job.backendID] == nil {
-                finish(id, error: BackendError.unknownBackend(job.backendID).description)
+        var busy: [BackendIdentity: Int] = [:]
+        for id in running.keys { if let job = jobs[id] { busy[job.backend, default: 0] += 1 } }
+        for id in order where statuses[id]?.state == .queued && running[id] == nil {
+            guard let job = jobs[id] else { continue }
+            let backend: any DecodeBackend
+            do {
+                backend = try registry.backend(for: job.backend)
+            } catch {
+                finish(id, failure: error)
+                continue
             }
+            let limit = concurrencyLimits[job.backend] ?? backend.concurrency
+            guard busy[job.backend, default: 0] < limit else { continue }
+            busy[job.backend, default: 0] += 1
+            start(id, on: backend)
         }
     }
 
@@ -160,21 +172,25 @@ public actor DecodeQueue {
             let (updates, sink) = AsyncStream<BackendUpdate>.makeStream()
             let applier = Task { for await update in updates { await self.apply(update, to: id) } }
             let started = Date()
-            do {
+            do throws(JobFailure) {
                 var result = try await backend.run(job) { sink.yield($0) }
                 sink.finish()
                 await applier.value
-                try Task.checkCancellation()
+                guard !Task.isCancelled else { return await self.finish(id, cancelled: true) }
                 let writeStart = Date()
-                let files = try writer.write(result, for: job)
+                let files: [URL]
+                do {
+                    files = try writer.write(result, for: job)
+                } catch {
+                    throw .output("decoded, but the result could not be saved: \(error)")
+                }
                 result.timings["write"] = Date().timeIntervalSince(writeStart)
                 result.timings["total"] = Date().timeIntervalSince(started)
                 await self.complete(id, result: result, files: files)
             } catch {
                 sink.finish()
                 await applier.value
-                let cancelled = error is CancellationError || (error as? RemoteError) == .cancelled || Task.isCancelled
-                await self.finish(id, error: String(describing: error), cancelled: cancelled)
+                await self.finish(id, failure: error, cancelled: Task.isCancelled)
             }
         }
     }
@@ -203,10 +219,10 @@ public actor DecodeQueue {
         settle(id, status)
     }
 
-    private func finish(_ id: UUID, error: String? = nil, cancelled: Bool = false) {
+    private func finish(_ id: UUID, failure: JobFailure? = nil, cancelled: Bool = false) {
         guard var status = statuses[id], !status.state.isFinished else { return }
         status.state = cancelled ? .cancelled : .failed
-        status.error = cancelled ? nil : error
+        status.failure = cancelled ? nil : failure
         status.finishedAt = Date()
         settle(id, status)
     }
