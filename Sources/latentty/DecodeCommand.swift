@@ -98,7 +98,7 @@ struct DecodeCommand: AsyncParsableCommand {
         for path in files {
             do {
                 let job = try JobLoader.job(
-                    path: path, key: key, preset: requested, catalog: catalog, backendID: backend.id,
+                    path: path, key: key, preset: requested, catalog: catalog, backend: backend.identity,
                     outputType: outputType.flatMap(OutputType.init(rawValue:)),
                     format: format.flatMap { ImageFormat(rawValue: $0 == "jpeg" ? "jpg" : $0) },
                     space: space.flatMap(LatentSpace.init(rawValue:)), height: height, width: width)
@@ -123,7 +123,7 @@ struct DecodeCommand: AsyncParsableCommand {
 
     private func makeBackend(preset: Preset?, catalog: PresetCatalog) throws -> any DecodeBackend {
         if local {
-            return LocalBackend(concurrency: concurrency, engine: try engineOptions.makeEngine(preset: preset))
+            return LocalBackend(engine: try engineOptions.makeEngine(preset: preset), spec: engineOptions.spec, concurrency: concurrency)
         }
         var endpoints = endpoint
         if endpoints.isEmpty {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LatentKit
 import NativeVAE
+import Workbench
 
 /// How local decodes run: which engine, which weights, tiling, precision and threads.
 struct EngineOptions: ParsableArguments {
@@ -39,6 +40,11 @@ struct EngineOptions: ParsableArguments {
         case "off": .off
         default: .auto(maxBytes: Self.bytes(maxMemory) ?? (2 << 30))
         }
+    }
+
+    /// What the engine is, as jobs and the journal record it.
+    var spec: LocalEngineSpec {
+        LocalEngineSpec(engine: EngineName(rawValue: engine) ?? .approx, weights: vae, precision: Precision(rawValue: precision) ?? .f32, tiling: tiling)
     }
 
     func makeEngine(preset: Preset?) throws -> any DecodeEngine {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LatentKit
 import LatenttyTUI
+import RemoteDecode
 import Workbench
 
 struct WorkbenchCommand: AsyncParsableCommand {
@@ -78,13 +79,17 @@ struct WorkbenchCommand: AsyncParsableCommand {
             }
         }
         let output = URL(fileURLWithPath: out ?? settings.outputDirectory ?? "decoded")
-        let localEngine = try engineOptions.makeEngine(preset: preset.flatMap { catalog.preset(named: $0) })
+        let chosenPreset = preset.flatMap { catalog.preset(named: $0) }
+        // latent2rgb needs no loading; any other engine is loaded now so bad weights fail here, not in the queue.
+        let localEngine =
+            engineOptions.spec == .approx ? nil : PreloadedEngine(spec: engineOptions.spec, engine: try engineOptions.makeEngine(preset: chosenPreset))
         let options = TUIOptions(
             files: files, presetID: preset.flatMap { catalog.preset(named: $0)?.id }, endpoint: endpoint, local: local, decode: decode,
             theme: chosenTheme, graphics: GraphicsMode(rawValue: graphics) ?? .auto, catalog: catalog, settings: settings, keyMap: keyMap,
             configFile: configFile, journalDirectory: noJournal ? nil : JobJournal.defaultDirectory(), outputDirectory: output,
             exportDirectory: output.appendingPathComponent("saved"), useColor: !noColor,
-            samplesDirectory: ShippedFolder.find("Samples", executable: executable)?.path, localEngine: localEngine)
+            samplesDirectory: ShippedFolder.find("Samples", executable: executable)?.path, localEngine: localEngine,
+            remote: RemoteConfiguration(endpoints: [], token: AccessToken.discover()))
         let status = await withCheckedContinuation { continuation in
             // curses lives on this one thread for the whole session.
             let thread = Thread { continuation.resume(returning: WorkbenchApp(options: options).run()) }

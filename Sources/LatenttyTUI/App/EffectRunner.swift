@@ -41,16 +41,20 @@ final class EffectRunner: Sendable {
         case .generate(let request):
             let presets = state.presets
             Task.detached { [inbox] in inbox.post(Self.generate(request, presets: presets)) }
-        case .submit(let ids):
-            submit(state.sources.filter { ids.contains($0.id) }, state: state)
+        case .submit(let jobs, let limits):
+            Task { [queue] in
+                for (backend, limit) in limits { await queue.setConcurrency(limit, for: backend) }
+                for job in jobs {
+                    record(job)
+                    await queue.submit(job)
+                }
+            }
         case .cancel(let id):
             Task { await queue.cancel(id) }
-        case .resubmit(let id, let toLocal):
-            let backendID = toLocal ? "local" : state.backendIDForRemote
-            let remote = toLocal ? nil : remoteBackend(for: state)
-            Task { [queue, journal] in
-                if let remote { await queue.register(remote) }
-                if let newID = await queue.resubmit(id, to: backendID), let job = await queue.job(newID) { try? journal?.record(job) }
+        case .resubmit(let id, let backend, let limit):
+            Task { [queue] in
+                if let limit { await queue.setConcurrency(limit, for: backend) }
+                if let job = await queue.resubmit(id, to: backend) { record(job) }
             }
         case .move(let id, let offset):
             Task { await queue.move(id, by: offset) }
@@ -60,20 +64,16 @@ final class EffectRunner: Sendable {
                 await queue.clearFinished()
                 journal?.remove(finished)
             }
-        case .export(let id):
-            guard let job = state.jobs.first(where: { $0.id == id }) else { return }
-            let seed = state.sources.first { $0.name == job.name }?.source.seed
-            let presetID = state.selectedPreset?.id ?? ""
+        case .export(let job):
             Task.detached { [inbox, settings, exportDirectory] in
-                inbox.post(.message(Self.export(job, seed: seed, presetID: presetID, settings: settings, directory: exportDirectory)))
+                inbox.post(.message(Self.export(job, settings: settings, directory: exportDirectory)))
             }
         case .savePreset(let form):
             guard let preset = state.presets.first(where: { $0.id == form.presetID }) else { return }
             var saved = preset
             saved.concurrency = state.concurrency[preset.id] ?? preset.concurrency
-            let remote = remoteBackend(for: state)
             Task.detached { [inbox, configFile, queue] in
-                if let remote { await queue.register(remote) }
+                if !saved.endpoints.isEmpty { await queue.setConcurrency(saved.concurrency, for: .remote(endpoints: saved.endpoints)) }
                 do {
                     try PresetCatalog.saveSettings(of: saved, to: configFile)
                     inbox.post(.message(StatusMessage("saved \(saved.id) to \(configFile.path)", .success)))
@@ -86,32 +86,14 @@ final class EffectRunner: Sendable {
         }
     }
 
-    /// Registers the current remote backend and queues one job per latent.
-    func submit(_ sources: [LoadedLatent], state: AppState) {
-        let remote = state.backend == .remote ? remoteBackend(for: state) : nil
-        let jobs = sources.map { source -> DecodeJob in
-            let preset = state.presets.first { $0.id == source.presetID } ?? state.selectedPreset ?? .sd15
-            return DecodeJob(
-                name: source.name, source: source.source, latent: source.tensor, space: source.space, preset: preset,
-                backendID: state.backend == .local ? "local" : state.backendIDForRemote,
-                options: DecodeOptions(
-                    outputType: preset.outputType, imageFormat: preset.imageFormat, height: source.height, width: source.width))
+    /// Journals a job before it is queued; a failure to write is shown, not swallowed.
+    func record(_ job: DecodeJob) {
+        guard let journal else { return }
+        do throws(JobJournal.WriteError) {
+            try journal.record(job)
+        } catch {
+            inbox.post(.message(StatusMessage(error.description, .warning)))
         }
-        Task { [queue, journal] in
-            if let remote { await queue.register(remote) }
-            for job in jobs {
-                try? journal?.record(job)
-                await queue.submit(job)
-            }
-        }
-    }
-
-    func remoteBackend(for state: AppState) -> RemoteBackend? {
-        guard !state.endpoints.isEmpty else { return nil }
-        let concurrency = state.selectedPreset.map { state.concurrency[$0.id] ?? $0.concurrency } ?? 2
-        return RemoteBackend(
-            id: state.backendIDForRemote, concurrency: concurrency,
-            configuration: RemoteConfiguration(endpoints: state.endpoints, token: AccessToken.discover()))
     }
 
     // MARK: - Background work
@@ -138,7 +120,8 @@ final class EffectRunner: Sendable {
             do {
                 let file = try LatentFile.read(contentsOf: URL(fileURLWithPath: path))
                 let job = try JobLoader.job(
-                    file: file, path: path, key: nil, preset: preferred, catalog: catalog, backendID: "", outputType: nil, format: nil,
+                    file: file, path: path, key: nil, preset: preferred, catalog: catalog, backend: .local(.approx), outputType: nil,
+                    format: nil,
                     space: nil, height: nil, width: nil)
                 let report = try? LatentReport(file: file, key: nil, preset: job.preset, catalog: catalog)
                 var latent = LoadedLatent(
@@ -204,7 +187,7 @@ final class EffectRunner: Sendable {
                     space: .diffusion, presetID: preset.id, height: request.height, width: request.width, report: report)
                 latent.thumbnail = thumbnail(
                     DecodeJob(
-                        name: latent.name, source: latent.source, latent: tensor, preset: preset, backendID: "",
+                        name: latent.name, source: latent.source, latent: tensor, preset: preset, backend: .local(.approx),
                         options: DecodeOptions(height: request.height, width: request.width)))
                 latents.append(latent)
             }
@@ -214,7 +197,8 @@ final class EffectRunner: Sendable {
         }
     }
 
-    static func export(_ job: JobStatus, seed: UInt64?, presetID: String, settings: Settings, directory: URL) -> StatusMessage {
+    /// Copies a finished job's files under the file-name pattern, named from the job's own preset and seed.
+    static func export(_ job: JobStatus, settings: Settings, directory: URL) -> StatusMessage {
         let files = job.outputs.filter { !$0.hasSuffix(".json") }
         guard !files.isEmpty else { return StatusMessage("\(job.name) has no files to save", .warning) }
         do {
@@ -222,7 +206,7 @@ final class EffectRunner: Sendable {
             var written: [String] = []
             for (index, file) in files.enumerated() {
                 let source = URL(fileURLWithPath: file)
-                let base = settings.fileName(name: job.name, preset: presetID, seed: seed, index: index)
+                let base = settings.fileName(name: job.name, preset: job.presetID, seed: job.seed, index: index)
                 var target = directory.appendingPathComponent(base).appendingPathExtension(source.pathExtension)
                 var counter = 2
                 while FileManager.default.fileExists(atPath: target.path) {
@@ -240,9 +224,9 @@ final class EffectRunner: Sendable {
 
     /// Polls `folder` once a second; files whose size held still across two looks are loaded and
     /// decoded (a pipeline still writing one is left alone until it is done).
+    /// New latents go to the reducer, which queues them as if the user had pressed d on them.
     func startWatching(_ folder: String, state: AppState) {
         let presets = state.presets
-        let snapshot = state
         let isNew = watched.withLock { $0.insert(folder).inserted }
         guard isNew else { return }
         inbox.post(.message(StatusMessage("watching \(folder) for new latents", .info)))
@@ -259,8 +243,7 @@ final class EffectRunner: Sendable {
                     if sizes[entry.name] == size, size > 0 {
                         known.insert(entry.name)
                         let (latents, errors) = Self.load([path], presets: presets, preferred: nil)
-                        inbox.post(.loaded(latents, errors: errors))
-                        submit(latents, state: snapshot)
+                        inbox.post(.arrived(latents, errors: errors))
                     } else {
                         sizes[entry.name] = size
                     }
@@ -268,8 +251,4 @@ final class EffectRunner: Sendable {
             }
         }
     }
-}
-
-extension AppState {
-    var backendIDForRemote: String { "remote:\(selectedPreset?.id ?? "")" }
 }

@@ -2,13 +2,27 @@ import Foundation
 import Glibc
 import LatentKit
 import NativeVAE
+import RemoteDecode
 import TerminalGraphics
 import Workbench
+
+/// An engine loaded before the workbench starts (so bad weights fail on the command line), with
+/// the spec that names it.
+public struct PreloadedEngine: Sendable {
+    public var spec: LocalEngineSpec
+    public var engine: any DecodeEngine
+
+    public init(spec: LocalEngineSpec, engine: any DecodeEngine) {
+        self.spec = spec
+        self.engine = engine
+    }
+}
 
 /// Everything the workbench starts with.
 public struct TUIOptions: Sendable {
     public var files: [String]
     public var presetID: String?
+    /// `--endpoint`: replaces the endpoints of `presetID`'s preset, or of every preset when none is named.
     public var endpoint: String?
     public var local: Bool
     public var decode: Bool
@@ -24,13 +38,16 @@ public struct TUIOptions: Sendable {
     public var useColor: Bool
     /// Where the open dialog starts when nothing is loaded: the shipped samples.
     public var samplesDirectory: String?
-    /// What "local" decodes with (latent2rgb unless --engine full|tiny says otherwise).
-    public var localEngine: any DecodeEngine
+    /// The engine `--engine`/`--vae` chose (nil: latent2rgb only).
+    public var localEngine: PreloadedEngine?
+    /// Retry, limits and token for every endpoint set.
+    public var remote: RemoteConfiguration
 
     public init(
         files: [String], presetID: String?, endpoint: String?, local: Bool, decode: Bool, theme: Theme, graphics: GraphicsMode,
         catalog: PresetCatalog, settings: Settings, keyMap: KeyMap, configFile: URL, journalDirectory: URL?, outputDirectory: URL,
-        exportDirectory: URL, useColor: Bool, samplesDirectory: String?, localEngine: any DecodeEngine = Latent2RGBEngine()
+        exportDirectory: URL, useColor: Bool, samplesDirectory: String?, localEngine: PreloadedEngine? = nil,
+        remote: RemoteConfiguration = RemoteConfiguration(endpoints: [])
     ) {
         self.files = files
         self.presetID = presetID
@@ -49,6 +66,7 @@ public struct TUIOptions: Sendable {
         self.useColor = useColor
         self.samplesDirectory = samplesDirectory
         self.localEngine = localEngine
+        self.remote = remote
     }
 }
 
@@ -69,8 +87,8 @@ public final class WorkbenchApp {
         let started = Date()
         let capabilities = TerminalProbe.probe(input: STDIN_FILENO, output: STDOUT_FILENO)
         let mode: GraphicsMode = options.graphics == .auto ? (capabilities.sixel ? .sixel : .blocks) : options.graphics
-        let queue = DecodeQueue(
-            backends: [LocalBackend(engine: Latent2RGBEngine())], writer: OutputWriter(directory: options.outputDirectory))
+        let wiring = WorkbenchWiring(options: options)
+        let queue = wiring.makeQueue()
         let journal = options.journalDirectory.map(JobJournal.init(directory:))
         let runner = EffectRunner(
             queue: queue, inbox: inbox, journal: journal, configFile: options.configFile, settings: options.settings,
@@ -83,23 +101,11 @@ public final class WorkbenchApp {
         }
         defer { screen.shutdown() }
         let palette = Palette(theme: options.theme, screen: screen)
-        var state = AppState(
-            columns: screen.columns, rows: screen.rows, presets: options.catalog.presets,
-            backend: options.local || (options.endpoint == nil && options.presetID == nil) ? .local : .remote, keyMap: options.keyMap)
-        if let id = options.presetID, let index = state.presets.firstIndex(where: { $0.id == id }) { state.presetIndex = index }
-        state.endpointOverride = options.endpoint
-        state.localEngineName = options.localEngine.name
-        state.browseDirectory = options.samplesDirectory
-        for preset in state.presets { state.concurrency[preset.id] = preset.concurrency }
-        state.status = StatusMessage(
-            "decoding on " + (state.backend == .local ? "this machine (\(state.localEngineName) engine)" : state.endpoints.first ?? "?")
-                + " · ? for keys",
-            .info)
-
+        var state = wiring.initialState(columns: screen.columns, rows: screen.rows)
         state.recentFiles = Self.loadRecent(journal)
         defer { Self.saveRecent(state.recentFiles, journal) }
-        startQueueEvents(queue, journal: journal)
-        restoreJournal(journal, into: queue)
+        WorkbenchWiring.forwardEvents(of: queue, to: inbox, journal: journal)
+        Task.detached { [inbox] in await WorkbenchWiring.restore(from: journal, into: queue, inbox: inbox) }
         var autoDecode = options.decode && !options.files.isEmpty
         if !options.files.isEmpty { runner.perform(.load(paths: options.files), state: state) }
 
@@ -113,7 +119,11 @@ public final class WorkbenchApp {
                         + (frames.images.count > 1 ? " · \(frames.images.count) frames (space plays)" : "")
                 }
             })
-        var painted: (key: PreviewStore.EncodingKey, rect: Rect)? = nil
+        let inbox = self.inbox
+        let painter = PicturePainter(
+            previews: previews, mode: mode, capabilities: capabilities, redraw: { inbox.post(.tick) },
+            output: PicturePainter.writeToStandardOutput)
+        var painted: PicturePainter.Painted? = nil
         var firstFrameLogged = false
         var lastTick = Date()
         var fullRepaint = true
@@ -123,8 +133,7 @@ public final class WorkbenchApp {
             for action in inbox.drain() {
                 if case .loaded(let latents, _) = action, autoDecode, !latents.isEmpty {
                     autoDecode = false
-                    effects += Reducer.reduce(&state, action)
-                    effects.append(.submit(sources: latents.map(\.id)))
+                    effects += Reducer.reduce(&state, .arrived(latents, errors: []))
                     continue
                 }
                 effects += Reducer.reduce(&state, action)
@@ -165,14 +174,14 @@ public final class WorkbenchApp {
             }
             let placement = renderer.draw(state)
             screen.stage()
-            if let old = painted, placement.map({ key(for: $0) }) != old.key || placement?.rect != old.rect {
+            if let old = painted, placement.map({ painter.key(for: $0) }) != old.key || placement?.rect != old.rect {
                 // The old picture's cells look blank to curses; make it repaint them.
                 screen.repaint(rows: old.rect.y..<(old.rect.y + old.rect.height))
                 painted = nil
             }
             screen.update()
             if let placement, mode != .none, painted == nil {
-                painted = paint(placement, mode: mode, capabilities: capabilities, state: state)
+                painted = painter.paint(placement, jobs: state.jobs)
             }
             if let keyReadAt { Self.recordTiming("key_redraw", Date().timeIntervalSince(keyReadAt)) }
             if !firstFrameLogged {
@@ -181,82 +190,6 @@ public final class WorkbenchApp {
             }
         }
         return 0
-    }
-
-    private func key(for placement: ImagePlacement) -> PreviewStore.EncodingKey {
-        let count = previews.frames(placement.jobID)?.images.count ?? 1
-        return PreviewStore.EncodingKey(
-            jobID: placement.jobID, compareWith: placement.compareWith, frame: placement.frame % max(1, count),
-            columns: placement.rect.width, rows: placement.rect.height)
-    }
-
-    /// Writes the cached picture for `placement`, or starts loading/encoding it (the redraw comes
-    /// when it is ready). Returns what was painted.
-    private func paint(_ placement: ImagePlacement, mode: GraphicsMode, capabilities: TerminalCapabilities, state: AppState) -> (
-        PreviewStore.EncodingKey, Rect
-    )? {
-        let inbox = self.inbox
-        let redraw: @Sendable () -> Void = { inbox.post(.tick) }
-        guard let job = state.jobs.first(where: { $0.id == placement.jobID }) else { return nil }
-        guard previews.frames(job.id) != nil else {
-            previews.load(job.id, outputs: job.outputs, done: redraw)
-            return nil
-        }
-        if let other = placement.compareWith, previews.frames(other) == nil, let compared = state.jobs.first(where: { $0.id == other }) {
-            previews.load(other, outputs: compared.outputs, done: redraw)
-            return nil
-        }
-        let key = key(for: placement)
-        guard let pieces = previews.encoding(key) else {
-            previews.encode(key, mode: mode, capabilities: capabilities, done: redraw)
-            return nil
-        }
-        var out = "\u{1B}7"
-        var bytes: [UInt8] = []
-        for piece in pieces {
-            out += "\u{1B}[\(placement.rect.y + piece.row + 1);\(placement.rect.x + piece.column + 1)H"
-            bytes += Array(out.utf8) + piece.bytes
-            out = ""
-        }
-        bytes += Array("\u{1B}8".utf8)
-        if let psnr = previews.psnr(key) {
-            let text = psnr.isInfinite ? "identical" : String(format: "PSNR %.2f dB", psnr)
-            bytes += Array(
-                "\u{1B}7\u{1B}[\(placement.rect.y + placement.rect.height + 1);\(placement.rect.x + placement.rect.width - text.count)H\(text)\u{1B}8"
-                    .utf8)
-        }
-        writeAll(bytes)
-        return (key, placement.rect)
-    }
-
-    private func writeAll(_ bytes: [UInt8]) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
-            if written <= 0 { return }
-            offset += written
-        }
-    }
-
-    private func startQueueEvents(_ queue: DecodeQueue, journal: JobJournal?) {
-        let inbox = self.inbox
-        Task.detached {
-            var lastStates: [UUID: JobState] = [:]
-            for await event in await queue.events() {
-                inbox.post(.queue(event))
-                guard let journal, case .status(let status) = event, lastStates[status.id] != status.state else { continue }
-                lastStates[status.id] = status.state
-                if let job = await queue.job(status.id) { try? journal.update(status, job: job) }
-            }
-        }
-    }
-
-    /// Reads the journal off the UI thread: a long history must not delay the first frame.
-    private func restoreJournal(_ journal: JobJournal?, into queue: DecodeQueue) {
-        guard let journal else { return }
-        Task.detached {
-            for entry in journal.load() { await queue.restore(entry.job, status: entry.status) }
-        }
     }
 
     /// Recent files live beside the journal (`recent.json`).

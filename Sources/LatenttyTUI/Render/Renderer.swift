@@ -66,8 +66,7 @@ struct Renderer {
     }
 
     private func drawPresets(_ state: AppState, _ rect: Rect) {
-        let backend = state.backend == .local ? "local" : "remote"
-        frame(state, .presets, rect, "Presets · \(backend)")
+        frame(state, .presets, rect, "Presets · \(state.backend.label)")
         let visible = window(index: state.presetIndex, count: state.presets.count, height: rect.inner.height)
         for (line, index) in visible.enumerated() {
             let preset = state.presets[index]
@@ -110,9 +109,8 @@ struct Renderer {
             let job = jobs[index]
             let selected = index == state.jobIndex
             let mark = state.compareMark == job.id ? "◆" : " "
-            let backend = job.backendID == "local" ? "local" : "remote"
             row(
-                "\(mark)\(JobText.stateLabel(job.state)) \(job.name)  [\(backend)]", rect, slot * perJob, selected: selected,
+                "\(mark)\(JobText.stateLabel(job.state)) \(job.name)  [\(job.backend.label)]", rect, slot * perJob, selected: selected,
                 focused: state.focus == .jobs,
                 pair: pair(for: job.state))
             row(

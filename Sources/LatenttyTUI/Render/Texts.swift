@@ -68,14 +68,15 @@ enum DetailsText {
             if let shift = preset.shiftFactor { facts += String(format: ", shift %g", shift) }
             if preset.packed { facts += ", packed ok" }
             let endpoint =
-                state.endpoints.first.map {
-                    "endpoint \($0)" + (state.endpoints.count > 1 ? " (+\(state.endpoints.count - 1) failover)" : "")
+                preset.endpoints.first.map {
+                    "endpoint \($0)" + (preset.endpoints.count > 1 ? " (+\(preset.endpoints.count - 1) failover)" : "")
                 } ?? "no endpoint (local only)"
+            let target = state.backend(for: preset).map { "its latents go to \($0)" } ?? "remote chosen, but it has no endpoint"
             return [
                 Line(text: facts), Line(text: endpoint),
                 Line(
                     text:
-                        "backends now: local approx ✓  remote \(state.endpoints.isEmpty ? "✗" : "✓") · output \(preset.outputType.rawValue)/\(preset.imageFormat.rawValue) · concurrency \(state.concurrency[preset.id] ?? preset.concurrency)"
+                        "\(target) · output \(preset.outputType.rawValue)/\(preset.imageFormat.rawValue) · concurrency \(state.concurrency[preset.id] ?? preset.concurrency)"
                 ),
             ]
         case .sources:
@@ -98,7 +99,7 @@ enum DetailsText {
             return lines
         case .jobs, .preview:
             guard let job = state.selectedJob else { return [Line(text: "no jobs yet")] }
-            let place = job.endpoint.map { "endpoint \($0)" } ?? job.engine.map { "engine \($0)" } ?? job.backendID
+            let place = job.endpoint.map { "endpoint \($0)" } ?? job.backend.description
             var lines = [Line(text: "\(job.name) · \(job.state.rawValue) · \(place)")]
             if !job.timings.isEmpty {
                 let timings = job.timings.keys.sorted().map { String(format: "%@ %.2fs", $0, job.timings[$0]!) }.joined(separator: "  ")

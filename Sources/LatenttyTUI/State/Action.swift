@@ -13,6 +13,8 @@ public enum Action: Sendable {
     case scroll(up: Bool)
     case queue(QueueEvent)
     case loaded([LoadedLatent], errors: [String])
+    /// Latents that appeared in a watched folder: loaded and decoded at once.
+    case arrived([LoadedLatent], errors: [String])
     case listed(directory: String, entries: [FileDialog.Entry])
     case message(StatusMessage)
     case tick
@@ -23,12 +25,14 @@ public enum Effect: Sendable, Equatable {
     case load(paths: [String])
     case list(directory: String)
     case generate(GenerateRequest)
-    case submit(sources: [UUID])
+    /// Queue these jobs; a remote backend runs at most its preset's concurrency at once.
+    case submit([DecodeJob], concurrency: [BackendIdentity: Int])
     case cancel(UUID)
-    case resubmit(UUID, toLocal: Bool)
+    /// Send a job's latent again, to `backend`.
+    case resubmit(UUID, to: BackendIdentity, concurrency: Int?)
     case move(UUID, by: Int)
     case clearFinished
-    case export(UUID)
+    case export(JobStatus)
     case savePreset(PresetForm)
     case watch(folder: String)
     case quit

@@ -34,9 +34,22 @@ public struct LoadedLatent: Sendable, Identifiable {
     }
 }
 
-/// Where decodes go: this machine, or the selected preset's endpoints.
-public enum BackendChoice: String, Sendable, Equatable {
-    case local, remote
+/// Where new decodes go: this machine with one engine, or each latent's own preset's endpoints.
+public enum BackendChoice: Sendable, Hashable {
+    case local(LocalEngineSpec)
+    case remote
+
+    public var isLocal: Bool {
+        if case .local = self { true } else { false }
+    }
+
+    /// For the status line and the Presets title.
+    public var label: String {
+        switch self {
+        case .local(let spec): "local \(spec.label)"
+        case .remote: "remote"
+        }
+    }
 }
 
 /// A one-line message for the status bar.
@@ -162,7 +175,9 @@ public struct AppState: Sendable {
     public var presets: [Preset]
     public var presetIndex = 0
     public var backend: BackendChoice
-    public var endpointOverride: String?
+    /// What `b` cycles through: latent2rgb, the engine given on the command line, and remote when
+    /// some preset has an endpoint.
+    public var backendChoices: [BackendChoice]
     public var concurrency: [String: Int] = [:]
     public var sources: [LoadedLatent] = []
     public var sourceIndex = 0
@@ -180,16 +195,26 @@ public struct AppState: Sendable {
     public var compareMark: UUID?
     public var playback = Playback()
     public var keyMap: KeyMap
-    /// The local engine's name, for messages (`approx`, `full`, `tiny`).
-    public var localEngineName = "approx"
     public var shouldQuit = false
 
-    public init(columns: Int, rows: Int, presets: [Preset], backend: BackendChoice, keyMap: KeyMap = .default) {
+    public init(
+        columns: Int, rows: Int, presets: [Preset], backend: BackendChoice, backendChoices: [BackendChoice]? = nil,
+        keyMap: KeyMap = .default
+    ) {
         self.columns = columns
         self.rows = rows
         self.presets = presets
         self.backend = backend
+        self.backendChoices = backendChoices ?? Self.choices(localEngine: backend.isLocal ? backend : nil, presets: presets)
         self.keyMap = keyMap
+    }
+
+    /// latent2rgb always; the engine given on the command line; remote when some preset has an endpoint.
+    public static func choices(localEngine: BackendChoice?, presets: [Preset]) -> [BackendChoice] {
+        var choices: [BackendChoice] = [.local(.approx)]
+        if let localEngine, localEngine != .local(.approx) { choices.append(localEngine) }
+        if presets.contains(where: { !$0.endpoints.isEmpty }) { choices.append(.remote) }
+        return choices
     }
 
     public var layout: Layout { Layout(columns: columns, rows: rows) }
@@ -208,12 +233,40 @@ public struct AppState: Sendable {
 
     public var runningJobCount: Int { jobs.filter { !$0.state.isFinished }.count }
 
-    /// The endpoints remote decodes use now.
-    public var endpoints: [String] {
-        if let endpointOverride { return [endpointOverride] }
-        return selectedPreset?.endpoints ?? []
+    /// Where a latent of `preset` is decoded now: this machine, or that preset's own endpoints
+    /// (nil when it has none).
+    public func backend(for preset: Preset) -> BackendIdentity? {
+        switch backend {
+        case .local(let spec): .local(spec)
+        case .remote: preset.endpoints.isEmpty ? nil : .remote(endpoints: preset.endpoints)
+        }
     }
 
-    /// The backend id jobs are submitted to.
-    public var backendID: String { backend == .local ? "local" : "remote:\(selectedPreset?.id ?? "")" }
+    public func preset(id: String) -> Preset? { presets.first { $0.id == id } }
+
+    /// Decode jobs for `sources`, each on its own preset's backend with its preset's output settings;
+    /// nil (with the reason) when a preset has no endpoint to send it to.
+    public func jobs(for sources: [LoadedLatent]) -> Result<[DecodeJob], JobFailure> {
+        var jobs: [DecodeJob] = []
+        for source in sources {
+            guard let preset = preset(id: source.presetID) else {
+                return .failure(.invalidLatent("\(source.name): its preset '\(source.presetID)' is gone"))
+            }
+            guard let backend = backend(for: preset) else {
+                return .failure(
+                    .backendUnavailable("\(preset.name) has no endpoint: press e on it to set one, or b to decode on this machine"))
+            }
+            jobs.append(
+                DecodeJob(
+                    name: source.name, source: source.source, latent: source.tensor, space: source.space, preset: preset, backend: backend,
+                    options: DecodeOptions(
+                        outputType: preset.outputType, imageFormat: preset.imageFormat, height: source.height, width: source.width)))
+        }
+        return .success(jobs)
+    }
+
+    /// How many jobs a backend runs at once: the concurrency of the preset it was chosen for.
+    public func concurrency(of job: DecodeJob) -> Int {
+        concurrency[job.preset.id] ?? job.preset.concurrency
+    }
 }

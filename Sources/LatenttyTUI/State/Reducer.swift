@@ -30,6 +30,9 @@ public enum Reducer {
                 state.status = StatusMessage("loaded \(latents.count) latent\(latents.count == 1 ? "" : "s")", .success)
             }
             return []
+        case .arrived(let latents, let errors):
+            _ = reduce(&state, .loaded(latents, errors: errors))
+            return latents.isEmpty ? [] : submit(latents, &state)
         case .listed(let directory, let entries):
             guard case .open(var dialog) = state.overlay, dialog.directory == directory else { return [] }
             dialog.entries = entries
@@ -115,11 +118,8 @@ public enum Reducer {
         case .inspect:
             if let source = state.selectedSource { state.overlay = .inspect(source.id) }
         case .toggleBackend:
-            state.backend = state.backend == .local ? .remote : .local
-            let target =
-                state.backend == .local
-                ? "this machine (\(state.localEngineName) engine)" : (state.endpoints.first ?? "no endpoint configured")
-            state.status = StatusMessage("decoding on \(target)", state.backend == .remote && state.endpoints.isEmpty ? .warning : .info)
+            state.backend = state.backendChoices.cycled(from: state.backend, by: 1)
+            state.status = backendMessage(state)
         case .toggleSelect:
             if let id = state.selectedSource?.id {
                 if state.selectedSources.contains(id) { state.selectedSources.remove(id) } else { state.selectedSources.insert(id) }
@@ -131,7 +131,7 @@ public enum Reducer {
                 state.status = StatusMessage("nothing loaded: press o to open files or g to generate", .warning)
                 return []
             }
-            return [.submit(sources: state.sources.map(\.id))]
+            return submit(state.sources, &state)
         case .activate:
             switch state.focus {
             case .sources: return decodeSelection(&state)
@@ -143,15 +143,17 @@ public enum Reducer {
             guard let preset = state.selectedPreset else { return [] }
             state.overlay = .presetForm(
                 PresetForm(
-                    presetID: preset.id, endpoint: TextField("endpoint", state.endpointOverride ?? preset.endpoints.first ?? ""),
+                    presetID: preset.id, endpoint: TextField("endpoint", preset.endpoints.first ?? ""),
                     outputType: preset.outputType, imageFormat: preset.imageFormat,
                     concurrency: TextField("concurrency", String(state.concurrency[preset.id] ?? 2)), focus: 0))
         case .cancel:
             if let job = state.selectedJob, !job.state.isFinished { return [.cancel(job.id)] }
         case .retry:
-            if let job = state.selectedJob, job.state.isFinished { return [.resubmit(job.id, toLocal: job.backendID == "local")] }
+            if let job = state.selectedJob, job.state.isFinished {
+                return [.resubmit(job.id, to: job.backend, concurrency: job.backend.isLocal ? nil : remoteConcurrency(job, state))]
+            }
         case .sendElsewhere:
-            if let job = state.selectedJob { return [.resubmit(job.id, toLocal: job.backendID != "local")] }
+            if let job = state.selectedJob { return sendElsewhere(job, &state) }
         case .moveEarlier, .moveLater:
             if let job = state.selectedJob {
                 let offset = command == .moveEarlier ? -1 : 1
@@ -162,7 +164,7 @@ public enum Reducer {
             return [.clearFinished]
         case .save:
             if let job = state.selectedJob {
-                if job.state == .done { return [.export(job.id)] }
+                if job.state == .done { return [.export(job)] }
                 state.status = StatusMessage("only finished jobs can be saved", .warning)
             }
         case .filter:
@@ -188,18 +190,59 @@ public enum Reducer {
     static func decodeSelection(_ state: inout AppState) -> [Effect] {
         let chosen =
             state.selectedSources.isEmpty
-            ? state.selectedSource.map { [$0.id] } ?? [] : state.sources.map(\.id).filter(state.selectedSources.contains)
+            ? state.selectedSource.map { [$0] } ?? [] : state.sources.filter { state.selectedSources.contains($0.id) }
         guard !chosen.isEmpty else {
             state.status = StatusMessage("nothing loaded: press o to open files or g to generate", .warning)
             return []
         }
-        if state.backend == .remote, state.endpoints.isEmpty {
-            state.status = StatusMessage(
-                "\(state.selectedPreset?.name ?? "this preset") has no endpoint: press e to set one, or b to decode locally", .warning)
+        let effects = submit(chosen, &state)
+        if !effects.isEmpty { state.selectedSources = [] }
+        return effects
+    }
+
+    /// Jobs for `sources`, each going where its own preset says; a warning instead when one cannot go anywhere.
+    static func submit(_ sources: [LoadedLatent], _ state: inout AppState) -> [Effect] {
+        switch state.jobs(for: sources) {
+        case .failure(let failure):
+            state.status = StatusMessage(failure.description, .warning)
             return []
+        case .success(let jobs):
+            var limits: [BackendIdentity: Int] = [:]
+            for job in jobs where !job.backend.isLocal { limits[job.backend] = state.concurrency(of: job) }
+            return [.submit(jobs, concurrency: limits)]
         }
-        state.selectedSources = []
-        return [.submit(sources: chosen)]
+    }
+
+    /// The other side of a job's backend: a local job goes to its preset's endpoints, a remote one
+    /// to the engine chosen on this machine (latent2rgb when remote is chosen).
+    static func sendElsewhere(_ job: JobStatus, _ state: inout AppState) -> [Effect] {
+        if job.backend.isLocal {
+            guard let preset = state.preset(id: job.presetID), !preset.endpoints.isEmpty else {
+                state.status = StatusMessage("\(job.presetID) has no endpoint to send \(job.name) to: press e on the preset to set one", .warning)
+                return []
+            }
+            let target = BackendIdentity.remote(endpoints: preset.endpoints)
+            return [.resubmit(job.id, to: target, concurrency: remoteConcurrency(job, state))]
+        }
+        let spec: LocalEngineSpec
+        if case .local(let chosen) = state.backend { spec = chosen } else { spec = .approx }
+        return [.resubmit(job.id, to: .local(spec), concurrency: nil)]
+    }
+
+    static func remoteConcurrency(_ job: JobStatus, _ state: AppState) -> Int {
+        state.concurrency[job.presetID] ?? state.preset(id: job.presetID)?.concurrency ?? 2
+    }
+
+    /// Where decodes go now, for the status line.
+    static func backendMessage(_ state: AppState) -> StatusMessage {
+        switch state.backend {
+        case .local(let spec):
+            return StatusMessage("decoding on \(BackendIdentity.local(spec)) · b switches", .info)
+        case .remote:
+            let missing = state.presets.filter(\.endpoints.isEmpty).map(\.name)
+            let note = missing.isEmpty ? "" : " (none for \(missing.joined(separator: ", ")))"
+            return StatusMessage("decoding on each latent's own preset endpoints\(note) · b switches", .info)
+        }
     }
 
     static func move(_ command: Command, _ state: inout AppState) {
@@ -213,7 +256,6 @@ public enum Reducer {
         switch state.focus {
         case .presets:
             state.presetIndex = clamp(state.presetIndex + step, count: state.presets.count)
-            state.endpointOverride = nil
         case .sources: state.sourceIndex = clamp(state.sourceIndex + step, count: state.sources.count)
         case .jobs, .preview:
             state.jobIndex = clamp(state.jobIndex + step, count: state.visibleJobs.count)
@@ -409,7 +451,7 @@ public enum Reducer {
                 state.presets[index].imageFormat = form.imageFormat
             }
             state.concurrency[form.presetID] = concurrency
-            state.endpointOverride = nil
+            if state.backendChoices.last != .remote, !endpoint.isEmpty { state.backendChoices.append(.remote) }
             state.overlay = nil
             return [.savePreset(form)]
         default: break

@@ -37,7 +37,7 @@ public struct JobSource: Sendable, Equatable {
 }
 
 /// One decode: a latent, the preset it belongs to, the backend that will decode it and how.
-public struct DecodeJob: Sendable, Identifiable {
+public struct DecodeJob: Sendable, Identifiable, Equatable {
     public let id: UUID
     /// Names the outputs (`<name>.png`).
     public var name: String

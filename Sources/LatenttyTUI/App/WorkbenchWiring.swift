@@ -1,0 +1,86 @@
+import Foundation
+import LatentKit
+import RemoteDecode
+import Workbench
+
+/// Builds what the workbench runs on from its options — presets with `--endpoint` applied, the
+/// backend choices, the queue over one registry of long-lived backends, the first state — and
+/// connects the queue to the inbox and the journal. No curses here, so all of it is tested.
+struct WorkbenchWiring {
+    let options: TUIOptions
+
+    /// The presets with `--endpoint` in place of the named preset's endpoints (every preset's when none is named).
+    var presets: [Preset] {
+        var presets = options.catalog.presets
+        guard let endpoint = options.endpoint else { return presets }
+        for index in presets.indices where options.presetID == nil || presets[index].id == options.presetID {
+            presets[index].endpoints = [endpoint]
+        }
+        return presets
+    }
+
+    /// Local with the chosen engine when asked (or when nothing points elsewhere), else each preset's endpoints.
+    var initialBackend: BackendChoice {
+        let local = BackendChoice.local(options.localEngine?.spec ?? .approx)
+        let engineChosen = options.localEngine.map { $0.spec != .approx } ?? false
+        if options.local || engineChosen { return local }
+        return options.endpoint != nil || options.presetID != nil ? .remote : local
+    }
+
+    /// One registry for the whole session: a backend per identity, the preloaded engine among them.
+    func makeQueue() -> DecodeQueue {
+        let registry = BackendRegistry.standard(remote: options.remote)
+        if let preloaded = options.localEngine { registry.register(LocalBackend(engine: preloaded.engine, spec: preloaded.spec)) }
+        return DecodeQueue(registry: registry, writer: OutputWriter(directory: options.outputDirectory))
+    }
+
+    func initialState(columns: Int, rows: Int) -> AppState {
+        let presets = presets
+        let backend = initialBackend
+        let localChoice = BackendChoice.local(options.localEngine?.spec ?? .approx)
+        var state = AppState(
+            columns: columns, rows: rows, presets: presets, backend: backend,
+            backendChoices: AppState.choices(localEngine: localChoice, presets: presets), keyMap: options.keyMap)
+        if let id = options.presetID, let index = presets.firstIndex(where: { $0.id == id }) { state.presetIndex = index }
+        state.browseDirectory = options.samplesDirectory
+        for preset in presets { state.concurrency[preset.id] = preset.concurrency }
+        var greeting = Reducer.backendMessage(state)
+        greeting.text += " · ? for keys"
+        state.status = greeting
+        return state
+    }
+
+    /// Forwards every queue event to the UI and journals each change of a job's state; a journal
+    /// that cannot be written is said in the status line (once per reason), never swallowed.
+    static func forwardEvents(of queue: DecodeQueue, to inbox: Inbox, journal: JobJournal?) {
+        Task.detached {
+            var lastStates: [UUID: JobState] = [:]
+            var reported: Set<String> = []
+            for await event in await queue.events() {
+                inbox.post(.queue(event))
+                guard let journal, case .status(let status) = event, lastStates[status.id] != status.state else { continue }
+                lastStates[status.id] = status.state
+                guard let job = await queue.job(status.id) else { continue }
+                do throws(JobJournal.WriteError) {
+                    try journal.update(status, job: job)
+                } catch {
+                    if reported.insert(error.reason).inserted { inbox.post(.message(StatusMessage(error.description, .warning))) }
+                }
+            }
+        }
+    }
+
+    /// Reads the journal off the UI thread (a long history must not delay the first frame) and
+    /// brings every job back in its original order, each on the backend it was recorded with.
+    static func restore(from journal: JobJournal?, into queue: DecodeQueue, inbox: Inbox) async {
+        guard let journal else { return }
+        let (entries, unusable) = journal.load()
+        for entry in entries { await queue.restore(entry.job, status: entry.status) }
+        if unusable > 0 {
+            inbox.post(
+                .message(
+                    StatusMessage(
+                        "\(unusable) journal record\(unusable == 1 ? "" : "s") in \(journal.directory.path) could not be restored", .warning)))
+        }
+    }
+}
