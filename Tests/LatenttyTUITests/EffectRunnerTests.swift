@@ -34,16 +34,19 @@ import Testing
         let folder = root.appendingPathComponent("drop")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let (runner, queue, inbox) = makeRunner(root)
-        let state = AppState(columns: 100, rows: 30, presets: Preset.builtins, backend: .local)
+        var state = AppState(columns: 100, rows: 30, presets: Preset.builtins, backend: .local(.approx))
         runner.perform(.watch(folder: folder.path), state: state)
         var generator = TorchGenerator(seed: 5)
         try LatentWriter.write(try generator.randn(shape: [1, 4, 8, 8]), to: folder.appendingPathComponent("new.safetensors"))
-        let loaded = waitForAction(inbox) { action -> [LoadedLatent]? in
-            if case .loaded(let latents, _) = action, !latents.isEmpty { return latents }
-            return nil
-        }
-        #expect(loaded?.map(\.name) == ["new"])
-        // The job was queued by the watcher itself; wait for it through the queue.
+        let arrived = try #require(
+            waitForAction(inbox) { action -> Action? in
+                if case .arrived(let latents, _) = action, !latents.isEmpty { return action }
+                return nil
+            })
+        // The reducer decides to queue what arrived, as for a key press.
+        let effects = Reducer.reduce(&state, arrived)
+        #expect(state.sources.map(\.name) == ["new"])
+        for effect in effects { runner.perform(effect, state: state) }
         var events = await queue.events().makeAsyncIterator()
         while let event = await events.next() {
             if case .status(let status) = event, status.state.isFinished {
@@ -59,12 +62,12 @@ import Testing
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let image = root.appendingPathComponent("a.png")
         try Data([1, 2, 3]).write(to: image)
-        var job = JobStatus(id: UUID(), name: "a", backendID: "local", state: .done, queuedAt: Date())
+        var job = JobStatus(id: UUID(), name: "a", presetID: "sd15", seed: 13, backend: .local(.approx), state: .done, queuedAt: Date())
         job.outputs = [image.path, root.appendingPathComponent("a.json").path]
         let settings = Settings(fileNamePattern: "{preset}_{name}_{seed}")
         let saved = root.appendingPathComponent("saved")
-        let first = EffectRunner.export(job, seed: 13, presetID: "sd15", settings: settings, directory: saved)
-        let second = EffectRunner.export(job, seed: 13, presetID: "sd15", settings: settings, directory: saved)
+        let first = EffectRunner.export(job, settings: settings, directory: saved)
+        let second = EffectRunner.export(job, settings: settings, directory: saved)
         #expect(first == StatusMessage("saved \(saved.path)/sd15_a_13.png", .success))
         #expect(second == StatusMessage("saved \(saved.path)/sd15_a_13-2.png", .success))
         #expect(try Data(contentsOf: saved.appendingPathComponent("sd15_a_13.png")) == Data([1, 2, 3]))

@@ -8,7 +8,7 @@ import Testing
 
 /// Every interaction as state + action → state + effects, no terminal needed.
 @Suite struct ReducerTests {
-    func state(backend: BackendChoice = .local) -> AppState {
+    func state(backend: BackendChoice = .local(.approx)) -> AppState {
         AppState(columns: 100, rows: 30, presets: Preset.builtins, backend: backend)
     }
 
@@ -19,10 +19,16 @@ import Testing
             space: .diffusion, presetID: "sd15")
     }
 
-    func status(_ name: String, _ state: JobState, backend: String = "local") -> JobStatus {
-        var status = JobStatus(id: UUID(), name: name, backendID: backend, state: state, queuedAt: Date())
+    func status(_ name: String, _ state: JobState, backend: BackendIdentity = .local(.approx)) -> JobStatus {
+        var status = JobStatus(id: UUID(), name: name, presetID: "sd15", backend: backend, state: state, queuedAt: Date())
         if state == .done { status.outputs = ["/out/\(name).png", "/out/\(name).json"] }
         return status
+    }
+
+    /// The names of the jobs a `.submit` effect queues.
+    func submitted(_ effects: [Effect]) -> [String]? {
+        guard effects.count == 1, case .submit(let jobs, _) = effects[0] else { return nil }
+        return jobs.map(\.name)
     }
 
     @discardableResult
@@ -59,11 +65,11 @@ import Testing
         let c = try latent("c")
         run(&s, .loaded([a, b, c], errors: []))
         #expect(s.sources.count == 3 && s.status?.text == "loaded 3 latents")
-        #expect(run(&s, .command(.activate)) == [.submit(sources: [a.id])])
+        #expect(submitted(run(&s, .command(.activate))) == ["a"])
         run(&s, .command(.down), .command(.toggleSelect), .command(.down), .command(.toggleSelect))
-        #expect(run(&s, .command(.decode)) == [.submit(sources: [b.id, c.id])])
+        #expect(submitted(run(&s, .command(.decode))) == ["b", "c"])
         #expect(s.selectedSources.isEmpty)
-        #expect(run(&s, .command(.decodeAll)) == [.submit(sources: [a.id, b.id, c.id])])
+        #expect(submitted(run(&s, .command(.decodeAll))) == ["a", "b", "c"])
     }
 
     @Test func remoteWithoutEndpointExplainsInsteadOfSubmitting() throws {
@@ -73,7 +79,7 @@ import Testing
         #expect(run(&s, .command(.decode)).isEmpty)
         #expect(s.status?.text.contains("has no endpoint") == true)
         run(&s, .command(.toggleBackend))
-        #expect(s.backend == .local)
+        #expect(s.backend == .local(.approx))
         #expect(run(&s, .command(.decode)).count == 1)
     }
 
@@ -97,7 +103,7 @@ import Testing
         var failing = status("b", .queued)
         run(&s, .queue(.status(failing)))
         failing.state = .failed
-        failing.error = "HTTP 503"
+        failing.failure = .endpoint("HTTP 503", retryable: true)
         run(&s, .queue(.status(failing)))
         #expect(s.status?.kind == .error && s.status?.text == "b failed: HTTP 503")
         run(&s, .queue(.order([failing.id, job.id])))
@@ -110,20 +116,21 @@ import Testing
         var s = state()
         let running = status("r", .downloading)
         let done = status("d", .done)
-        let remote = status("x", .done, backend: "remote:sd15")
+        let endpoints = Preset.sd15.endpoints
+        let remote = status("x", .done, backend: .remote(endpoints: endpoints))
         run(&s, .queue(.status(running)), .queue(.status(done)), .queue(.status(remote)))
         s.focus = .jobs
         #expect(run(&s, .command(.cancel)) == [.cancel(running.id)])
         #expect(run(&s, .command(.retry)).isEmpty)
         run(&s, .command(.down))
-        #expect(run(&s, .command(.retry)) == [.resubmit(done.id, toLocal: true)])
-        #expect(run(&s, .command(.sendElsewhere)) == [.resubmit(done.id, toLocal: false)])
-        #expect(run(&s, .command(.save)) == [.export(done.id)])
+        #expect(run(&s, .command(.retry)) == [.resubmit(done.id, to: .local(.approx), concurrency: nil)])
+        #expect(run(&s, .command(.sendElsewhere)) == [.resubmit(done.id, to: .remote(endpoints: endpoints), concurrency: 2)])
+        #expect(run(&s, .command(.save)) == [.export(done)])
         #expect(run(&s, .command(.moveEarlier)) == [.move(done.id, by: -1)])
         #expect(s.jobIndex == 0)
         #expect(run(&s, .command(.clearFinished)) == [.clearFinished])
         s.jobIndex = 2
-        #expect(run(&s, .command(.sendElsewhere)) == [.resubmit(remote.id, toLocal: true)])
+        #expect(run(&s, .command(.sendElsewhere)) == [.resubmit(remote.id, to: .local(.approx), concurrency: nil)])
     }
 
     @Test func quitAsksWhileJobsRun() {
@@ -287,7 +294,7 @@ import Testing
 
 @Suite struct RecentFilesTests {
     @Test func openedFilesBecomeRecentAndSelectable() throws {
-        var s = AppState(columns: 100, rows: 30, presets: Preset.builtins, backend: .local)
+        var s = AppState(columns: 100, rows: 30, presets: Preset.builtins, backend: .local(.approx))
         var generator = TorchGenerator(seed: 1)
         let tensor = try generator.randn(shape: [1, 4, 8, 8])
         let a = LoadedLatent(name: "a", source: JobSource(path: "/d/a.npy"), tensor: tensor, space: .diffusion, presetID: "sd15")

@@ -74,7 +74,7 @@ import Testing
 
 @Suite struct TextTests {
     @Test func progressLineShowsBytesTimeAndETA() {
-        var job = JobStatus(id: UUID(), name: "a", backendID: "remote", state: .uploading, queuedAt: Date())
+        var job = JobStatus(id: UUID(), name: "a", backend: .remote(endpoints: ["http://127.0.0.1:1/"]), state: .uploading, queuedAt: Date())
         let now = Date()
         job.startedAt = now.addingTimeInterval(-2)
         job.progress = TransferProgress(uploaded: 512 << 10, uploadTotal: 1 << 20, downloaded: 0, downloadTotal: 0)
@@ -82,7 +82,7 @@ import Testing
         #expect(line == "[███·········]   25%  ↑512.0 KB ↓0 B  2.0 s  ETA 6 s")
         job.retries = 2
         job.state = .failed
-        job.error = "HTTP 503"
+        job.failure = .endpoint("HTTP 503", retryable: true)
         #expect(JobText.progressLine(job, width: 200, now: now) == "HTTP 503")
     }
 }
@@ -94,9 +94,9 @@ import Testing
         var generator = TorchGenerator(seed: 2)
         let latent = try generator.randn(shape: [1, 4, 8, 8], dtype: .float16)
         let pending = DecodeJob(
-            name: "pending", source: JobSource(seed: 2), latent: latent, preset: .sd15, backendID: "local", options: DecodeOptions())
+            name: "pending", source: JobSource(seed: 2), latent: latent, preset: .sd15, backend: .local(.approx), options: DecodeOptions())
         let finished = DecodeJob(
-            name: "finished", source: JobSource(path: "/x.pt"), latent: latent, preset: .flux, backendID: "remote:flux",
+            name: "finished", source: JobSource(path: "/x.pt"), latent: latent, preset: .flux, backend: .remote(endpoints: Preset.flux.endpoints),
             options: DecodeOptions(outputType: .pt))
         try journal.record(pending)
         try journal.record(finished)
@@ -107,14 +107,14 @@ import Testing
         try journal.update(done, job: finished)
         // A corrupt record is skipped, not fatal.
         try Data("{".utf8).write(to: directory.appendingPathComponent("\(UUID().uuidString).json"))
-        let entries = journal.load()
-        #expect(entries.map(\.job.name).sorted() == ["finished", "pending"])
+        let (entries, unusable) = journal.load()
+        #expect(entries.map(\.job.name) == ["pending", "finished"] && unusable == 1)
         let restoredPending = try #require(entries.first { $0.job.name == "pending" })
         #expect(restoredPending.job.latent == latent && restoredPending.status.state == .queued && restoredPending.job.source.seed == 2)
         let restoredDone = try #require(entries.first { $0.job.name == "finished" })
         #expect(restoredDone.status.state == .done && restoredDone.status.outputs == ["/out/finished.safetensors"])
         #expect(restoredDone.job.preset == .flux && restoredDone.job.options.outputType == .pt)
         journal.remove([finished.id])
-        #expect(journal.load().map(\.job.name) == ["pending"])
+        #expect(journal.load().entries.map(\.job.name) == ["pending"])
     }
 }

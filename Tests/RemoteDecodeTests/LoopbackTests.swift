@@ -1,3 +1,4 @@
+import DecodePipeline
 import Foundation
 import ImageCodecs
 import NativeVAE
@@ -39,20 +40,22 @@ import Workbench
 
     func job(_ item: Case) throws -> DecodeJob {
         DecodeJob(
-            name: "x", source: JobSource(), latent: try seededLatent(item.shape, item.dtype), preset: item.preset, backendID: "remote",
+            name: "x", source: JobSource(), latent: try seededLatent(item.shape, item.dtype), preset: item.preset,
+            backend: .remote(endpoints: []),
             options: DecodeOptions(outputType: item.output, imageFormat: item.format, height: item.height, width: item.width))
     }
 
     @Test(arguments: cases)
     func decodesOverLoopbackLikeTheLocalEngine(item: Case) async throws {
         let job = try job(item)
-        let request = try RemoteBackend.request(for: job)
+        let request = try job.request()
         let (payload, _) = try await withLatenttyServer { url in
             try await client.decode(request, configuration: RemoteConfiguration(endpoints: [url]))
         }
         // The same engine run locally must give the same answer the server gave.
-        let local = try LocalBackend.payload(
-            try LocalBackend.decode(job, engine: Latent2RGBEngine()), options: job.options, isVideo: item.preset.isVideo)
+        let local = try LocalDecoder(engine: Latent2RGBEngine()).decode(request, preset: item.preset, accept: request.parameters.accept)
+            .payload
+        if item.output != .mp4 { #expect(payload == local) }
         let pixelsHigh = (item.height ?? (item.shape.count == 3 ? 0 : item.shape[item.shape.count - 2] * 8))
         switch (payload, item.output) {
         case (.image(let kind, let bytes), .pil):
@@ -82,9 +85,9 @@ import Workbench
         var job = try job(Self.cases[2])
         job.space = .vae
         job.latent = Preset.sd15.toVAESpace(job.latent)
-        let request = try RemoteBackend.request(for: job)
+        let request = try job.request()
         #expect(request.parameters.scalingFactor == nil)
-        let scaled = try RemoteBackend.request(for: try self.job(Self.cases[2]))
+        let scaled = try self.job(Self.cases[2]).request()
         let (a, b) = try await withLatenttyServer { url in
             let configuration = RemoteConfiguration(endpoints: [url])
             return (

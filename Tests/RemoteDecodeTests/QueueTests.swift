@@ -11,15 +11,15 @@ import Workbench
 
 /// The queue: one failing job never harms another, results are on disk, cancellation works.
 @Suite struct QueueTests {
-    func job(_ name: String, backend: String, output: OutputType = .pil, format: ImageFormat = .png) throws -> DecodeJob {
+    func job(_ name: String, backend: BackendIdentity, output: OutputType = .pil, format: ImageFormat = .png) throws -> DecodeJob {
         DecodeJob(
             name: name, source: JobSource(path: "/samples/\(name).safetensors", seed: 13), latent: try seededLatent([1, 4, 16, 16]),
-            preset: .sd15, backendID: backend, options: DecodeOptions(outputType: output, imageFormat: format))
+            preset: .sd15, backend: backend, options: DecodeOptions(outputType: output, imageFormat: format))
     }
 
-    func backend(_ id: String, _ url: String) -> RemoteBackend {
+    func backend(_ url: String) -> RemoteBackend {
         RemoteBackend(
-            id: id, client: RemoteClient(sleeper: RecordingSleeper().sleeper),
+            client: RemoteClient(sleeper: RecordingSleeper().sleeper),
             configuration: RemoteConfiguration(
                 endpoints: [url], retry: RetryPolicy(maxAttempts: 2), limits: TransferLimits(totalTimeout: 30)))
     }
@@ -29,7 +29,7 @@ import Workbench
         let directory = try temporaryDirectory()
         try await withLatenttyServer { url in
             let queue = DecodeQueue(
-                backends: [backend("good", url), backend("bad", broken.url)], writer: OutputWriter(directory: directory))
+                backends: [backend(url), backend(broken.url)], writer: OutputWriter(directory: directory))
             let events = await queue.events()
             let watcher = Task {
                 var seen: [JobState] = []
@@ -39,9 +39,10 @@ import Workbench
                 }
                 return seen
             }
-            await queue.submit(try job("a", backend: "good"))
-            await queue.submit(try job("b", backend: "bad"))
-            await queue.submit(try job("c", backend: "good", output: .pt))
+            let good = BackendIdentity.remote(endpoints: [url])
+            await queue.submit(try job("a", backend: good))
+            await queue.submit(try job("b", backend: .remote(endpoints: [broken.url])))
+            await queue.submit(try job("c", backend: good, output: .pt))
             await queue.waitUntilIdle()
             let statuses = await queue.allStatuses
             watcher.cancel()
@@ -66,10 +67,10 @@ import Workbench
         let hung = try MisbehavingServer([.hang])
         let directory = try temporaryDirectory()
         let queue = DecodeQueue(
-            backends: [backend("hung", hung.url), LocalBackend(engine: Latent2RGBEngine())], writer: OutputWriter(directory: directory))
+            backends: [backend(hung.url), LocalBackend(engine: Latent2RGBEngine())], writer: OutputWriter(directory: directory))
         let events = await queue.events()
-        let stuck = await queue.submit(try job("stuck", backend: "hung"))
-        let local = await queue.submit(try job("local", backend: "local"))
+        let stuck = await queue.submit(try job("stuck", backend: .remote(endpoints: [hung.url])))
+        let local = await queue.submit(try job("local", backend: .local(.approx)))
         // Cancel once the request is on the wire.
         for await event in events {
             guard case .status(let status) = event, status.id == stuck, status.endpoint != nil else { continue }
@@ -84,20 +85,21 @@ import Workbench
     @Test func outputsNeverOverwriteEarlierOnes() async throws {
         let directory = try temporaryDirectory()
         let queue = DecodeQueue(backends: [LocalBackend(engine: Latent2RGBEngine())], writer: OutputWriter(directory: directory))
-        await queue.submit(try job("same", backend: "local"))
-        await queue.submit(try job("same", backend: "local"))
-        await queue.submit(try job("unknown", backend: "nowhere"))
+        await queue.submit(try job("same", backend: .local(.approx)))
+        await queue.submit(try job("same", backend: .local(.approx)))
+        await queue.submit(try job("unknown", backend: .local(LocalEngineSpec(engine: .full, weights: "/nowhere"))))
         await queue.waitUntilIdle()
         let statuses = await queue.allStatuses
         #expect(statuses[0].outputs.map { URL(fileURLWithPath: $0).lastPathComponent } == ["same.png", "same.json"])
         #expect(statuses[1].outputs.map { URL(fileURLWithPath: $0).lastPathComponent } == ["same-2.png", "same-2.json"])
-        #expect(statuses[2].state == .failed && statuses[2].error == "no backend named 'nowhere'")
+        #expect(statuses[2].state == .failed && statuses[2].failure?.remedy == .otherBackend)
+        #expect(statuses[2].error == "no backend is set up for this machine (full (nowhere) engine)")
     }
 }
 
 /// A backend whose runs wait at a gate the test opens, to observe the queue's concurrency limit.
 final class GatedBackend: DecodeBackend, Sendable {
-    let id = "gated"
+    let identity = BackendIdentity.remote(endpoints: ["gated://"])
     let concurrency: Int
     let entered: AsyncStream<UUID>
     private let enteredSink: AsyncStream<UUID>.Continuation
@@ -117,7 +119,7 @@ final class GatedBackend: DecodeBackend, Sendable {
         waiting.forEach { $0.resume() }
     }
 
-    func run(_ job: DecodeJob, report: @escaping @Sendable (BackendUpdate) -> Void) async throws -> DecodeResult {
+    func run(_ job: DecodeJob, report: @escaping @Sendable (BackendUpdate) -> Void) async throws(JobFailure) -> DecodeResult {
         report(.state(.decoding))
         enteredSink.yield(job.id)
         await withCheckedContinuation { continuation in
@@ -127,7 +129,9 @@ final class GatedBackend: DecodeBackend, Sendable {
             }
             if proceed { continuation.resume() }
         }
-        return DecodeResult(payload: .tensor(try Tensor(values: [Float](repeating: 0, count: 3 * 4), shape: [1, 3, 2, 2])), engine: "gate")
+        let pixels = try? Tensor(values: [Float](repeating: 0, count: 3 * 4), shape: [1, 3, 2, 2])
+        guard let pixels else { throw .engine("no pixels") }
+        return DecodeResult(payload: .tensor(pixels), engine: "gate")
     }
 }
 
@@ -138,7 +142,7 @@ final class GatedBackend: DecodeBackend, Sendable {
         var ids: [UUID] = []
         for index in 0..<5 {
             let job = DecodeJob(
-                name: "j\(index)", source: JobSource(), latent: try seededLatent([1, 4, 2, 2]), preset: .sd15, backendID: "gated",
+                name: "j\(index)", source: JobSource(), latent: try seededLatent([1, 4, 2, 2]), preset: .sd15, backend: backend.identity,
                 options: DecodeOptions(outputType: .pt))
             ids.append(await queue.submit(job))
         }
