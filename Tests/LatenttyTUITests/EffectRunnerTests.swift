@@ -10,10 +10,11 @@ import Testing
 @Suite struct EffectRunnerTests {
     func makeRunner(_ root: URL) -> (EffectRunner, DecodeQueue, Inbox) {
         let queue = DecodeQueue(
-            backends: [LocalBackend(engine: Latent2RGBEngine())], writer: OutputWriter(directory: root.appendingPathComponent("out")))
+            backends: [LocalBackend(engine: Latent2RGBEngine())], writer: OutputWriter(directory: root.appendingPathComponent("out")),
+            journal: JobJournal(directory: root.appendingPathComponent("journal")))
         let inbox = Inbox()
         let runner = EffectRunner(
-            queue: queue, inbox: inbox, journal: JobJournal(directory: root.appendingPathComponent("journal")),
+            queue: queue, inbox: inbox,
             configFile: root.appendingPathComponent("config.toml"), settings: Settings(fileNamePattern: "{preset}_{name}_{seed}"),
             exportDirectory: root.appendingPathComponent("saved"))
         return (runner, queue, inbox)

@@ -14,6 +14,8 @@ final class MisbehavingServer: Sendable {
         case shortBody(declared: Int, sent: [UInt8])
         /// Reads the request and never answers; waits for the client to give up.
         case hang
+        /// Answers every request on the connection the same way and keeps it open for more.
+        case keepAlive(status: Int, headers: [(String, String)], body: [UInt8])
     }
 
     struct Recorded: Sendable {
@@ -26,6 +28,7 @@ final class MisbehavingServer: Sendable {
     private let listener: Int32
     private let script: Mutex<[Behaviour]>
     private let log = Mutex<[Recorded]>([])
+    private let accepted = Mutex(0)
 
     init(_ behaviours: [Behaviour]) throws {
         precondition(!behaviours.isEmpty)
@@ -36,6 +39,7 @@ final class MisbehavingServer: Sendable {
             while true {
                 let connection = accept(listener, nil, nil)
                 if connection < 0 { return }
+                accepted.withLock { $0 += 1 }
                 let behaviour = nextBehaviour()
                 Thread.detachNewThread { [self] in serve(connection, behaviour) }
             }
@@ -44,6 +48,8 @@ final class MisbehavingServer: Sendable {
 
     var url: String { "http://127.0.0.1:\(port)/" }
     var requests: [Recorded] { log.withLock { $0 } }
+    /// Connections accepted so far.
+    var connections: Int { accepted.withLock { $0 } }
 
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
@@ -95,6 +101,14 @@ final class MisbehavingServer: Sendable {
         case .hang:
             var buffer = [UInt8](repeating: 0, count: 4096)
             while recv(connection, &buffer, buffer.count, 0) > 0 {}
+        case .keepAlive(let status, let headers, let body):
+            var head = "HTTP/1.1 \(status) Status\r\nContent-Length: \(body.count)\r\n"
+            for (name, value) in headers { head += "\(name): \(value)\r\n" }
+            send(connection, Array((head + "\r\n").utf8) + body)
+            while let next = readRequest(connection) {
+                log.withLock { $0.append(next) }
+                send(connection, Array((head + "\r\n").utf8) + body)
+            }
         }
     }
 

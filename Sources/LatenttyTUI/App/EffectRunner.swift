@@ -11,16 +11,14 @@ import Workbench
 final class EffectRunner: Sendable {
     let queue: DecodeQueue
     let inbox: Inbox
-    let journal: JobJournal?
     let configFile: URL
     let settings: Settings
     let exportDirectory: URL
     private let watched = Mutex<Set<String>>([])
 
-    init(queue: DecodeQueue, inbox: Inbox, journal: JobJournal?, configFile: URL, settings: Settings, exportDirectory: URL) {
+    init(queue: DecodeQueue, inbox: Inbox, configFile: URL, settings: Settings, exportDirectory: URL) {
         self.queue = queue
         self.inbox = inbox
-        self.journal = journal
         self.configFile = configFile
         self.settings = settings
         self.exportDirectory = exportDirectory
@@ -44,26 +42,19 @@ final class EffectRunner: Sendable {
         case .submit(let jobs, let limits):
             Task { [queue] in
                 for (backend, limit) in limits { await queue.setConcurrency(limit, for: backend) }
-                for job in jobs {
-                    record(job)
-                    await queue.submit(job)
-                }
+                for job in jobs { await queue.submit(job) }
             }
         case .cancel(let id):
             Task { await queue.cancel(id) }
         case .resubmit(let id, let backend, let limit):
             Task { [queue] in
                 if let limit { await queue.setConcurrency(limit, for: backend) }
-                if let job = await queue.resubmit(id, to: backend) { record(job) }
+                await queue.resubmit(id, to: backend)
             }
         case .move(let id, let offset):
             Task { await queue.move(id, by: offset) }
         case .clearFinished:
-            Task { [queue, journal] in
-                let finished = await queue.allStatuses.filter(\.state.isFinished).map(\.id)
-                await queue.clearFinished()
-                journal?.remove(finished)
-            }
+            Task { await queue.clearFinished() }
         case .export(let job):
             Task.detached { [inbox, settings, exportDirectory] in
                 inbox.post(.message(Self.export(job, settings: settings, directory: exportDirectory)))
@@ -83,16 +74,6 @@ final class EffectRunner: Sendable {
             }
         case .watch(let folder):
             startWatching(folder, state: state)
-        }
-    }
-
-    /// Journals a job before it is queued; a failure to write is shown, not swallowed.
-    func record(_ job: DecodeJob) {
-        guard let journal else { return }
-        do throws(JobJournal.WriteError) {
-            try journal.record(job)
-        } catch {
-            inbox.post(.message(StatusMessage(error.description, .warning)))
         }
     }
 

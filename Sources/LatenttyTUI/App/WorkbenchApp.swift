@@ -91,8 +91,7 @@ public final class WorkbenchApp {
         let queue = wiring.makeQueue()
         let journal = options.journalDirectory.map(JobJournal.init(directory:))
         let runner = EffectRunner(
-            queue: queue, inbox: inbox, journal: journal, configFile: options.configFile, settings: options.settings,
-            exportDirectory: options.exportDirectory)
+            queue: queue, inbox: inbox, configFile: options.configFile, settings: options.settings, exportDirectory: options.exportDirectory)
 
         guard let screen = Screen(useColor: options.useColor) else {
             FileHandle.standardError.write(
@@ -104,8 +103,10 @@ public final class WorkbenchApp {
         var state = wiring.initialState(columns: screen.columns, rows: screen.rows)
         state.recentFiles = Self.loadRecent(journal)
         defer { Self.saveRecent(state.recentFiles, journal) }
-        WorkbenchWiring.forwardEvents(of: queue, to: inbox, journal: journal)
-        Task.detached { [inbox] in await WorkbenchWiring.restore(from: journal, into: queue, inbox: inbox) }
+        WorkbenchWiring.forwardEvents(of: queue, to: inbox)
+        if let directory = options.journalDirectory {
+            Task.detached { [inbox] in await WorkbenchWiring.restore(queue, journalDirectory: directory, inbox: inbox) }
+        }
         var autoDecode = options.decode && !options.files.isEmpty
         if !options.files.isEmpty { runner.perform(.load(paths: options.files), state: state) }
 

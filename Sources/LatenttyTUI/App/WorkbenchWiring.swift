@@ -31,7 +31,9 @@ struct WorkbenchWiring {
     func makeQueue() -> DecodeQueue {
         let registry = BackendRegistry.standard(remote: options.remote)
         if let preloaded = options.localEngine { registry.register(LocalBackend(engine: preloaded.engine, spec: preloaded.spec)) }
-        return DecodeQueue(registry: registry, writer: OutputWriter(directory: options.outputDirectory))
+        return DecodeQueue(
+            registry: registry, writer: OutputWriter(directory: options.outputDirectory),
+            journal: options.journalDirectory.map(JobJournal.init(directory:)))
     }
 
     func initialState(columns: Int, rows: Int) -> AppState {
@@ -50,37 +52,22 @@ struct WorkbenchWiring {
         return state
     }
 
-    /// Forwards every queue event to the UI and journals each change of a job's state; a journal
-    /// that cannot be written is said in the status line (once per reason), never swallowed.
-    static func forwardEvents(of queue: DecodeQueue, to inbox: Inbox, journal: JobJournal?) {
+    /// Forwards every queue event to the UI.
+    static func forwardEvents(of queue: DecodeQueue, to inbox: Inbox) {
         Task.detached {
-            var lastStates: [UUID: JobState] = [:]
-            var reported: Set<String> = []
-            for await event in await queue.events() {
-                inbox.post(.queue(event))
-                guard let journal, case .status(let status) = event, lastStates[status.id] != status.state else { continue }
-                lastStates[status.id] = status.state
-                guard let job = await queue.job(status.id) else { continue }
-                do throws(JobJournal.WriteError) {
-                    try journal.update(status, job: job)
-                } catch {
-                    if reported.insert(error.reason).inserted { inbox.post(.message(StatusMessage(error.description, .warning))) }
-                }
-            }
+            for await event in await queue.events() { inbox.post(.queue(event)) }
         }
     }
 
     /// Reads the journal off the UI thread (a long history must not delay the first frame) and
     /// brings every job back in its original order, each on the backend it was recorded with.
-    static func restore(from journal: JobJournal?, into queue: DecodeQueue, inbox: Inbox) async {
-        guard let journal else { return }
-        let (entries, unusable) = journal.load()
-        for entry in entries { await queue.restore(entry.job, status: entry.status) }
+    static func restore(_ queue: DecodeQueue, journalDirectory: URL, inbox: Inbox) async {
+        let unusable = await queue.restoreJournal()
         if unusable > 0 {
             inbox.post(
                 .message(
                     StatusMessage(
-                        "\(unusable) journal record\(unusable == 1 ? "" : "s") in \(journal.directory.path) could not be restored", .warning)))
+                        "\(unusable) journal record\(unusable == 1 ? "" : "s") in \(journalDirectory.path) could not be restored", .warning)))
         }
     }
 }

@@ -73,6 +73,8 @@ public enum Reducer {
             let selected = state.selectedJob?.id
             state.jobs.removeAll { ids.contains($0.id) }
             state.jobIndex = selected.flatMap { id in state.visibleJobs.firstIndex { $0.id == id } } ?? 0
+        case .journalFailed(let message):
+            state.status = StatusMessage(message, .warning)
         case .order(let ids):
             let selected = state.selectedJob?.id
             state.jobs.sort { (ids.firstIndex(of: $0.id) ?? .max) < (ids.firstIndex(of: $1.id) ?? .max) }

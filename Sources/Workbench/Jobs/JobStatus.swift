@@ -8,6 +8,8 @@ public enum QueueEvent: Sendable, Equatable {
     case removed([UUID])
     /// The queue's order changed.
     case order([UUID])
+    /// The journal could not be written: jobs may not resume after quitting.
+    case journalFailed(String)
 }
 
 public enum JobState: String, Sendable, Codable, CaseIterable {

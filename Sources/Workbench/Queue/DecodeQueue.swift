@@ -8,6 +8,10 @@ public actor DecodeQueue {
     public nonisolated let registry: BackendRegistry
     private var concurrencyLimits: [BackendIdentity: Int] = [:]
     private let writer: OutputWriter
+    private let journal: JobJournal?
+    private var journaledStates: [UUID: JobState] = [:]
+    /// Whether the last journal write failed (the failure was announced; the next success clears it).
+    private var journalFailing = false
     private var jobs: [UUID: DecodeJob] = [:]
     private var statuses: [UUID: JobStatus] = [:]
     private var order: [UUID] = []
@@ -15,14 +19,17 @@ public actor DecodeQueue {
     private var subscribers: [UUID: AsyncStream<QueueEvent>.Continuation] = [:]
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
-    public init(registry: BackendRegistry, writer: OutputWriter) {
+    /// With a journal, every job is recorded when submitted and at each change of state, so it
+    /// can be restored after a quit or a crash.
+    public init(registry: BackendRegistry, writer: OutputWriter, journal: JobJournal? = nil) {
         self.registry = registry
         self.writer = writer
+        self.journal = journal
     }
 
     /// A queue that knows only these backends.
-    public init(backends: [any DecodeBackend], writer: OutputWriter) {
-        self.init(registry: BackendRegistry(fixed: backends), writer: writer)
+    public init(backends: [any DecodeBackend], writer: OutputWriter, journal: JobJournal? = nil) {
+        self.init(registry: BackendRegistry(fixed: backends), writer: writer, journal: journal)
     }
 
     /// Every status change from now on (plus the current state of every job, first).
@@ -41,6 +48,8 @@ public actor DecodeQueue {
 
     @discardableResult
     public func submit(_ job: DecodeJob) -> UUID {
+        journaling { (journal) throws(JobJournal.WriteError) in try journal.record(job) }
+        journaledStates[job.id] = .queued
         jobs[job.id] = job
         order.append(job.id)
         publish(JobStatus(job: job))
@@ -97,13 +106,16 @@ public actor DecodeQueue {
         for id in finished {
             statuses[id] = nil
             jobs[id] = nil
+            journaledStates[id] = nil
         }
+        journal?.remove(finished)
         broadcast(.removed(finished))
     }
 
     /// Brings back a job from the journal, after those restored before it: a finished one is shown
     /// with its outputs and never run again; an unfinished one is queued again on its own backend.
     public func restore(_ job: DecodeJob, status: JobStatus) {
+        journaledStates[job.id] = status.state
         jobs[job.id] = job
         order.append(job.id)
         var status = status
@@ -132,9 +144,33 @@ public actor DecodeQueue {
         waiters.forEach { $0.resume() }
     }
 
+    /// Restores everything the journal holds, in submission order; returns how many records were unusable.
+    public func restoreJournal() -> Int {
+        guard let journal else { return 0 }
+        let (entries, unusable) = journal.load()
+        for entry in entries { restore(entry.job, status: entry.status) }
+        return unusable
+    }
+
     private func publish(_ status: JobStatus) {
         statuses[status.id] = status
+        if journaledStates[status.id] != status.state, let job = jobs[status.id] {
+            journaledStates[status.id] = status.state
+            journaling { (journal) throws(JobJournal.WriteError) in try journal.update(status, job: job) }
+        }
         broadcast(.status(status))
+    }
+
+    /// Runs a journal write; a failure is announced (once while it keeps failing), never swallowed.
+    private func journaling(_ write: (JobJournal) throws(JobJournal.WriteError) -> Void) {
+        guard let journal else { return }
+        do {
+            try write(journal)
+            journalFailing = false
+        } catch {
+            if !journalFailing { broadcast(.journalFailed(error.description)) }
+            journalFailing = true
+        }
     }
 
     private func broadcast(_ event: QueueEvent) {
