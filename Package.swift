@@ -79,7 +79,8 @@ let package = Package(
         .testTarget(
             name: "LatenttyTUITests",
             dependencies: [
-                "LatenttyTUI", "LatentKit", "Workbench", "RemoteDecode", "NativeVAE", "ImageCodecs", "LatenttyServer",
+                "LatenttyTUI", "LatentKit", "Workbench", "RemoteDecode", "NativeVAE", "ImageCodecs", "LatenttyServer", "DecodePipeline",
+                "TerminalGraphics",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),

@@ -1,0 +1,214 @@
+import DecodePipeline
+import Foundation
+import Hummingbird
+import ImageCodecs
+import Logging
+import ServiceLifecycle
+import Synchronization
+import Testing
+import TerminalGraphics
+import Wire
+
+@testable import LatentKit
+@testable import LatenttyServer
+@testable import LatenttyTUI
+@testable import NativeVAE
+@testable import RemoteDecode
+@testable import Workbench
+
+/// The workbench as wired from its options, driven through the reducer and the effect runner as
+/// key presses would, checking what the user gets: which engine made the pixels, where requests went.
+@Suite struct WiringTests {
+    static let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/models")
+
+    func options(root: URL, presetID: String? = nil, endpoint: String? = nil, local: Bool = false, engine: PreloadedEngine? = nil)
+        -> TUIOptions
+    {
+        TUIOptions(
+            files: [], presetID: presetID, endpoint: endpoint, local: local, decode: false, theme: .plain, graphics: .none,
+            catalog: PresetCatalog(presets: Preset.builtins), settings: Settings(), keyMap: .default,
+            configFile: root.appendingPathComponent("config.toml"), journalDirectory: root.appendingPathComponent("journal"),
+            outputDirectory: root.appendingPathComponent("out"), exportDirectory: root.appendingPathComponent("saved"), useColor: false,
+            samplesDirectory: nil, localEngine: engine)
+    }
+
+    func latent(_ name: String, preset: Preset, shape: [Int], seed: UInt64 = 7) throws -> LoadedLatent {
+        var generator = TorchGenerator(seed: seed)
+        return LoadedLatent(
+            name: name, source: JobSource(seed: seed), tensor: try generator.randn(shape: shape, dtype: .float16), space: .diffusion,
+            presetID: preset.id)
+    }
+
+    /// Runs the effects as the app does and waits (through the queue's own events) until `count` jobs have finished.
+    func perform(_ effects: [Effect], state: AppState, queue: DecodeQueue, root: URL, count: Int) async -> [JobStatus] {
+        let runner = EffectRunner(
+            queue: queue, inbox: Inbox(), configFile: root.appendingPathComponent("config.toml"), settings: Settings(),
+            exportDirectory: root.appendingPathComponent("saved"))
+        let events = await queue.events()
+        for effect in effects { runner.perform(effect, state: state) }
+        var finished: [UUID: JobStatus] = [:]
+        for await event in events {
+            if case .status(let status) = event, status.state.isFinished { finished[status.id] = status }
+            if finished.count == count { break }
+        }
+        return await queue.allStatuses
+    }
+
+    func temporaryRoot() throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-wiring-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        return root
+    }
+
+    @Test func theEngineChosenOnTheCommandLineMakesThePixels() async throws {
+        let root = try temporaryRoot()
+        let weights = Self.models.appendingPathComponent("taesd_random.safetensors").path
+        let spec = LocalEngineSpec(engine: .tiny, weights: weights)
+        let engine = try spec.engine.makeEngine(vae: weights)
+        let wiring = WorkbenchWiring(options: options(root: root, engine: PreloadedEngine(spec: spec, engine: engine)))
+        var state = wiring.initialState(columns: 100, rows: 30)
+        #expect(state.backend == .local(spec))
+        #expect(state.backendChoices == [.local(.approx), .local(spec), .remote])
+        let source = try latent("cat", preset: .sd15, shape: [1, 4, 8, 8])
+        _ = Reducer.reduce(&state, .loaded([source], errors: []))
+        let effects = Reducer.reduce(&state, .command(.decode))
+        let queue = wiring.makeQueue()
+        let statuses = await perform(effects, state: state, queue: queue, root: root, count: 1)
+        let status = try #require(statuses.first)
+        #expect(status.state == .done && status.engine == "tiny" && status.backend == .local(spec))
+        let file = try #require(status.outputs.first { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") })
+        let saved = try ImageDecoder.decode(Array(try Data(contentsOf: URL(fileURLWithPath: file))))
+        // The picture on disk is the tiny decoder's, pixel for pixel; latent2rgb's would differ.
+        let job = try #require(await queue.job(status.id))
+        func decoded(with engine: any DecodeEngine) throws -> RGBImage {
+            guard case .image(_, let bytes) = try LocalDecoder(engine: engine).decode(try job.request(), preset: .sd15).payload else {
+                throw JobFailure.engine("not an image")
+            }
+            return try ImageDecoder.decode(bytes)
+        }
+        #expect(saved == (try decoded(with: engine)))
+        #expect(saved != (try decoded(with: Latent2RGBEngine())))
+    }
+
+    @Test func eachJobGoesToItsOwnPresetsEndpoint() async throws {
+        let root = try temporaryRoot()
+        let imageLog = AccessLog()
+        let videoLog = AccessLog()
+        try await withServer(log: imageLog) { imageURL in
+            try await withServer(log: videoLog) { videoURL in
+                var wiring = WorkbenchWiring(options: options(root: root, presetID: "sd15"))
+                var presets = Preset.builtins
+                presets[0].endpoints = [imageURL]
+                presets[3].endpoints = [videoURL]
+                wiring = WorkbenchWiring(
+                    options: TUIOptions(
+                        files: [], presetID: "sd15", endpoint: nil, local: false, decode: false, theme: .plain, graphics: .none,
+                        catalog: PresetCatalog(presets: presets), settings: Settings(), keyMap: .default,
+                        configFile: root.appendingPathComponent("config.toml"), journalDirectory: root.appendingPathComponent("journal"),
+                        outputDirectory: root.appendingPathComponent("out"), exportDirectory: root.appendingPathComponent("saved"),
+                        useColor: false, samplesDirectory: nil))
+                var state = wiring.initialState(columns: 100, rows: 30)
+                #expect(state.backend == .remote && state.selectedPreset?.id == "sd15")
+                let image = try latent("image", preset: .sd15, shape: [1, 4, 8, 8])
+                let video = try latent("video", preset: .hunyuanVideo, shape: [1, 16, 2, 4, 4])
+                _ = Reducer.reduce(&state, .loaded([image, video], errors: []))
+                let effects = Reducer.reduce(&state, .command(.decodeAll))
+                let statuses = await perform(effects, state: state, queue: wiring.makeQueue(), root: root, count: 2)
+                #expect(statuses.map(\.state) == [.done, .done])
+                #expect(statuses.map(\.backend) == [.remote(endpoints: [imageURL]), .remote(endpoints: [videoURL])])
+                // What each server saw: only its own preset's latents.
+                #expect(imageLog.posts.count == 1 && imageLog.posts.allSatisfy { $0.contains("shape=1&shape=4&shape=8&shape=8") })
+                #expect(videoLog.posts.count == 1 && videoLog.posts.allSatisfy { $0.contains("shape=1&shape=16&shape=2&shape=4&shape=4") })
+                // The journal recorded each job's own backend.
+                let journaled = JobJournal(directory: root.appendingPathComponent("journal")).load().entries
+                #expect(journaled.map(\.job.backend) == [.remote(endpoints: [imageURL]), .remote(endpoints: [videoURL])])
+            }
+        }
+    }
+
+    @Test func anEndpointOnTheCommandLineReplacesTheNamedPresetsOrAll() throws {
+        let root = try temporaryRoot()
+        let one = WorkbenchWiring(options: options(root: root, presetID: "flux", endpoint: "http://127.0.0.1:1/"))
+        #expect(one.presets.map(\.endpoints) == Preset.builtins.map { $0.id == "flux" ? ["http://127.0.0.1:1/"] : $0.endpoints })
+        #expect(one.initialBackend == .remote)
+        let all = WorkbenchWiring(options: options(root: root, endpoint: "http://127.0.0.1:2/"))
+        #expect(all.presets.allSatisfy { $0.endpoints == ["http://127.0.0.1:2/"] })
+        #expect(WorkbenchWiring(options: options(root: root)).initialBackend == .local(.approx))
+        #expect(WorkbenchWiring(options: options(root: root, endpoint: "http://127.0.0.1:2/", local: true)).initialBackend == .local(.approx))
+    }
+
+    @Test func bCyclesThroughWhatIsAvailable() {
+        let tiny = BackendChoice.local(LocalEngineSpec(engine: .tiny, weights: "/w"))
+        var state = AppState(
+            columns: 100, rows: 30, presets: Preset.builtins, backend: .local(.approx),
+            backendChoices: AppState.choices(localEngine: tiny, presets: Preset.builtins))
+        var seen: [BackendChoice] = []
+        for _ in 0..<3 {
+            _ = Reducer.reduce(&state, .command(.toggleBackend))
+            seen.append(state.backend)
+        }
+        #expect(seen == [tiny, .remote, .local(.approx)])
+        var offline = Preset.builtins
+        for index in offline.indices { offline[index].endpoints = [] }
+        #expect(AppState.choices(localEngine: .local(.approx), presets: offline) == [.local(.approx)])
+    }
+
+    /// latentty's own server on a free loopback port, its access log kept.
+    func withServer(log: AccessLog, _ body: (String) async throws -> Void) async throws {
+        let (ports, sink) = AsyncStream<Int>.makeStream()
+        let app = DecodeServer.application(
+            service: DecodeService(engine: Latent2RGBEngine()), configuration: ServerConfiguration(port: 0), log: { log.append($0) },
+            onListening: { sink.yield($0) })
+        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test")))
+        let server = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CancellationError() }
+        defer { server.cancel() }
+        do {
+            try await body("http://127.0.0.1:\(port)/")
+        } catch {
+            await group.triggerGracefulShutdown()
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        _ = try? await server.value
+    }
+
+    final class AccessLog: Sendable {
+        private let lines = Mutex<[String]>([])
+        func append(_ line: String) { lines.withLock { $0.append(line) } }
+        var posts: [String] { lines.withLock { $0.filter { $0.hasPrefix("POST") } } }
+    }
+}
+
+/// The picture painter writes the encoded picture at the placement's cells, once it is ready.
+@Suite struct PicturePainterTests {
+    @Test func paintsAtThePlacementOnceEncoded() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-paint-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let file = root.appendingPathComponent("a.png")
+        let image = try RGBImage(width: 16, height: 16, pixels: (0..<(16 * 16 * 3)).map { UInt8($0 % 251) })
+        try Data(try PNGCodec.encode(image)).write(to: file)
+        var job = JobStatus(id: UUID(), name: "a", backend: .local(.approx), state: .done, queuedAt: Date())
+        job.outputs = [file.path]
+        let written = Mutex<[[UInt8]]>([])
+        let (ready, readySink) = AsyncStream<Void>.makeStream()
+        let painter = PicturePainter(
+            previews: PreviewStore(), mode: .blocks, capabilities: TerminalCapabilities(), redraw: { readySink.yield() },
+            output: { bytes in written.withLock { $0.append(bytes) } })
+        let placement = ImagePlacement(jobID: job.id, compareWith: nil, frame: 0, rect: Rect(x: 10, y: 3, width: 8, height: 4))
+        var redraws = ready.makeAsyncIterator()
+        var painted = painter.paint(placement, jobs: [job])
+        while painted == nil {
+            #expect(written.withLock { $0.isEmpty })
+            _ = await redraws.next()
+            painted = painter.paint(placement, jobs: [job])
+        }
+        #expect(painted?.rect == placement.rect)
+        let bytes = try #require(written.withLock { $0.first })
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.hasPrefix("\u{1B}7\u{1B}[4;11H") && text.hasSuffix("\u{1B}8"))
+        #expect(painter.paint(placement, jobs: []) == nil)
+    }
+}
