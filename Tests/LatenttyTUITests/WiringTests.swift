@@ -212,3 +212,16 @@ import Wire
         #expect(painter.paint(placement, jobs: []) == nil)
     }
 }
+
+/// A failed job says what to do next, with the keys that do it.
+@Suite struct FailureRemedyTests {
+    @Test func eachKindOfFailureOffersItsAction() {
+        let state = AppState(columns: 100, rows: 30, presets: Preset.builtins, backend: .local(.approx))
+        #expect(remedy(for: .endpoint("HTTP 503", retryable: true), state: state).hasPrefix("r retries"))
+        #expect(remedy(for: .backendUnavailable("no weights"), state: state).contains("other backend"))
+        #expect(remedy(for: .invalidLatent("wrong channels"), state: state).contains("check the file"))
+        #expect(remedy(for: .output("disk full"), state: state).contains("output folder"))
+        #expect(JobFailure(RemoteError.exhausted(endpoint: "e", attempts: 4, last: "503")).remedy == .retry)
+        #expect(JobFailure(RemoteError.rejected(endpoint: "e", reason: "400")).remedy == .otherBackend)
+    }
+}

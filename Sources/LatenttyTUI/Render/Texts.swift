@@ -106,8 +106,9 @@ enum DetailsText {
                 lines.append(
                     Line(text: timings + "  ↑\(ByteCount.text(job.progress.uploaded)) ↓\(ByteCount.text(job.progress.downloaded))"))
             }
-            if let error = job.error {
-                lines.append(Line(text: error, kind: .error))
+            if let failure = job.failure {
+                lines.append(Line(text: failure.description, kind: .error))
+                lines.append(Line(text: remedy(for: failure, state: state), kind: .warning))
             } else if let output = job.outputs.first(where: { !$0.hasSuffix(".json") }) {
                 lines.append(Line(text: "→ \(output)"))
             } else if let reason = job.lastRetryReason {
@@ -115,6 +116,17 @@ enum DetailsText {
             }
             return lines
         }
+    }
+}
+
+/// What to do about a failed job, with the keys that do it.
+func remedy(for failure: JobFailure, state: AppState) -> String {
+    func key(_ command: Command) -> String { state.keyMap.keys(for: command, in: .jobs).first?.label ?? command.rawValue }
+    switch failure.remedy {
+    case .retry: return "\(key(.retry)) retries it · \(key(.sendElsewhere)) sends it to the other backend"
+    case .otherBackend: return "\(key(.sendElsewhere)) sends it to the other backend · \(key(.toggleBackend)) switches where new jobs go"
+    case .fixInput: return "the latent does not fit its preset: check the file (i inspects) or load it with another preset"
+    case .checkOutput: return "check the output folder (space, permissions), then \(key(.retry)) retries"
     }
 }
 
