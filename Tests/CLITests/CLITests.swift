@@ -39,10 +39,10 @@ import Testing
     }
 
     /// `latentty serve --port 0`, up until `body` returns; yields its URL.
-    static func withServe<T>(_ body: (String) throws -> T) throws -> T {
+    static func withServe<T>(port: Int = 0, _ body: (String) throws -> T) throws -> T {
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--engine", "approx"]
+        process.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--engine", "approx"]
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice

@@ -14,7 +14,7 @@ import Testing
     /// so Process would wait for the server's whole life.
     @discardableResult
     func tmux(_ arguments: [String]) throws -> String {
-        let capturing = arguments.first == "capture-pane"
+        let capturing = ["capture-pane", "display"].contains(arguments.first)
         var pipeEnds: [Int32] = [-1, -1]
         if capturing { guard pipe(&pipeEnds) == 0 else { throw POSIXError(.EMFILE) } }
         var actions = posix_spawn_file_actions_t()
@@ -63,12 +63,20 @@ import Testing
         return last
     }
 
+    func command(_ arguments: [String]) -> String {
+        let quoted = ([CLITests.binary.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        return
+            "cd '\(CLITests.repository.path)' && env TERM=xterm-256color XDG_STATE_HOME='\(home.path)/state' XDG_CONFIG_HOME='\(home.path)/config' \(quoted); echo EXITED $?; sleep 60"
+    }
+
     func start(_ arguments: [String], columns: Int = 100, rows: Int = 30) throws {
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
-        let quoted = ([CLITests.binary.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
-        let command =
-            "cd '\(CLITests.repository.path)' && env TERM=xterm-256color XDG_STATE_HOME='\(home.path)/state' XDG_CONFIG_HOME='\(home.path)/config' \(quoted); echo EXITED $?; sleep 60"
-        try tmux(["new-session", "-d", "-s", session, "-x", String(columns), "-y", String(rows), command])
+        try tmux(["new-session", "-d", "-s", session, "-x", String(columns), "-y", String(rows), command(arguments)])
+    }
+
+    /// Runs latentty again in the same pane, as a person would after it died.
+    func restart(_ arguments: [String]) throws {
+        try tmux(["respawn-pane", "-k", "-t", session, command(arguments)])
     }
 
     func stop() { _ = try? tmux(["kill-server"]) }
@@ -118,11 +126,12 @@ import Testing
         }
     }
 
-    @Test func cancelAJobThatNeverAnswers() throws {
-        defer { stop() }
-        // A listener that never accepts: the connection opens, the answer never comes.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
+    /// A listener that never accepts: the connection opens, the answer never comes. Close-on-exec,
+    /// or tmux and the shells it starts would keep it listening after the test closes it.
+    func silentListener() -> (fd: Int32, port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var reuse: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -130,7 +139,38 @@ import Testing
         _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
         listen(fd, 8)
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        let url = "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))/"
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
+    @Test func aJobKilledMidFlightResumesOnItsEndpointAfterRestart() throws {
+        defer { stop() }
+        let out = home.appendingPathComponent("out")
+        let (fd, port) = silentListener()
+        try start(["Samples/sd15_512_seed13.safetensors", "--endpoint", "http://127.0.0.1:\(port)/", "--decode", "--out", out.path])
+        _ = try waitFor("the job to start") { $0.contains("uploading") || $0.contains("waiting") }
+        let shell = try tmux(["display", "-p", "-t", session, "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let children = try String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)
+        let workbench = try #require(children.split(separator: " ").first.flatMap { pid_t($0) })
+        kill(workbench, SIGKILL)
+        _ = try waitFor("latentty to die") { $0.contains("EXITED 137") }
+        close(fd)
+        // The endpoint comes back on the same port; the restarted workbench is given no file at all.
+        try CLITests.withServe(port: port) { url in
+            try restart(["--out", out.path, "--graphics", "none"])
+            let done = try waitFor("the journaled job to finish") { $0.contains("✓ done") }
+            #expect(done.contains("sd15_512_seed13") && done.contains("127.0.0.1:\(port)"))
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("sd15_512_seed13.jpg").path))
+            #expect(url.hasSuffix(":\(port)/"))
+            try tmux(["send-keys", "-t", session, "q"])
+            _ = try waitFor("latentty to exit") { $0.contains("EXITED 0") }
+        }
+    }
+
+    @Test func cancelAJobThatNeverAnswers() throws {
+        defer { stop() }
+        let (fd, port) = silentListener()
+        defer { close(fd) }
+        let url = "http://127.0.0.1:\(port)/"
 
         try start([
             "Samples/sd15_512_seed13.safetensors", "--endpoint", url, "--decode", "--out", home.appendingPathComponent("out").path,
