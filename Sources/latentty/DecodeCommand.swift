@@ -27,19 +27,13 @@ struct DecodeCommand: AsyncParsableCommand {
     @Option(help: "Preset id; default: the file's own metadata, else the one its shape suggests.")
     var preset: String?
 
-    @Option(help: "Endpoint URL; repeat for failover. Default: the preset's endpoints.")
-    var endpoint: [String] = []
+    @OptionGroup var backend: BackendOptions
 
-    @Flag(help: "Decode on this machine instead of an endpoint.")
-    var local = false
+    @Option(name: .customLong("output-type"), help: "Output type (default: the preset's).")
+    var outputType: OutputType?
 
-    @OptionGroup var engineOptions: EngineOptions
-
-    @Option(name: .customLong("output-type"), help: "pil, pt, pt-uint8 or mp4 (default: the preset's).")
-    var outputType: String?
-
-    @Option(help: "Image format: png or jpg (default: the preset's).")
-    var format: String?
+    @Option(help: "Image format; jpeg means jpg (default: the preset's).")
+    var format: ImageFormat?
 
     @Option(help: "Output folder.")
     var out: String = "decoded"
@@ -51,7 +45,7 @@ struct DecodeCommand: AsyncParsableCommand {
     var key: String?
 
     @Option(help: "diffusion (pipeline output, scaled; the default) or vae (raw VAE latents).")
-    var space: String?
+    var space: LatentSpace?
 
     @Option(help: "Image height in pixels (packed Flux latents that are not square).")
     var height: Int?
@@ -77,37 +71,36 @@ struct DecodeCommand: AsyncParsableCommand {
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one latent file") }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
-        if local && !endpoint.isEmpty { throw ValidationError("--local and --endpoint exclude each other") }
-        if let outputType, OutputType(rawValue: outputType) == nil {
-            throw ValidationError("--output-type must be one of \(OutputType.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if let format, ImageFormat(rawValue: format == "jpeg" ? "jpg" : format) == nil {
-            throw ValidationError("--format must be png or jpg")
-        }
-        if let space, LatentSpace(rawValue: space) == nil { throw ValidationError("--space must be diffusion or vae") }
-        try engineOptions.validate()
     }
 
     func run() async throws {
         let catalog = try presets.catalog()
         let requested = try preset.map { try presets.preset($0, in: catalog) }
-        let backend = try makeBackend(preset: requested, catalog: catalog)
-        let queue = DecodeQueue(backends: [backend], writer: OutputWriter(directory: URL(fileURLWithPath: out)))
+        // Without --endpoint, --local or --preset, each file's own preset says where it decodes.
+        let shared = backend.followsPresets && requested == nil ? nil : try makeBackend(preset: requested)
+        var byPreset: [String: any DecodeBackend] = [:]
         let reporter = JobReporter(json: json)
+        var jobs: [DecodeJob] = []
         var failedToLoad = 0
         for path in files {
             do {
-                let job = try JobLoader.job(
-                    path: path, key: key, preset: requested, catalog: catalog, backendID: backend.id,
-                    outputType: outputType.flatMap(OutputType.init(rawValue:)),
-                    format: format.flatMap { ImageFormat(rawValue: $0 == "jpeg" ? "jpg" : $0) },
-                    space: space.flatMap(LatentSpace.init(rawValue:)), height: height, width: width)
-                await queue.submit(job)
+                var job = try JobLoader.job(
+                    path: path, key: key, preset: requested, catalog: catalog, backendID: shared?.id ?? "",
+                    outputType: outputType, format: format, space: space, height: height, width: width)
+                if shared == nil {
+                    let own = try byPreset[job.preset.id] ?? makeBackend(preset: job.preset)
+                    byPreset[job.preset.id] = own
+                    job.backendID = own.id
+                }
+                jobs.append(job)
             } catch {
                 failedToLoad += 1
                 reporter.loadFailed(path: path, error: error)
             }
         }
+        let backends = shared.map { [$0] } ?? Array(byPreset.values)
+        let queue = DecodeQueue(backends: backends, writer: OutputWriter(directory: URL(fileURLWithPath: out)))
+        for job in jobs { await queue.submit(job) }
         let events = await queue.events()
         let watcher = Task {
             for await event in events {
@@ -121,21 +114,18 @@ struct DecodeCommand: AsyncParsableCommand {
         if failedToLoad > 0 || statuses.contains(where: { $0.state != .done }) { throw ExitCode(1) }
     }
 
-    private func makeBackend(preset: Preset?, catalog: PresetCatalog) throws -> any DecodeBackend {
-        if local {
-            return LocalBackend(concurrency: concurrency, engine: try engineOptions.makeEngine(preset: preset))
+    /// Where jobs of `preset` decode: this machine, the endpoints given, else the preset's own.
+    private func makeBackend(preset: Preset?) throws -> any DecodeBackend {
+        if backend.local {
+            return LocalBackend(concurrency: concurrency, engine: try backend.engineOptions.makeEngine(preset: preset))
         }
-        var endpoints = endpoint
-        if endpoints.isEmpty {
-            guard let preset else {
-                throw ValidationError("say where to decode: --endpoint URL, --preset P (to use its endpoints) or --local")
-            }
-            endpoints = preset.endpoints
-        }
+        let fromPreset = backend.endpoint.isEmpty ? preset : nil
+        let endpoints = fromPreset?.endpoints ?? backend.endpoint
+        if let fromPreset, endpoints.isEmpty { throw BackendChoiceError.noEndpoint(preset: fromPreset) }
         let configuration = RemoteConfiguration(
             endpoints: endpoints, retry: RetryPolicy(maxAttempts: attempts),
             limits: TransferLimits(connectTimeout: connectTimeout, totalTimeout: timeout),
             token: AccessToken.discover(), tokenForAllEndpoints: tokenForAll)
-        return RemoteBackend(concurrency: concurrency, configuration: configuration)
+        return RemoteBackend(id: fromPreset.map { "remote:\($0.id)" } ?? "remote", concurrency: concurrency, configuration: configuration)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LatentKit
+import LatenttyTUI
 import SystemInfo
 
 struct DoctorCommand: ParsableCommand {
@@ -26,7 +27,10 @@ struct DoctorCommand: ParsableCommand {
             status = "absent (built-in presets only)"
         } else {
             do {
-                status = "ok, \(try PresetCatalog.load(configFile: configURL).presets.count) presets"
+                let presets = try PresetCatalog.load(configFile: configURL).presets.count
+                // The workbench's settings and keys live in the same file; check them here too.
+                _ = try KeyMap.configured(try Settings.load(configFile: configURL).keys, configFile: configURL.path)
+                status = "ok, \(presets) presets"
             } catch {
                 status = "error: \(error.description)"
             }

@@ -1,0 +1,42 @@
+import Foundation
+
+/// A file that could not be read or written, said with its path and what is wrong, so that no
+/// Foundation error text (`NSCocoaErrorDomain Code=4 …`) reaches a person.
+public enum FileSystemError: Error, Equatable, CustomStringConvertible, LocalizedError {
+    case notFound(path: String)
+    case isDirectory(path: String)
+    case permissionDenied(path: String)
+    case noSpace(path: String)
+    /// The folder a file was to be written into does not exist.
+    case folderMissing(path: String)
+    case other(path: String, reason: String)
+
+    public var path: String {
+        switch self {
+        case .notFound(let path), .isDirectory(let path), .permissionDenied(let path), .noSpace(let path), .folderMissing(let path),
+            .other(let path, _):
+            path
+        }
+    }
+
+    /// What is wrong, without the path, for messages that name the path already.
+    public var problem: String {
+        switch self {
+        case .notFound: "does not exist"
+        case .isDirectory: "is a folder, not a file"
+        case .permissionDenied: "permission denied"
+        case .noSpace: "no space left on its device"
+        case .folderMissing: "does not exist: create it or choose another output path"
+        case .other(_, let reason): reason
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .permissionDenied, .noSpace, .other: "\(path): \(problem)"
+        case .notFound, .isDirectory, .folderMissing: "\(path) \(problem)"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}
