@@ -10,6 +10,8 @@ struct DoctorCommand: ParsableCommand {
         abstract: "Show the native libraries, CPU instruction set and config latentty is using.",
         discussion: "Example: latentty doctor")
 
+    @OptionGroup var presets: PresetOptions
+
     @Flag(help: "Print as JSON.")
     var json = false
 
@@ -21,7 +23,7 @@ struct DoctorCommand: ParsableCommand {
     }
 
     func run() throws {
-        let configURL = PresetCatalog.configFile()
+        let configURL = presets.configFile
         let status: String
         if !FileManager.default.fileExists(atPath: configURL.path) {
             status = "absent (built-in presets only)"
