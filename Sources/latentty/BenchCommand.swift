@@ -58,7 +58,8 @@ struct LocalBench: ParsableCommand {
         runtime.apply()
         let engine = try reportingErrors {
             try AutoencoderKLEngine(
-                randomWeights: .standard(latentChannels: 4, postQuantConv: true), tiling: tiling, precision: precision, winograd: winograd.policy)
+                randomWeights: .standard(latentChannels: 4, postQuantConv: true), tiling: tiling, precision: precision,
+                winograd: winograd.policy)
         }
         var generator = TorchGenerator(seed: 13)
         let latent = Preset.sd15.toVAESpace(try generator.randn(shape: [1, 4, size / 8, size / 8]))
@@ -85,8 +86,8 @@ struct LocalBench: ParsableCommand {
         }
         if json {
             var fields: [String: Any] = [
-                "size": size, "tile": tile.rawValue, "first_seconds": first, "seconds": best, "peak_rss_mb": peak, "precision": precision.rawValue,
-                "threads": NativeRuntime.threads, "winograd": winograd.rawValue,
+                "size": size, "tile": tile.rawValue, "first_seconds": first, "seconds": best, "peak_rss_mb": peak,
+                "precision": precision.rawValue, "threads": NativeRuntime.threads, "winograd": winograd.rawValue,
             ]
             if let comparison {
                 fields["psnr_vs_direct_f32_db"] = comparison.psnr
@@ -96,7 +97,8 @@ struct LocalBench: ParsableCommand {
         } else {
             print(
                 String(
-                    format: "%d² tile %@ %@: %.2f s (first call %.2f s), peak RSS %d MB", size, tile.rawValue, precision.rawValue, best, first, peak)
+                    format: "%d² tile %@ %@: %.2f s (first call %.2f s), peak RSS %d MB", size, tile.rawValue, precision.rawValue, best,
+                    first, peak)
                     + (comparison.map { String(format: "; against direct f32: PSNR %.1f dB, max |Δ| %.2g", $0.psnr, $0.maxDifference) }
                         ?? "")
             )

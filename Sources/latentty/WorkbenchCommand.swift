@@ -74,7 +74,8 @@ struct WorkbenchCommand: AsyncParsableCommand {
         let output = URL(fileURLWithPath: out ?? settings.outputDirectory ?? "decoded")
         let localEngine = try backend.engineOptions.makeEngine(preset: preset.flatMap { catalog.preset(named: $0) })
         let options = TUIOptions(
-            files: files, presetID: preset.flatMap { catalog.preset(named: $0)?.id }, endpoint: backend.endpoint.first, local: backend.local, decode: decode,
+            files: files, presetID: preset.flatMap { catalog.preset(named: $0)?.id }, endpoint: backend.endpoint.first,
+            local: backend.local, decode: decode,
             theme: chosenTheme, graphics: graphics, catalog: catalog, settings: settings, keyMap: keyMap,
             configFile: configFile, journalDirectory: noJournal ? nil : JobJournal.defaultDirectory(), outputDirectory: output,
             exportDirectory: output.appendingPathComponent("saved"), useColor: !noColor,
