@@ -82,7 +82,7 @@ import Testing
         #expect(report?["latentKey"] as? String == "latents")
         #expect(report?["presetMismatch"] as? String == "Flux expects 16 channels; this latent has 4 — SD v1.5 or SDXL?")
         let missing = try Self.run(["inspect", "no/such/file.safetensors"])
-        #expect(missing.status != 0 && missing.stderr.contains("no/such/file.safetensors does not exist"))
+        #expect(missing.status != 0 && missing.stderr.contains("cannot read no/such/file.safetensors: it does not exist"))
     }
 
     @Test func serveAndDecodeGivePNGsAndReportFailuresWithoutLosingResults() throws {

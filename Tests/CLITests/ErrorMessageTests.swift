@@ -15,11 +15,11 @@ import Testing
         #expect(generate.status == 1)
         #expect(generate.stderr.contains("missing/dir does not exist: create it or choose another output path"), "\(generate.stderr)")
         let inspect = try CLITests.run(["inspect", "Samples"])
-        #expect(inspect.status == 1 && inspect.stderr.contains("Samples is a folder, not a file"), "\(inspect.stderr)")
+        #expect(inspect.status == 1 && inspect.stderr.contains("cannot read Samples: it is a folder, not a file"), "\(inspect.stderr)")
         let decode = try CLITests.run(["decode", "Samples", "--local", "--out", try Self.folder().path])
-        #expect(decode.status == 1 && decode.stdout.contains("failed  Samples: Samples is a folder, not a file"), "\(decode.stdout)")
+        #expect(decode.status == 1 && decode.stdout.contains("failed  Samples: cannot read Samples: it is a folder, not a file"), "\(decode.stdout)")
         let missing = try CLITests.run(["inspect", "no/such/file.safetensors"])
-        #expect(missing.status == 1 && missing.stderr.contains("no/such/file.safetensors does not exist"), "\(missing.stderr)")
+        #expect(missing.status == 1 && missing.stderr.contains("cannot read no/such/file.safetensors: it does not exist"), "\(missing.stderr)")
         for result in [generate, inspect, decode, missing] {
             #expect(!(result.stdout + result.stderr).contains("NSCocoaErrorDomain"))
         }
@@ -32,6 +32,7 @@ import Testing
             ("[keys]\ndecode = \"hyper-x\"\n", "'decode' in [keys]: 'hyper-x' is not a key"),
             ("[keys]\nopen = \"x\"\ngenerate = \"x\"\n", "'open' in [keys]: 'x' is also given to generate where both apply"),
             ("[keys]\nquit = [\"q\", 1]\n", "'quit' in [keys] must be a key name or a list of them"),
+            ("[keys]\nopen = \"g\"\n", "'open' in [keys]: 'g' was generate's only key; give generate a key of its own too"),
         ]
         for (toml, reason) in cases {
             try toml.write(to: config, atomically: true, encoding: .utf8)
@@ -42,10 +43,15 @@ import Testing
         }
     }
 
+    @Test func theSampleConfigPassesEveryCheck() throws {
+        let doctor = try CLITests.run(["doctor", "--config", "Samples/config.toml"])
+        #expect(doctor.stdout.contains("Samples/config.toml: ok, 6 presets"), "\(doctor.stdout)")
+    }
+
     /// Keys for different panes may share a key: each pane has its own.
     @Test func theSameKeyInDifferentPanesIsNoClash() throws {
         let config = try Self.folder().appendingPathComponent("config.toml")
-        try "[keys]\ndecode = \"x\"\ncancel = \"x\"\n".write(to: config, atomically: true, encoding: .utf8)
+        try "[keys]\ndecode = \"z\"\ncancel = \"z\"\n".write(to: config, atomically: true, encoding: .utf8)
         let doctor = try CLITests.run(["doctor", "--config", config.path])
         #expect(doctor.stdout.contains("\(config.path): ok"), "\(doctor.stdout)")
     }

@@ -26,7 +26,7 @@ import Testing
         #expect(throws: LatentFileError.unreadable(.isDirectory(path: folder.path))) { try LatentFile.read(contentsOf: folder) }
         let missing = folder.appendingPathComponent("none.safetensors")
         #expect(throws: LatentFileError.unreadable(.notFound(path: missing.path))) { try LatentFile.read(contentsOf: missing) }
-        #expect(LatentFileError.unreadable(.isDirectory(path: "Samples")).description == "Samples is a folder, not a file")
+        #expect(LatentFileError.unreadable(.isDirectory(path: "Samples")).description == "cannot read Samples: it is a folder, not a file")
     }
 
     @Test func relativePathsStayAsTyped() {

@@ -19,22 +19,24 @@ public enum FileSystemError: Error, Equatable, CustomStringConvertible, Localize
         }
     }
 
-    /// What is wrong, without the path, for messages that name the path already.
+    /// What is wrong, after a message that names the path already (`cannot read PATH: …`).
     public var problem: String {
         switch self {
-        case .notFound: "does not exist"
-        case .isDirectory: "is a folder, not a file"
+        case .notFound: "it does not exist"
+        case .isDirectory: "it is a folder, not a file"
         case .permissionDenied: "permission denied"
         case .noSpace: "no space left on its device"
-        case .folderMissing: "does not exist: create it or choose another output path"
+        case .folderMissing: "it does not exist: create it or choose another output path"
         case .other(_, let reason): reason
         }
     }
 
     public var description: String {
         switch self {
+        case .notFound: "\(path) does not exist"
+        case .isDirectory: "\(path) is a folder, not a file"
+        case .folderMissing: "\(path) does not exist: create it or choose another output path"
         case .permissionDenied, .noSpace, .other: "\(path): \(problem)"
-        case .notFound, .isDirectory, .folderMissing: "\(path) \(problem)"
         }
     }
 

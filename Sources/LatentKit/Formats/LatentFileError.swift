@@ -23,7 +23,7 @@ public enum LatentFileError: Error, Equatable, CustomStringConvertible, Localize
     public var description: String {
         switch self {
         case .unreadable(let error):
-            error.description
+            "cannot read \(error.path): \(error.problem)"
         case .unknownFormat(let hint):
             "not a latent file latentty knows (\(hint)); it reads safetensors, ComfyUI .latent, .npy, .npz and PyTorch .pt"
         case .truncated(let format, let detail):

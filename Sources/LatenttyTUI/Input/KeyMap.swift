@@ -101,7 +101,29 @@ extension KeyMap {
                 path: configFile, preset: "[keys]", key: commands[1],
                 reason: "'\(key)' is also given to \(commands[0]) where both apply; give each command its own key")
         }
+        if let (command, takenBy, key) = orphan(in: map, bindings: bindings) {
+            throw .invalidValue(
+                path: configFile, preset: "[keys]", key: takenBy,
+                reason: "'\(key)' was \(command.rawValue)'s only key; give \(command.rawValue) a key of its own too")
+        }
         return map
+    }
+
+    /// A command left alone by `[keys]` that lost every key of its own to one that was remapped.
+    private static func orphan(in map: KeyMap, bindings: [String: [String]]) -> (Command, takenBy: String, key: String)? {
+        func allKeys(_ command: Command, in map: KeyMap) -> Set<Key> {
+            Set(Pane.allCases.flatMap { map.keys(for: command, in: $0) })
+        }
+        for command in Command.allCases where bindings[command.rawValue] == nil {
+            let own = allKeys(command, in: .default)
+            guard !own.isEmpty, allKeys(command, in: map).isEmpty else { continue }
+            for name in bindings.keys.sorted() {
+                if let key = bindings[name]?.first(where: { Key(name: $0).map(own.contains) == true }) {
+                    return (command, name, key)
+                }
+            }
+        }
+        return nil
     }
 
     /// Two commands given the same key in a place where both apply (both global, or a pane they share).
