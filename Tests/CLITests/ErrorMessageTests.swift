@@ -17,10 +17,16 @@ import Testing
         let inspect = try CLITests.run(["inspect", "Samples"])
         #expect(inspect.status == 1 && inspect.stderr.contains("cannot read Samples: it is a folder, not a file"), "\(inspect.stderr)")
         let decode = try CLITests.run(["decode", "Samples", "--local", "--out", try Self.folder().path])
-        #expect(decode.status == 1 && decode.stdout.contains("failed  Samples: cannot read Samples: it is a folder, not a file"), "\(decode.stdout)")
+        #expect(decode.status == 1)
+        #expect(decode.stdout.contains("failed  Samples: cannot read Samples: it is a folder, not a file"), "\(decode.stdout)")
+        let file = try Self.folder().appendingPathComponent("taken")
+        try Data([1]).write(to: file)
+        let output = try CLITests.run(["decode", "Samples/sd15_512_seed13.safetensors", "--local", "--out", file.path])
+        #expect(output.status == 1 && output.stdout.contains("\(file.path) is a file, not a folder"), "\(output.stdout)")
         let missing = try CLITests.run(["inspect", "no/such/file.safetensors"])
-        #expect(missing.status == 1 && missing.stderr.contains("cannot read no/such/file.safetensors: it does not exist"), "\(missing.stderr)")
-        for result in [generate, inspect, decode, missing] {
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("cannot read no/such/file.safetensors: it does not exist"), "\(missing.stderr)")
+        for result in [generate, inspect, decode, output, missing] {
             #expect(!(result.stdout + result.stderr).contains("NSCocoaErrorDomain"))
         }
     }

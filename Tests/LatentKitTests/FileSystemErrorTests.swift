@@ -29,6 +29,19 @@ import Testing
         #expect(LatentFileError.unreadable(.isDirectory(path: "Samples")).description == "cannot read Samples: it is a folder, not a file")
     }
 
+    @Test func aFileWhereAFolderIsNeededIsNamed() throws {
+        let file = try Self.temporaryFolder().appendingPathComponent("taken")
+        try Data([1]).write(to: file)
+        for folder in [file, file.appendingPathComponent("sub")] {
+            #expect(throws: FileSystemError.notADirectory(path: file.path)) {
+                try FileSystemError.accessing(folder, for: .creatingFolder) {
+                    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                }
+            }
+        }
+        #expect(FileSystemError.notADirectory(path: "out").description == "out is a file, not a folder")
+    }
+
     @Test func relativePathsStayAsTyped() {
         let url = URL(fileURLWithPath: "missing/dir/x.safetensors")
         #expect(FileSystemError(CocoaError(.fileNoSuchFile), url: url, access: .writing) == .folderMissing(path: "missing/dir"))

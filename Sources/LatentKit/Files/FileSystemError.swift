@@ -5,6 +5,8 @@ import Foundation
 public enum FileSystemError: Error, Equatable, CustomStringConvertible, LocalizedError {
     case notFound(path: String)
     case isDirectory(path: String)
+    /// A file stands where a folder is needed (in an output path, or as one of its folders).
+    case notADirectory(path: String)
     case permissionDenied(path: String)
     case noSpace(path: String)
     /// The folder a file was to be written into does not exist.
@@ -13,8 +15,8 @@ public enum FileSystemError: Error, Equatable, CustomStringConvertible, Localize
 
     public var path: String {
         switch self {
-        case .notFound(let path), .isDirectory(let path), .permissionDenied(let path), .noSpace(let path), .folderMissing(let path),
-            .other(let path, _):
+        case .notFound(let path), .isDirectory(let path), .notADirectory(let path), .permissionDenied(let path), .noSpace(let path),
+            .folderMissing(let path), .other(let path, _):
             path
         }
     }
@@ -24,6 +26,7 @@ public enum FileSystemError: Error, Equatable, CustomStringConvertible, Localize
         switch self {
         case .notFound: "it does not exist"
         case .isDirectory: "it is a folder, not a file"
+        case .notADirectory: "it is a file, not a folder"
         case .permissionDenied: "permission denied"
         case .noSpace: "no space left on its device"
         case .folderMissing: "it does not exist: create it or choose another output path"
@@ -35,6 +38,7 @@ public enum FileSystemError: Error, Equatable, CustomStringConvertible, Localize
         switch self {
         case .notFound: "\(path) does not exist"
         case .isDirectory: "\(path) is a folder, not a file"
+        case .notADirectory: "\(path) is a file, not a folder"
         case .folderMissing: "\(path) does not exist: create it or choose another output path"
         case .permissionDenied, .noSpace, .other: "\(path): \(problem)"
         }

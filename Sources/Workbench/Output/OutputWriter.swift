@@ -30,7 +30,7 @@ public struct OutputWriter: Sendable {
     }
 
     public func write(_ result: DecodeResult, for job: DecodeJob) throws -> [URL] {
-        try FileSystemError.accessing(directory, for: .writing) {
+        try FileSystemError.accessing(directory, for: .creatingFolder) {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
         let stem = uniqueStem(job.name)
