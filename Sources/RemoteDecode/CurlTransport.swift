@@ -146,7 +146,7 @@ final class Transfer: @unchecked Sendable {
         _ = latentty_setopt_pointer(curl, CURLOPT_XFERINFODATA, context)
 
         let code = curl_easy_perform(curl)
-        if code != CURLE_OK { return .failure(error(for: code, curl: curl)) }
+        if code != CURLE_OK { return .failure(error(for: code, curl: curl, url: url)) }
         var status = 0
         _ = latentty_getinfo_long(curl, CURLINFO_RESPONSE_CODE, &status)
         report(
@@ -154,12 +154,14 @@ final class Transfer: @unchecked Sendable {
         return .success(WireResponse(status: status, headers: headers, body: received))
     }
 
-    private func error(for code: CURLcode, curl: UnsafeMutableRawPointer) -> TransportError {
+    private func error(for code: CURLcode, curl: UnsafeMutableRawPointer, url: String) -> TransportError {
         let message = String(cString: curl_easy_strerror(code))
         switch code {
         case CURLE_ABORTED_BY_CALLBACK:
             return cancelled.load(ordering: .relaxed) ? .cancelled : .other(code: Int(code.rawValue), message: message)
         case CURLE_WRITE_ERROR where tooLarge, CURLE_FILESIZE_EXCEEDED: return .responseTooLarge(limit: limits.maxResponseBytes)
+        case CURLE_COULDNT_CONNECT where osError(curl) == ECONNREFUSED:
+            return .connectionRefused(url: url)
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             return .couldNotConnect(message)
         case CURLE_OPERATION_TIMEDOUT: return .timedOut(seconds: limits.totalTimeout)
@@ -167,6 +169,13 @@ final class Transfer: @unchecked Sendable {
         case CURLE_PARTIAL_FILE: return .incompleteBody("\(received.count) bytes arrived, fewer than the Content-Length promised")
         default: return .other(code: Int(code.rawValue), message: message)
         }
+    }
+
+    /// The system's errno behind a failed connect (ECONNREFUSED, ETIMEDOUT…).
+    private func osError(_ curl: UnsafeMutableRawPointer) -> Int32 {
+        var value = 0
+        _ = latentty_getinfo_long(curl, CURLINFO_OS_ERRNO, &value)
+        return Int32(truncatingIfNeeded: value)
     }
 
     fileprivate func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {

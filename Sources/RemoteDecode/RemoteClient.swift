@@ -15,6 +15,8 @@ public enum RemoteError: Error, Equatable, CustomStringConvertible {
     case exhausted(endpoint: String, attempts: Int, last: String)
     /// A failure no retry can cure (a 4xx, a malformed answer).
     case rejected(endpoint: String, reason: String)
+    /// Nothing listens at the endpoint (a server not started, a wrong port).
+    case connectionRefused(endpoint: String)
     case noEndpoints
     case cancelled
 
@@ -24,6 +26,8 @@ public enum RemoteError: Error, Equatable, CustomStringConvertible {
             "\(endpoint): gave up after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(last)"
         case .rejected(let endpoint, let reason):
             "\(endpoint): \(reason)"
+        case .connectionRefused(let endpoint):
+            "connection refused at \(endpoint): nothing listens there (is the server running, on that port?)"
         case .noEndpoints:
             "no endpoint is configured for this preset; pass --endpoint URL or add one in config.toml"
         case .cancelled:
@@ -69,7 +73,8 @@ public struct RemoteConfiguration: Sendable {
 ///
 /// Per endpoint: 429/502/503/504 and transient transport failures (reset, cut-short body, timeout)
 /// are retried with backoff up to `maxAttempts`; a refused connection or a 404 moves straight on to
-/// the next endpoint. Other 4xx/5xx answers are final: a retry would get the same answer.
+/// the next endpoint (and fails at once when it is the last). Other 4xx/5xx answers are final: a retry
+/// would get the same answer.
 public struct RemoteClient: Sendable {
     public let transport: CurlTransport
     public let sleeper: Sleeper
@@ -149,6 +154,10 @@ public struct RemoteClient: Sendable {
                 throw error
             } catch let error as TransportError {
                 if error == .cancelled { throw .final(.cancelled) }
+                if case .connectionRefused = error {
+                    // A refusal comes back at once and would come back again: move on without waiting.
+                    throw .failOver(.connectionRefused(endpoint: endpoint), reason: "connection refused at \(endpoint)")
+                }
                 guard error.isTransient else { throw .final(.rejected(endpoint: endpoint, reason: error.description)) }
                 if case .couldNotConnect = error, canFailOver {
                     throw .failOver(.exhausted(endpoint: endpoint, attempts: attempt, last: error.description), reason: error.description)

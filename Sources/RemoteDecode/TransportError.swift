@@ -1,5 +1,7 @@
 /// Why a request never produced a complete HTTP response.
 public enum TransportError: Error, Equatable, CustomStringConvertible {
+    /// Nothing listens at the address: a retry would be refused too.
+    case connectionRefused(url: String)
     case couldNotConnect(String)
     case timedOut(seconds: Double)
     case connectionLost(String)
@@ -10,6 +12,7 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
+        case .connectionRefused(let url): "connection refused at \(url)"
         case .couldNotConnect(let detail): "could not connect: \(detail)"
         case .timedOut(let seconds): "no complete answer within \(Self.format(seconds)) s (raise --timeout for cold starts)"
         case .connectionLost(let detail): "the connection was lost: \(detail)"
@@ -24,7 +27,7 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
     public var isTransient: Bool {
         switch self {
         case .couldNotConnect, .timedOut, .connectionLost, .incompleteBody: true
-        case .responseTooLarge, .cancelled, .other: false
+        case .connectionRefused, .responseTooLarge, .cancelled, .other: false
         }
     }
 

@@ -23,8 +23,8 @@ struct LocalBench: ParsableCommand {
     @Option(help: "Image side in pixels (a multiple of 8).")
     var size: Int = 512
 
-    @Option(help: "on, off or auto.")
-    var tile: String = "off"
+    @Option(help: "Tiled decode (auto: when an untiled one would need more than 2 GiB).")
+    var tile: TileChoice = .off
 
     @Option(
         help:
@@ -32,14 +32,14 @@ struct LocalBench: ParsableCommand {
     )
     var repeats: Int = 1
 
-    @Option(help: "f32 or bf16.")
-    var precision: String = "f32"
+    @Option(help: "Compute precision of the convolutions.")
+    var precision: Precision = .f32
 
     @Option(
         help:
             "Winograd for the 3×3 f32 convolutions: auto (every layer; large transformed weights made on each call), off, or on (all kept)."
     )
-    var winograd: String = "auto"
+    var winograd: WinogradChoice = .auto
 
     @Flag(
         help:
@@ -53,15 +53,13 @@ struct LocalBench: ParsableCommand {
     @OptionGroup var runtime: NativeRuntimeOptions
 
     func run() throws {
-        guard let precision = Precision(rawValue: precision) else { throw ValidationError("--precision must be f32 or bf16") }
         guard size > 0, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
-        let tiling: TilingMode = tile == "on" ? .on : (tile == "off" ? .off : .automatic)
+        let tiling = tile.mode(maxBytes: ByteSize.twoGiB.bytes)
         runtime.apply()
-        let policies: [String: WinogradPolicy] = ["auto": .automatic, "off": .never, "on": .always]
-        guard let policy = policies[winograd] else { throw ValidationError("--winograd must be auto, off or on") }
         let engine = try reportingErrors {
             try AutoencoderKLEngine(
-                randomWeights: .standard(latentChannels: 4, postQuantConv: true), tiling: tiling, precision: precision, winograd: policy)
+                randomWeights: .standard(latentChannels: 4, postQuantConv: true), tiling: tiling, precision: precision,
+                winograd: winograd.policy)
         }
         var generator = TorchGenerator(seed: 13)
         let latent = Preset.sd15.toVAESpace(try generator.randn(shape: [1, 4, size / 8, size / 8]))
@@ -88,8 +86,8 @@ struct LocalBench: ParsableCommand {
         }
         if json {
             var fields: [String: Any] = [
-                "size": size, "tile": tile, "first_seconds": first, "seconds": best, "peak_rss_mb": peak, "precision": precision.rawValue,
-                "threads": NativeRuntime.threads, "winograd": winograd,
+                "size": size, "tile": tile.rawValue, "first_seconds": first, "seconds": best, "peak_rss_mb": peak,
+                "precision": precision.rawValue, "threads": NativeRuntime.threads, "winograd": winograd.rawValue,
             ]
             if let comparison {
                 fields["psnr_vs_direct_f32_db"] = comparison.psnr
@@ -99,7 +97,8 @@ struct LocalBench: ParsableCommand {
         } else {
             print(
                 String(
-                    format: "%d² tile %@ %@: %.2f s (first call %.2f s), peak RSS %d MB", size, tile, precision.rawValue, best, first, peak)
+                    format: "%d² tile %@ %@: %.2f s (first call %.2f s), peak RSS %d MB", size, tile.rawValue, precision.rawValue, best,
+                    first, peak)
                     + (comparison.map { String(format: "; against direct f32: PSNR %.1f dB, max |Δ| %.2g", $0.psnr, $0.maxDifference) }
                         ?? "")
             )
@@ -113,5 +112,18 @@ struct LocalBench: ParsableCommand {
         else { return -1 }
         let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
         return kilobytes / 1024
+    }
+}
+
+/// `bench local --winograd`: which 3×3 convolutions use Winograd.
+enum WinogradChoice: String, CaseIterable, ExpressibleByArgument {
+    case auto, off, on
+
+    var policy: WinogradPolicy {
+        switch self {
+        case .auto: .automatic
+        case .off: .never
+        case .on: .always
+        }
     }
 }

@@ -27,19 +27,13 @@ struct DecodeCommand: AsyncParsableCommand {
     @Option(help: "Preset id; default: the file's own metadata, else the one its shape suggests.")
     var preset: String?
 
-    @Option(help: "Endpoint URL; repeat for failover. Default: the preset's endpoints.")
-    var endpoint: [String] = []
+    @OptionGroup var backend: BackendOptions
 
-    @Flag(help: "Decode on this machine instead of an endpoint.")
-    var local = false
+    @Option(name: .customLong("output-type"), help: "Output type (default: the preset's).")
+    var outputType: OutputType?
 
-    @OptionGroup var engineOptions: EngineOptions
-
-    @Option(name: .customLong("output-type"), help: "pil, pt, pt-uint8 or mp4 (default: the preset's).")
-    var outputType: String?
-
-    @Option(help: "Image format: png or jpg (default: the preset's).")
-    var format: String?
+    @Option(help: "Image format; jpeg means jpg (default: the preset's).")
+    var format: ImageFormat?
 
     @Option(help: "Output folder.")
     var out: String = "decoded"
@@ -51,7 +45,7 @@ struct DecodeCommand: AsyncParsableCommand {
     var key: String?
 
     @Option(help: "diffusion (pipeline output, scaled; the default) or vae (raw VAE latents).")
-    var space: String?
+    var space: LatentSpace?
 
     @Option(help: "Image height in pixels (packed Flux latents that are not square).")
     var height: Int?
@@ -77,37 +71,27 @@ struct DecodeCommand: AsyncParsableCommand {
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one latent file") }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
-        if local && !endpoint.isEmpty { throw ValidationError("--local and --endpoint exclude each other") }
-        if let outputType, OutputType(rawValue: outputType) == nil {
-            throw ValidationError("--output-type must be one of \(OutputType.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if let format, ImageFormat(rawValue: format == "jpeg" ? "jpg" : format) == nil {
-            throw ValidationError("--format must be png or jpg")
-        }
-        if let space, LatentSpace(rawValue: space) == nil { throw ValidationError("--space must be diffusion or vae") }
-        try engineOptions.validate()
     }
 
     func run() async throws {
         let catalog = try presets.catalog()
         let requested = try preset.map { try presets.preset($0, in: catalog) }
-        let backend = try makeBackend(preset: requested, catalog: catalog)
-        let queue = DecodeQueue(backends: [backend], writer: OutputWriter(directory: URL(fileURLWithPath: out)))
+        let queue = DecodeQueue(registry: try makeRegistry(preset: requested), writer: OutputWriter(directory: URL(fileURLWithPath: out)))
         let reporter = JobReporter(json: json)
+        var jobs: [DecodeJob] = []
         var failedToLoad = 0
         for path in files {
             do {
-                let job = try JobLoader.job(
-                    path: path, key: key, preset: requested, catalog: catalog, backend: backend.identity,
-                    outputType: outputType.flatMap(OutputType.init(rawValue:)),
-                    format: format.flatMap { ImageFormat(rawValue: $0 == "jpeg" ? "jpg" : $0) },
-                    space: space.flatMap(LatentSpace.init(rawValue:)), height: height, width: width)
-                await queue.submit(job)
+                jobs.append(
+                    try JobLoader.job(
+                        path: path, key: key, preset: requested, catalog: catalog, backend: identity(for:), outputType: outputType,
+                        format: format, space: space, height: height, width: width))
             } catch {
                 failedToLoad += 1
                 reporter.loadFailed(path: path, error: error)
             }
         }
+        for job in jobs { await queue.submit(job) }
         let events = await queue.events()
         let watcher = Task {
             for await event in events {
@@ -121,21 +105,30 @@ struct DecodeCommand: AsyncParsableCommand {
         if failedToLoad > 0 || statuses.contains(where: { $0.state != .done }) { throw ExitCode(1) }
     }
 
-    private func makeBackend(preset: Preset?, catalog: PresetCatalog) throws -> any DecodeBackend {
-        if local {
-            return LocalBackend(engine: try engineOptions.makeEngine(preset: preset), spec: engineOptions.spec, concurrency: concurrency)
-        }
-        var endpoints = endpoint
-        if endpoints.isEmpty {
-            guard let preset else {
-                throw ValidationError("say where to decode: --endpoint URL, --preset P (to use its endpoints) or --local")
-            }
-            endpoints = preset.endpoints
-        }
+    /// Where a latent of `preset` decodes: this machine, the endpoints given, else the preset's own.
+    private func identity(for preset: Preset) throws -> BackendIdentity {
+        if backend.local { return .local(backend.engineOptions.spec) }
+        let endpoints = backend.endpoint.isEmpty ? preset.endpoints : backend.endpoint
+        if endpoints.isEmpty { throw BackendChoiceError.noEndpoint(preset: preset) }
+        return .remote(endpoints: endpoints)
+    }
+
+    /// Remote backends share these retry, limit and token settings; a local engine is loaded now
+    /// (bad weights fail before any job) unless it must be found per preset in the model cache.
+    private func makeRegistry(preset: Preset?) throws -> BackendRegistry {
         let configuration = RemoteConfiguration(
-            endpoints: endpoints, retry: RetryPolicy(maxAttempts: attempts),
+            endpoints: [], retry: RetryPolicy(maxAttempts: attempts),
             limits: TransferLimits(connectTimeout: connectTimeout, totalTimeout: timeout),
             token: AccessToken.discover(), tokenForAllEndpoints: tokenForAll)
-        return RemoteBackend(concurrency: concurrency, configuration: configuration)
+        let registry = BackendRegistry.standard(remote: configuration, remoteConcurrency: concurrency)
+        guard backend.local else { return registry }
+        let options = backend.engineOptions
+        if options.spec.weights == nil, options.spec.engine != .approx, preset == nil {
+            options.runtime.apply()
+            registry.register(LocalBackend(spec: options.spec, concurrency: concurrency))
+        } else {
+            registry.register(LocalBackend(engine: try options.makeEngine(preset: preset), spec: options.spec, concurrency: concurrency))
+        }
+        return registry
     }
 }

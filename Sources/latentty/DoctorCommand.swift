@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LatentKit
+import LatenttyTUI
 import SystemInfo
 
 struct DoctorCommand: ParsableCommand {
@@ -8,6 +9,8 @@ struct DoctorCommand: ParsableCommand {
         commandName: "doctor",
         abstract: "Show the native libraries, CPU instruction set and config latentty is using.",
         discussion: "Example: latentty doctor")
+
+    @OptionGroup var presets: PresetOptions
 
     @Flag(help: "Print as JSON.")
     var json = false
@@ -20,13 +23,16 @@ struct DoctorCommand: ParsableCommand {
     }
 
     func run() throws {
-        let configURL = PresetCatalog.configFile()
+        let configURL = presets.configFile
         let status: String
         if !FileManager.default.fileExists(atPath: configURL.path) {
             status = "absent (built-in presets only)"
         } else {
             do {
-                status = "ok, \(try PresetCatalog.load(configFile: configURL).presets.count) presets"
+                let presets = try PresetCatalog.load(configFile: configURL).presets.count
+                // The workbench's settings and keys live in the same file; check them here too.
+                _ = try KeyMap.configured(try Settings.load(configFile: configURL).keys, configFile: configURL.path)
+                status = "ok, \(presets) presets"
             } catch {
                 status = "error: \(error.description)"
             }

@@ -30,9 +30,10 @@ struct PresetOptions: ParsableArguments {
         help: "Config file with user presets (default: $XDG_CONFIG_HOME/latentty/config.toml).")
     var config: String?
 
+    var configFile: URL { config.map { URL(fileURLWithPath: $0) } ?? PresetCatalog.configFile() }
+
     func catalog() throws -> PresetCatalog {
-        let url = config.map { URL(fileURLWithPath: $0) } ?? PresetCatalog.configFile()
-        return try reportingErrors { try PresetCatalog.load(configFile: url) }
+        try reportingErrors { try PresetCatalog.load(configFile: configFile) }
     }
 
     func preset(_ name: String, in catalog: PresetCatalog) throws -> Preset {

@@ -18,19 +18,13 @@ struct WorkbenchCommand: AsyncParsableCommand {
 
     @OptionGroup var presets: PresetOptions
 
-    @OptionGroup var engineOptions: EngineOptions
-
     @Argument(help: "Latent files to load.")
     var files: [String] = []
 
     @Option(help: "Preset to select.")
     var preset: String?
 
-    @Option(help: "Decode on this endpoint.")
-    var endpoint: String?
-
-    @Flag(help: "Decode on this machine (the default when no endpoint is given).")
-    var local = false
+    @OptionGroup var backend: BackendOptions
 
     @Flag(help: "Submit the files for decoding at once.")
     var decode = false
@@ -38,8 +32,8 @@ struct WorkbenchCommand: AsyncParsableCommand {
     @Option(help: "Theme name or file (default: the config's, else dark).")
     var theme: String?
 
-    @Option(help: "Preview graphics: auto, sixel, blocks or none.")
-    var graphics: String = GraphicsMode.auto.rawValue
+    @Option(help: "Preview graphics (auto: sixel where the terminal has it, else half blocks).")
+    var graphics: GraphicsMode = .auto
 
     @Option(help: "Folder for decoded results (default: the config's [output] directory, else ./decoded).")
     var out: String?
@@ -48,10 +42,7 @@ struct WorkbenchCommand: AsyncParsableCommand {
     var noJournal = false
 
     func validate() throws {
-        if local && endpoint != nil { throw ValidationError("--local and --endpoint exclude each other") }
-        if GraphicsMode(rawValue: graphics) == nil { throw ValidationError("--graphics must be auto, sixel, blocks or none") }
-        try engineOptions.validate()
-        if engineOptions.runtime.verbose {
+        if backend.engineOptions.runtime.verbose {
             throw ValidationError("--verbose prints to the terminal the workbench draws on; use it with decode, serve or bench local")
         }
     }
@@ -62,7 +53,7 @@ struct WorkbenchCommand: AsyncParsableCommand {
         let catalog = try presets.catalog()
         if let preset { _ = try presets.preset(preset, in: catalog) }
         let settings = try reportingErrors { try Settings.load(configFile: configFile) }
-        let keyMap = try reportingErrors { try KeyMap.default.remapped(settings.keys) }
+        let keyMap = try reportingErrors { try KeyMap.configured(settings.keys, configFile: configFile.path) }
         let noColor = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let searchPaths = Theme.searchPaths(configDirectory: PresetCatalog.configDirectory(), executable: executable)
@@ -81,11 +72,14 @@ struct WorkbenchCommand: AsyncParsableCommand {
         let output = URL(fileURLWithPath: out ?? settings.outputDirectory ?? "decoded")
         let chosenPreset = preset.flatMap { catalog.preset(named: $0) }
         // latent2rgb needs no loading; any other engine is loaded now so bad weights fail here, not in the queue.
+        let engineOptions = backend.engineOptions
         let localEngine =
-            engineOptions.spec == .approx ? nil : PreloadedEngine(spec: engineOptions.spec, engine: try engineOptions.makeEngine(preset: chosenPreset))
+            engineOptions.spec == .approx
+            ? nil : PreloadedEngine(spec: engineOptions.spec, engine: try engineOptions.makeEngine(preset: chosenPreset))
         let options = TUIOptions(
-            files: files, presetID: preset.flatMap { catalog.preset(named: $0)?.id }, endpoint: endpoint, local: local, decode: decode,
-            theme: chosenTheme, graphics: GraphicsMode(rawValue: graphics) ?? .auto, catalog: catalog, settings: settings, keyMap: keyMap,
+            files: files, presetID: chosenPreset?.id, endpoints: backend.endpoint,
+            local: backend.local, decode: decode,
+            theme: chosenTheme, graphics: graphics, catalog: catalog, settings: settings, keyMap: keyMap,
             configFile: configFile, journalDirectory: noJournal ? nil : JobJournal.defaultDirectory(), outputDirectory: output,
             exportDirectory: output.appendingPathComponent("saved"), useColor: !noColor,
             samplesDirectory: ShippedFolder.find("Samples", executable: executable)?.path, localEngine: localEngine,

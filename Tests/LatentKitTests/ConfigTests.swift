@@ -80,6 +80,37 @@ import Testing
         #expect(path == "c.toml" && line == 1)
     }
 
+    /// Settings mistakes that would otherwise be skipped, each named with the file, the key and why.
+    @Test func settingsMistakesAreReportedNotDropped() {
+        func failure(_ toml: String) -> ConfigError? {
+            do {
+                _ = try Settings.parse(toml, path: "c.toml")
+                return nil
+            } catch {
+                return error
+            }
+        }
+        let mixedList = failure("[keys]\nquit = [\"q\", 3]\n")
+        #expect(mixedList == .wrongType(path: "c.toml", preset: "[keys]", key: "quit", expected: "a key name or a list of them"))
+        #expect(mixedList?.description == "c.toml: 'quit' in [keys] must be a key name or a list of them")
+        let emptyList = failure("[keys]\nquit = []\n")
+        #expect(emptyList?.description == "c.toml: 'quit' in [keys]: names no key; give one, like \"x\", or a list")
+        let topLevel = failure("thme = \"nord\"\n")
+        #expect(topLevel == .unknownKey(path: "c.toml", preset: "(top level)", key: "thme", valid: ["theme", "output", "keys", "presets"]))
+        #expect(topLevel?.description == "c.toml: unknown key 'thme' in the top level; valid keys: theme, output, keys, presets")
+        #expect(
+            failure("[output]\ndirectroy = \"/tmp\"\n")?.description
+                == "c.toml: unknown key 'directroy' in [output]; valid keys: directory, pattern")
+        #expect(failure("theme = \"nord\"\n[presets.x]\nbase = \"sd15\"\n") == nil)
+    }
+
+    @Test func anUnreadableConfigIsAnErrorNotAnEmptyOne() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        #expect(throws: ConfigError.file(.isDirectory(path: folder.path))) { try Settings.load(configFile: folder) }
+        #expect(throws: ConfigError.file(.isDirectory(path: folder.path))) { try PresetCatalog.load(configFile: folder) }
+    }
+
     @Test func theTUISettingsAreSavedAndReadBack() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-config-\(UUID().uuidString)")
         let url = directory.appendingPathComponent("config.toml")

@@ -22,11 +22,11 @@ import Wire
     static let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/models")
 
-    func options(root: URL, presetID: String? = nil, endpoint: String? = nil, local: Bool = false, engine: PreloadedEngine? = nil)
+    func options(root: URL, presetID: String? = nil, endpoints: [String] = [], local: Bool = false, engine: PreloadedEngine? = nil)
         -> TUIOptions
     {
         TUIOptions(
-            files: [], presetID: presetID, endpoint: endpoint, local: local, decode: false, theme: .plain, graphics: .none,
+            files: [], presetID: presetID, endpoints: endpoints, local: local, decode: false, theme: .plain, graphics: .none,
             catalog: PresetCatalog(presets: Preset.builtins), settings: Settings(), keyMap: .default,
             configFile: root.appendingPathComponent("config.toml"), journalDirectory: root.appendingPathComponent("journal"),
             outputDirectory: root.appendingPathComponent("out"), exportDirectory: root.appendingPathComponent("saved"), useColor: false,
@@ -97,13 +97,12 @@ import Wire
         let videoLog = AccessLog()
         try await withServer(log: imageLog) { imageURL in
             try await withServer(log: videoLog) { videoURL in
-                var wiring = WorkbenchWiring(options: options(root: root, presetID: "sd15"))
                 var presets = Preset.builtins
                 presets[0].endpoints = [imageURL]
                 presets[3].endpoints = [videoURL]
-                wiring = WorkbenchWiring(
+                let wiring = WorkbenchWiring(
                     options: TUIOptions(
-                        files: [], presetID: "sd15", endpoint: nil, local: false, decode: false, theme: .plain, graphics: .none,
+                        files: [], presetID: "sd15", endpoints: [], local: false, decode: false, theme: .plain, graphics: .none,
                         catalog: PresetCatalog(presets: presets), settings: Settings(), keyMap: .default,
                         configFile: root.appendingPathComponent("config.toml"), journalDirectory: root.appendingPathComponent("journal"),
                         outputDirectory: root.appendingPathComponent("out"), exportDirectory: root.appendingPathComponent("saved"),
@@ -129,13 +128,13 @@ import Wire
 
     @Test func anEndpointOnTheCommandLineReplacesTheNamedPresetsOrAll() throws {
         let root = try temporaryRoot()
-        let one = WorkbenchWiring(options: options(root: root, presetID: "flux", endpoint: "http://127.0.0.1:1/"))
+        let one = WorkbenchWiring(options: options(root: root, presetID: "flux", endpoints: ["http://127.0.0.1:1/"]))
         #expect(one.presets.map(\.endpoints) == Preset.builtins.map { $0.id == "flux" ? ["http://127.0.0.1:1/"] : $0.endpoints })
         #expect(one.initialBackend == .remote)
-        let all = WorkbenchWiring(options: options(root: root, endpoint: "http://127.0.0.1:2/"))
-        #expect(all.presets.allSatisfy { $0.endpoints == ["http://127.0.0.1:2/"] })
+        let all = WorkbenchWiring(options: options(root: root, endpoints: ["http://127.0.0.1:2/", "http://127.0.0.1:3/"]))
+        #expect(all.presets.allSatisfy { $0.endpoints == ["http://127.0.0.1:2/", "http://127.0.0.1:3/"] })
         #expect(WorkbenchWiring(options: options(root: root)).initialBackend == .local(.approx))
-        #expect(WorkbenchWiring(options: options(root: root, endpoint: "http://127.0.0.1:2/", local: true)).initialBackend == .local(.approx))
+        #expect(WorkbenchWiring(options: options(root: root, endpoints: ["http://127.0.0.1:2/"], local: true)).initialBackend == .local(.approx))
     }
 
     @Test func bCyclesThroughWhatIsAvailable() {

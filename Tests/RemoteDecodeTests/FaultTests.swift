@@ -135,6 +135,28 @@ import Wire
         #expect(sleeps.recorded.isEmpty)
     }
 
+    /// A refusal would come back on every try: the last endpoint fails after one attempt, no waiting.
+    @Test func aRefusedLastEndpointFailsAtOnce() async throws {
+        let dead = "http://127.0.0.1:\(MisbehavingServer.deadPort())/"
+        let events = EventLog()
+        let error = await failure(try imageRequest, configuration([dead], attempts: 4), events: events)
+        #expect(error == .connectionRefused(endpoint: dead))
+        #expect(error?.description.hasPrefix("connection refused at \(dead)") == true)
+        #expect(events.attempts == [dead])
+        #expect(sleeps.recorded.isEmpty)
+    }
+
+    @Test func refusedEndpointsAreEachTriedOnceInOrder() async throws {
+        let first = "http://127.0.0.1:\(MisbehavingServer.deadPort())/"
+        let second = "http://127.0.0.1:\(MisbehavingServer.deadPort())/"
+        let events = EventLog()
+        let error = await failure(try imageRequest, configuration([first, second], attempts: 4), events: events)
+        #expect(error == .connectionRefused(endpoint: second))
+        #expect(events.attempts == [first, second])
+        #expect(events.all.contains(.failingOver(from: first, to: second, reason: "connection refused at \(first)")))
+        #expect(sleeps.recorded.isEmpty)
+    }
+
     @Test func a404MovesOnToTheNextEndpointAndIsExplainedWhenLast() async throws {
         let html = Array("<html><head><title>404 Not Found</title></head></html>".utf8)
         let moved = try MisbehavingServer([.respond(status: 404, headers: [("Content-Type", "text/html")], body: html)])

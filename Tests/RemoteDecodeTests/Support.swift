@@ -58,6 +58,8 @@ final class EventLog: Sendable {
     func append(_ event: RemoteEvent) { events.withLock { $0.append(event) } }
     var all: [RemoteEvent] { events.withLock { $0 } }
     var retries: [RemoteEvent] { all.filter { if case .retrying = $0 { true } else { false } } }
+    /// The endpoint of each attempt, in order.
+    var attempts: [String] { all.compactMap { if case .attempt(let endpoint, _) = $0 { endpoint } else { nil } } }
 }
 
 func seededLatent(_ shape: [Int], _ dtype: DType = .float16, seed: UInt64 = 13) throws -> Tensor {

@@ -19,6 +19,10 @@ public struct Settings: Sendable, Equatable {
 
     public static let defaultPattern = "{name}"
 
+    /// Everything config.toml may hold outside presets; another key is a typo to report, not to skip.
+    static let topLevelKeys = ["theme", "output", "keys", "presets"]
+    static let outputKeys = ["directory", "pattern"]
+
     public init(
         theme: String? = nil, outputDirectory: String? = nil, fileNamePattern: String = Settings.defaultPattern,
         keys: [String: [String]] = [:]
@@ -30,19 +34,25 @@ public struct Settings: Sendable, Equatable {
     }
 
     public static func load(configFile url: URL) throws(ConfigError) -> Settings {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return Settings() }
+        guard let text = try readConfig(url) else { return Settings() }
         return try parse(text, path: url.path)
     }
 
     public static func parse(_ text: String, path: String) throws(ConfigError) -> Settings {
         let table = try parseTOML(text, path: path)
         var settings = Settings()
+        for key in table.keys where !topLevelKeys.contains(key) {
+            throw .unknownKey(path: path, preset: "(top level)", key: key, valid: topLevelKeys)
+        }
         if let theme = table["theme"] {
             guard let name = theme.string else { throw .wrongType(path: path, preset: "(top level)", key: "theme", expected: "a string") }
             settings.theme = name
         }
         if let output = table["output"] {
             guard let output = output.table else { throw .notATable(path: path, key: "output") }
+            for key in output.keys where !outputKeys.contains(key) {
+                throw .unknownKey(path: path, preset: "[output]", key: key, valid: outputKeys)
+            }
             if let directory = output["directory"] {
                 guard let text = directory.string else {
                     throw .wrongType(path: path, preset: "[output]", key: "directory", expected: "a string")
@@ -59,16 +69,24 @@ public struct Settings: Sendable, Equatable {
         if let keys = table["keys"] {
             guard let keys = keys.table else { throw .notATable(path: path, key: "keys") }
             for name in keys.keys {
-                if let single = keys[name]?.string {
-                    settings.keys[name] = [single]
-                } else if let list = keys[name]?.array {
-                    settings.keys[name] = list.compactMap(\.string)
-                } else {
+                guard let keyNames = keys[name].flatMap(keyNames) else {
                     throw .wrongType(path: path, preset: "[keys]", key: name, expected: "a key name or a list of them")
                 }
+                guard !keyNames.isEmpty else {
+                    throw .invalidValue(path: path, preset: "[keys]", key: name, reason: "names no key; give one, like \"x\", or a list")
+                }
+                settings.keys[name] = keyNames
             }
         }
         return settings
+    }
+
+    /// `"x"` or `["x", "ctrl-d"]`; nil for anything else, a list holding a non-string included.
+    private static func keyNames(_ value: any TOMLValueConvertible) -> [String]? {
+        if let single = value.string { return [single] }
+        guard let list = value.array else { return nil }
+        let names = list.compactMap(\.string)
+        return names.count == list.count ? names : nil
     }
 
     /// A file name (without extension) from the pattern.

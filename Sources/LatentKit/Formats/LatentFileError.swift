@@ -2,7 +2,7 @@ import Foundation
 
 /// Everything that can be wrong with a latent file, phrased for the person who has to fix it.
 public enum LatentFileError: Error, Equatable, CustomStringConvertible, LocalizedError {
-    case unreadable(path: String, reason: String)
+    case unreadable(FileSystemError)
     case unknownFormat(hint: String)
     case truncated(format: String, detail: String)
     case malformedHeader(format: String, detail: String)
@@ -22,8 +22,8 @@ public enum LatentFileError: Error, Equatable, CustomStringConvertible, Localize
 
     public var description: String {
         switch self {
-        case .unreadable(let path, let reason):
-            "cannot read \(path): \(reason)"
+        case .unreadable(let error):
+            "cannot read \(error.path): \(error.problem)"
         case .unknownFormat(let hint):
             "not a latent file latentty knows (\(hint)); it reads safetensors, ComfyUI .latent, .npy, .npz and PyTorch .pt"
         case .truncated(let format, let detail):

@@ -12,6 +12,6 @@ public enum LatentWriter {
         default:
             data = SafetensorsWriter.encode([NamedTensor(name: key, tensor: tensor)], metadata: metadata)
         }
-        try data.write(to: url, options: .atomic)
+        try FileSystemError.accessing(url, for: .writing) { try data.write(to: url, options: .atomic) }
     }
 }

@@ -176,9 +176,8 @@ func jsonString(_ text: String) -> String {
 
 func readFileMapped(_ url: URL) throws(LatentFileError) -> Data {
     do {
-        return try Data(contentsOf: url, options: .alwaysMapped)
+        return try FileSystemError.accessing(url, for: .reading) { try Data(contentsOf: url, options: .alwaysMapped) }
     } catch {
-        let reason = (error as NSError).localizedFailureReason ?? error.localizedDescription
-        throw .unreadable(path: url.path, reason: reason)
+        throw .unreadable(error)
     }
 }

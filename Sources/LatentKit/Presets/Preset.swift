@@ -1,6 +1,6 @@
 /// Which space a latent's values are in. Pipelines with `output_type="latent"` return diffusion-space
 /// latents (multiplied by the scaling factor, shifted for Flux); the VAE decodes VAE-space latents.
-public enum LatentSpace: String, Sendable, Codable {
+public enum LatentSpace: String, Sendable, Codable, CaseIterable {
     /// `(z − shift) · scaling`: what pipelines return and what ComfyUI keeps.
     case diffusion
     /// Raw VAE latents, what `vae.decode` takes.

@@ -1,8 +1,10 @@
 import Foundation
 import TOMLKit
 
+/// A config.toml mistake, naming the file, where in it, the key and why. `preset` is a preset's id,
+/// or for settings outside presets their table (`[keys]`, `[output]`) or `(top level)`.
 public enum ConfigError: Error, Equatable, CustomStringConvertible, LocalizedError {
-    case unreadable(path: String, reason: String)
+    case file(FileSystemError)
     case syntax(path: String, line: Int, column: Int, message: String)
     case notATable(path: String, key: String)
     case unknownKey(path: String, preset: String, key: String, valid: [String])
@@ -13,26 +15,33 @@ public enum ConfigError: Error, Equatable, CustomStringConvertible, LocalizedErr
 
     public var description: String {
         switch self {
-        case .unreadable(let path, let reason):
-            "cannot read \(path): \(reason)"
+        case .file(let error):
+            error.description
         case .syntax(let path, let line, let column, let message):
             "\(path):\(line):\(column): \(message)"
         case .notATable(let path, let key):
-            "\(path): '\(key)' must be a table, like [presets.my-model]"
+            "\(path): '\(key)' must be a table, like [\(key == "presets" ? "presets.my-model" : key)]"
         case .unknownKey(let path, let preset, let key, let valid):
-            "\(path): preset '\(preset)' has an unknown key '\(key)'; valid keys: \(valid.joined(separator: ", "))"
+            "\(path): unknown key '\(key)' in \(Self.table(preset)); valid keys: \(valid.joined(separator: ", "))"
         case .wrongType(let path, let preset, let key, let expected):
-            "\(path): '\(key)' of preset '\(preset)' must be \(expected)"
+            "\(path): '\(key)' in \(Self.table(preset)) must be \(expected)"
         case .missing(let path, let preset, let key):
-            "\(path): preset '\(preset)' needs '\(key)' (or a 'base' preset to inherit it from)"
+            "\(path): \(Self.table(preset)) needs '\(key)' (or a 'base' preset to inherit it from)"
         case .invalidValue(let path, let preset, let key, let reason):
-            "\(path): '\(key)' of preset '\(preset)': \(reason)"
+            "\(path): '\(key)' in \(Self.table(preset)): \(reason)"
         case .unknownBase(let path, let preset, let base, let known):
-            "\(path): preset '\(preset)' is based on '\(base)', which does not exist; known presets: \(known.joined(separator: ", "))"
+            "\(path): \(Self.table(preset)) is based on '\(base)', which does not exist; known presets: \(known.joined(separator: ", "))"
         }
     }
 
     public var errorDescription: String? { description }
+
+    /// Where a key sits, as the file spells it.
+    private static func table(_ preset: String) -> String {
+        if preset.hasPrefix("[") { return preset }
+        if preset == "(top level)" { return "the top level" }
+        return "[presets.\(preset)]"
+    }
 }
 
 /// The built-in presets plus the user's, from `config.toml`:
@@ -84,13 +93,7 @@ public struct PresetCatalog: Sendable, Equatable {
 
     /// Built-ins merged with the config file; a missing file is not an error.
     public static func load(configFile url: URL) throws(ConfigError) -> PresetCatalog {
-        guard FileManager.default.fileExists(atPath: url.path) else { return PresetCatalog() }
-        let text: String
-        do {
-            text = try String(contentsOf: url, encoding: .utf8)
-        } catch {
-            throw .unreadable(path: url.path, reason: error.localizedDescription)
-        }
+        guard let text = try readConfig(url) else { return PresetCatalog() }
         return try parse(text, path: url.path)
     }
 
@@ -115,6 +118,17 @@ public struct PresetCatalog: Sendable, Equatable {
     }
 }
 
+/// The config file's text, or nil when there is none (a missing file is not a mistake; an
+/// unreadable one is).
+func readConfig(_ url: URL) throws(ConfigError) -> String? {
+    guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+    do {
+        return try FileSystemError.accessing(url, for: .reading) { try String(contentsOf: url, encoding: .utf8) }
+    } catch {
+        throw .file(error)
+    }
+}
+
 /// Parses a TOML document, reporting syntax errors with their position in the file.
 func parseTOML(_ text: String, path: String) throws(ConfigError) -> TOMLTable {
     do {
@@ -130,12 +144,7 @@ extension PresetCatalog {
     /// Writes the fields the TUI's preset form edits into `[presets.ID]` of the config file, keeping
     /// every other setting (TOMLKit rewrites the file, so comments are not kept).
     public static func saveSettings(of preset: Preset, to url: URL) throws(ConfigError) {
-        let table: TOMLTable
-        if let text = try? String(contentsOf: url, encoding: .utf8) {
-            table = try parseTOML(text, path: url.path)
-        } else {
-            table = TOMLTable()
-        }
+        let table = try readConfig(url).map { text throws(ConfigError) in try parseTOML(text, path: url.path) } ?? TOMLTable()
         let presets = table["presets"]?.table ?? TOMLTable()
         let entry = presets[preset.id]?.table ?? TOMLTable()
         entry["endpoints"] = TOMLArray(preset.endpoints)
@@ -145,10 +154,12 @@ extension PresetCatalog {
         presets[preset.id] = entry
         table["presets"] = presets
         do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try table.convert(to: .toml).write(to: url, atomically: true, encoding: .utf8)
+            try FileSystemError.accessing(url, for: .writing) {
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try table.convert(to: .toml).write(to: url, atomically: true, encoding: .utf8)
+            }
         } catch {
-            throw .unreadable(path: url.path, reason: error.localizedDescription)
+            throw .file(error)
         }
     }
 }

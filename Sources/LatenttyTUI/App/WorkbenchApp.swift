@@ -22,8 +22,9 @@ public struct PreloadedEngine: Sendable {
 public struct TUIOptions: Sendable {
     public var files: [String]
     public var presetID: String?
-    /// `--endpoint`: replaces the endpoints of `presetID`'s preset, or of every preset when none is named.
-    public var endpoint: String?
+    /// `--endpoint` (repeated for failover): replaces the endpoints of `presetID`'s preset, or of
+    /// every preset when none is named.
+    public var endpoints: [String]
     public var local: Bool
     public var decode: Bool
     public var theme: Theme
@@ -44,14 +45,14 @@ public struct TUIOptions: Sendable {
     public var remote: RemoteConfiguration
 
     public init(
-        files: [String], presetID: String?, endpoint: String?, local: Bool, decode: Bool, theme: Theme, graphics: GraphicsMode,
+        files: [String], presetID: String?, endpoints: [String], local: Bool, decode: Bool, theme: Theme, graphics: GraphicsMode,
         catalog: PresetCatalog, settings: Settings, keyMap: KeyMap, configFile: URL, journalDirectory: URL?, outputDirectory: URL,
         exportDirectory: URL, useColor: Bool, samplesDirectory: String?, localEngine: PreloadedEngine? = nil,
         remote: RemoteConfiguration = RemoteConfiguration(endpoints: [])
     ) {
         self.files = files
         self.presetID = presetID
-        self.endpoint = endpoint
+        self.endpoints = endpoints
         self.local = local
         self.decode = decode
         self.theme = theme

@@ -12,9 +12,9 @@ struct WorkbenchWiring {
     /// The presets with `--endpoint` in place of the named preset's endpoints (every preset's when none is named).
     var presets: [Preset] {
         var presets = options.catalog.presets
-        guard let endpoint = options.endpoint else { return presets }
+        guard !options.endpoints.isEmpty else { return presets }
         for index in presets.indices where options.presetID == nil || presets[index].id == options.presetID {
-            presets[index].endpoints = [endpoint]
+            presets[index].endpoints = options.endpoints
         }
         return presets
     }
@@ -24,7 +24,7 @@ struct WorkbenchWiring {
         let local = BackendChoice.local(options.localEngine?.spec ?? .approx)
         let engineChosen = options.localEngine.map { $0.spec != .approx } ?? false
         if options.local || engineChosen { return local }
-        return options.endpoint != nil || options.presetID != nil ? .remote : local
+        return !options.endpoints.isEmpty || options.presetID != nil ? .remote : local
     }
 
     /// One registry for the whole session: a backend per identity, the preloaded engine among them.

@@ -51,6 +51,7 @@ public enum JobFailure: Error, Equatable, Codable, Sendable, CustomStringConvert
             switch remote {
             case .exhausted: self = .endpoint(remote.description, retryable: true)
             case .rejected: self = .endpoint(remote.description, retryable: false)
+            case .connectionRefused: self = .backendUnavailable(remote.description)
             case .noEndpoints: self = .backendUnavailable(remote.description)
             case .cancelled: self = .endpoint(remote.description, retryable: true)
             }

@@ -15,7 +15,7 @@ public enum JobLoadError: Error, Equatable, CustomStringConvertible {
 /// (latentty's and save_latents.py's keys) unless the caller says otherwise.
 public enum JobLoader {
     public static func job(
-        path: String, key: String?, preset requested: Preset?, catalog: PresetCatalog, backend: BackendIdentity,
+        path: String, key: String?, preset requested: Preset?, catalog: PresetCatalog, backend: (Preset) throws -> BackendIdentity,
         outputType: OutputType?, format: ImageFormat?, space: LatentSpace?, height: Int?, width: Int?
     ) throws -> DecodeJob {
         try job(
@@ -25,7 +25,8 @@ public enum JobLoader {
 
     /// The same for a file already read (callers that also want its report read it once).
     public static func job(
-        file: LatentFile, path: String, key: String?, preset requested: Preset?, catalog: PresetCatalog, backend: BackendIdentity,
+        file: LatentFile, path: String, key: String?, preset requested: Preset?, catalog: PresetCatalog,
+        backend: (Preset) throws -> BackendIdentity,
         outputType: OutputType?, format: ImageFormat?, space: LatentSpace?, height: Int?, width: Int?
     ) throws -> DecodeJob {
         let url = URL(fileURLWithPath: path)
@@ -43,6 +44,6 @@ public enum JobLoader {
         let name = url.deletingPathExtension().lastPathComponent + (key.map { "_" + $0 } ?? "")
         return DecodeJob(
             name: name, source: JobSource(path: path, key: key, seed: metadata["latentty.seed"].flatMap(UInt64.init)),
-            latent: latent.tensor, space: resolvedSpace, preset: preset, backend: backend, options: options)
+            latent: latent.tensor, space: resolvedSpace, preset: preset, backend: try backend(preset), options: options)
     }
 }

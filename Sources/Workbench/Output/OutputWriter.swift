@@ -30,7 +30,9 @@ public struct OutputWriter: Sendable {
     }
 
     public func write(_ result: DecodeResult, for job: DecodeJob) throws -> [URL] {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try FileSystemError.accessing(directory, for: .creatingFolder) {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
         let stem = uniqueStem(job.name)
         let metadata = ImageMetadata(
             preset: job.preset.id, seed: job.source.seed, source: job.source.summary, engine: result.engine,
@@ -38,7 +40,7 @@ public struct OutputWriter: Sendable {
         var written: [URL] = []
         func save(_ bytes: [UInt8], _ suffix: String) throws {
             let url = directory.appendingPathComponent(stem + suffix)
-            try Data(bytes).write(to: url, options: .atomic)
+            try FileSystemError.accessing(url, for: .writing) { try Data(bytes).write(to: url, options: .atomic) }
             written.append(url)
         }
         func saveImages(_ images: [RGBImage]) throws {
