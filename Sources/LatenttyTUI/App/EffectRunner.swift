@@ -182,8 +182,10 @@ final class EffectRunner: Sendable {
     static func export(_ job: JobStatus, settings: Settings, directory: URL) -> StatusMessage {
         let files = job.outputs.filter { !$0.hasSuffix(".json") }
         guard !files.isEmpty else { return StatusMessage("\(job.name) has no files to save", .warning) }
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        do throws(FileSystemError) {
+            try FileSystemError.accessing(directory, for: .creatingFolder) {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            }
             var written: [String] = []
             for (index, file) in files.enumerated() {
                 let source = URL(fileURLWithPath: file)
@@ -194,12 +196,13 @@ final class EffectRunner: Sendable {
                     target = directory.appendingPathComponent("\(base)-\(counter)").appendingPathExtension(source.pathExtension)
                     counter += 1
                 }
-                try FileManager.default.copyItem(at: source, to: target)
+                guard FileManager.default.fileExists(atPath: source.path) else { throw .notFound(path: source.path) }
+                try FileSystemError.accessing(target, for: .writing) { try FileManager.default.copyItem(at: source, to: target) }
                 written.append(target.path)
             }
             return StatusMessage("saved \(written.first!)\(written.count > 1 ? " (+\(written.count - 1))" : "")", .success)
         } catch {
-            return StatusMessage("cannot save \(job.name): \(error.localizedDescription)", .error)
+            return StatusMessage("cannot save \(job.name): \(error)", .error)
         }
     }
 

@@ -60,18 +60,17 @@ public struct JobJournal: Sendable {
 
     /// Why the journal could not be written: shown to the user, who may lose the queue on quit.
     public struct WriteError: Error, CustomStringConvertible {
-        public let path: String
-        public let reason: String
-        public var description: String { "the job journal cannot be written (\(path): \(reason)); jobs will not resume after quitting" }
+        public let cause: FileSystemError
+        public var description: String { "the job journal cannot be written (\(cause)); jobs will not resume after quitting" }
     }
 
     /// Saves the job's latent and first record.
     public func record(_ job: DecodeJob) throws(WriteError) {
-        try writing(directory) {
+        try writing(directory, .creatingFolder) {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
         let latent = SafetensorsWriter.encode([NamedTensor(name: "latents", tensor: job.latent)])
-        try writing(latentURL(job.id)) { try latent.write(to: latentURL(job.id), options: .atomic) }
+        try writing(latentURL(job.id), .writing) { try latent.write(to: latentURL(job.id), options: .atomic) }
         try write(Record(job: job, status: JobStatus(job: job), sequence: Self.nextSequence()))
     }
 
@@ -142,17 +141,14 @@ public struct JobJournal: Sendable {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try writing(recordURL(record.id)) { try encoder.encode(record).write(to: recordURL(record.id), options: .atomic) }
+        try writing(recordURL(record.id), .writing) { try encoder.encode(record).write(to: recordURL(record.id), options: .atomic) }
     }
 
-    private func writing(_ url: URL, _ body: () throws -> Void) throws(WriteError) {
+    private func writing(_ url: URL, _ access: FileSystemError.Access, _ body: () throws -> Void) throws(WriteError) {
         do {
-            try body()
-        } catch let error as CocoaError {
-            let reason = (error.underlying as? POSIXError).map { String(cString: strerror($0.code.rawValue)) } ?? "error \(error.code.rawValue)"
-            throw WriteError(path: url.path, reason: reason.lowercased())
+            try FileSystemError.accessing(url, for: access, body)
         } catch {
-            throw WriteError(path: url.path, reason: String(describing: error))
+            throw WriteError(cause: error)
         }
     }
 
