@@ -143,7 +143,7 @@ import Testing
     @Test func helpOverlayOpensAndCloses() {
         var s = state()
         run(&s, .command(.help))
-        #expect(s.overlay == .help)
+        #expect(s.overlay == .help(scroll: 0))
         run(&s, .command(.help))
         #expect(s.overlay == nil)
         run(&s, .command(.help), .click(column: 5, row: 5))
@@ -167,11 +167,9 @@ import Testing
             Issue.record("generate dialog expected")
             return
         }
-        #expect(form.focus == 1 && form.size.text == "512x512")
-        // preset field: → moves to SDXL; size 1024x1024; seed 7; count 2; dtype ← to float32.
+        #expect(form.focus == .size && form.size.text == "512x512")
+        // preset field: → moves to SDXL, which brings its 1024x1024; seed 7; count 2; dtype ← to float32.
         run(&s, .command(.previousPane), .command(.right), .command(.nextPane))
-        for _ in 0..<7 { run(&s, .backspace) }
-        for c in "1024x1024" { run(&s, .text(c)) }
         run(
             &s, .command(.nextPane), .command(.nextPane), .backspace, .text("7"), .command(.nextPane), .backspace, .text("2"),
             .command(.nextPane), .command(.left))
@@ -251,11 +249,15 @@ import Testing
 
     @Test func playbackStepsAndPlays() {
         var s = state()
+        run(&s, .queue(.status(status("clip", .done))))
         s.focus = .preview
         run(&s, .command(.nextFrame), .command(.nextFrame), .command(.previousFrame))
         #expect(s.playback == Playback(frame: 1, playing: false))
-        run(&s, .command(.playPause), .tick, .tick)
+        let start = Date(timeIntervalSince1970: 1000)
+        run(&s, .command(.playPause), .tick(now: start), .tick(now: start.addingTimeInterval(Playback.frameInterval * 2.5)))
         #expect(s.playback.frame == 3 && s.playback.playing)
+        run(&s, .tick(now: start.addingTimeInterval(Playback.frameInterval * 3)))
+        #expect(s.playback.frame == 4)
     }
 
     @Test func mouseSelectsPanesRowsAndButtons() {
@@ -269,7 +271,7 @@ import Testing
         s.status = nil
         let help = StatusBar.buttons(for: s).first { $0.command == .help }!
         run(&s, .click(column: help.column, row: layout.status.y))
-        #expect(s.overlay == .help)
+        #expect(s.overlay == .help(scroll: 0))
     }
 
     @Test func resizeUpdatesTheLayout() {

@@ -90,6 +90,8 @@ public final class WorkbenchApp {
         state.endpointOverride = options.endpoint
         state.localEngineName = options.localEngine.name
         state.browseDirectory = options.samplesDirectory
+        state.workingDirectory = FileManager.default.currentDirectoryPath
+        state.autoDecode = options.decode && !options.files.isEmpty
         for preset in state.presets { state.concurrency[preset.id] = preset.concurrency }
         state.status = StatusMessage(
             "decoding on " + (state.backend == .local ? "this machine (\(state.localEngineName) engine)" : state.endpoints.first ?? "?")
@@ -100,7 +102,6 @@ public final class WorkbenchApp {
         defer { Self.saveRecent(state.recentFiles, journal) }
         startQueueEvents(queue, journal: journal)
         restoreJournal(journal, into: queue)
-        var autoDecode = options.decode && !options.files.isEmpty
         if !options.files.isEmpty { runner.perform(.load(paths: options.files), state: state) }
 
         let renderer = Renderer(
@@ -112,27 +113,16 @@ public final class WorkbenchApp {
                     return "\(first?.width ?? 0)×\(first?.height ?? 0)"
                         + (frames.images.count > 1 ? " · \(frames.images.count) frames (space plays)" : "")
                 }
-            })
+            },
+            comparisonPSNR: { [previews] left, right in previews.psnr(of: left, against: right) })
         var painted: (key: PreviewStore.EncodingKey, rect: Rect)? = nil
         var firstFrameLogged = false
-        var lastTick = Date()
         var fullRepaint = true
 
         while !state.shouldQuit {
             var effects: [Effect] = []
-            for action in inbox.drain() {
-                if case .loaded(let latents, _) = action, autoDecode, !latents.isEmpty {
-                    autoDecode = false
-                    effects += Reducer.reduce(&state, action)
-                    effects.append(.submit(sources: latents.map(\.id)))
-                    continue
-                }
-                effects += Reducer.reduce(&state, action)
-            }
-            if state.playback.playing, Date().timeIntervalSince(lastTick) > 0.125 {
-                lastTick = Date()
-                effects += Reducer.reduce(&state, .tick)
-            }
+            for action in inbox.drain() { effects += Reducer.reduce(&state, action) }
+            effects += Reducer.reduce(&state, .tick(now: Date()))
             var keyReadAt: Date? = nil
             switch screen.read() {
             case .none: break
@@ -152,8 +142,6 @@ public final class WorkbenchApp {
                     let hadOverlay = state.overlay != nil
                     effects += Reducer.reduce(&state, action)
                     if hadOverlay != (state.overlay != nil) { fullRepaint = true }
-                    // A key that is not a character clears a stale message so the keys show again.
-                    if case .command = action, state.overlay == nil, effects.isEmpty, state.status?.kind != .error { state.status = nil }
                 }
             }
             for effect in effects { runner.perform(effect, state: state) }
@@ -196,7 +184,7 @@ public final class WorkbenchApp {
         PreviewStore.EncodingKey, Rect
     )? {
         let inbox = self.inbox
-        let redraw: @Sendable () -> Void = { inbox.post(.tick) }
+        let redraw: @Sendable () -> Void = { inbox.post(.tick(now: Date())) }
         guard let job = state.jobs.first(where: { $0.id == placement.jobID }) else { return nil }
         guard previews.frames(job.id) != nil else {
             previews.load(job.id, outputs: job.outputs, done: redraw)
@@ -219,12 +207,6 @@ public final class WorkbenchApp {
             out = ""
         }
         bytes += Array("\u{1B}8".utf8)
-        if let psnr = previews.psnr(key) {
-            let text = psnr.isInfinite ? "identical" : String(format: "PSNR %.2f dB", psnr)
-            bytes += Array(
-                "\u{1B}7\u{1B}[\(placement.rect.y + placement.rect.height + 1);\(placement.rect.x + placement.rect.width - text.count)H\(text)\u{1B}8"
-                    .utf8)
-        }
         writeAll(bytes)
         return (key, placement.rect)
     }
