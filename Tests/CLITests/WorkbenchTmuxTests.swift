@@ -63,11 +63,16 @@ import Testing
         return last
     }
 
-    func start(_ arguments: [String], columns: Int = 100, rows: Int = 30) throws {
+    /// Starts latentty in the checkout, or with `fromElsewhere` as an installed binary is run: by
+    /// name through `PATH`, from a directory outside the checkout.
+    func start(_ arguments: [String], columns: Int = 100, rows: Int = 30, fromElsewhere: Bool = false) throws {
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
-        let quoted = ([CLITests.binary.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        let program = fromElsewhere ? "latentty" : CLITests.binary.path
+        let quoted = ([program] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        let directory = fromElsewhere ? home.path : CLITests.repository.path
+        let path = CLITests.binary.deletingLastPathComponent().path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         let command =
-            "cd '\(CLITests.repository.path)' && env TERM=xterm-256color XDG_STATE_HOME='\(home.path)/state' XDG_CONFIG_HOME='\(home.path)/config' \(quoted); echo EXITED $?; sleep 60"
+            "cd '\(directory)' && env PATH='\(path)' TERM=xterm-256color XDG_STATE_HOME='\(home.path)/state' XDG_CONFIG_HOME='\(home.path)/config' \(quoted); echo EXITED $?; sleep 60"
         try tmux(["new-session", "-d", "-s", session, "-x", String(columns), "-y", String(rows), command])
     }
 
@@ -137,10 +142,28 @@ import Testing
             "--no-journal",
         ])
         _ = try waitFor("the job to start") { $0.contains("uploading") || $0.contains("waiting") }
+        #expect(try screen().contains("Jobs · 1 running"))
+        // ^C asks first while a job is unfinished, as q does.
+        try tmux(["send-keys", "-t", session, "C-c"])
+        _ = try waitFor("the quit question") { $0.contains("Quit?") && $0.contains("1 job unfinished") }
+        try tmux(["send-keys", "-t", session, "Escape"])
+        _ = try waitFor("the question to close") { !$0.contains("Quit?") }
         try tmux(["send-keys", "-t", session, "Tab"])
         try tmux(["send-keys", "-t", session, "c"])
         _ = try waitFor("the job to be cancelled") { $0.contains("– cancelled") }
         try tmux(["send-keys", "-t", session, "q"])
+        _ = try waitFor("latentty to exit") { $0.contains("EXITED 0") }
+    }
+
+    @Test func anInstalledBinaryFindsItsThemesAndSamples() throws {
+        defer { stop() }
+        try start(["--local", "--theme", "nord", "--no-journal"], fromElsewhere: true)
+        _ = try waitFor("the workbench") { $0.contains("Presets") }
+        try tmux(["send-keys", "-t", session, "o"])
+        _ = try waitFor("the open dialog in Samples/") { $0.contains("Open latents") && $0.contains("sd15_512_seed7.npy") }
+        try tmux(["send-keys", "-t", session, "Escape"])
+        // ^C with nothing running quits at once.
+        try tmux(["send-keys", "-t", session, "C-c"])
         _ = try waitFor("latentty to exit") { $0.contains("EXITED 0") }
     }
 }
