@@ -36,9 +36,20 @@ import Testing
 
     @Test func clickingHelpInTheStatusLineLeavesHelpOpen() {
         var s = Fixtures.state()
-        s.status = nil
+        s.status = StatusMessage("loaded 1 latent")
         let help = StatusBar.buttons(for: s).first { $0.command == .help }!
         for action in actions([press, release], column: help.column, row: s.layout.status.y) { Fixtures.run(&s, action) }
+        #expect(s.status == nil && s.overlay == nil)
+        for action in actions([press, release], column: help.column, row: s.layout.status.y) { Fixtures.run(&s, action) }
         #expect(s.overlay == .help(scroll: 0))
+    }
+
+    @Test func aDialogsStatusLineButtonsWorkByClick() {
+        var s = Fixtures.state()
+        Fixtures.run(&s, .command(.generate))
+        s.status = nil
+        let close = StatusBar.buttons(for: s).first { $0.command == .back }!
+        for action in actions([press, release], column: close.column, row: s.layout.status.y) { Fixtures.run(&s, action) }
+        #expect(s.overlay == nil)
     }
 }
