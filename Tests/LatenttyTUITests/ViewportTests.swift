@@ -19,6 +19,14 @@ import Testing
         #expect(Viewport(scrolledTo: 99, itemCount: 30, rows: 10).first == 20)
     }
 
+    @Test func everyDrawnRowMapsBackToTheItemDrawnThere() {
+        for viewport in [Viewport(selected: 33, itemCount: 50, rows: 9), Viewport(selected: 33, itemCount: 50, rows: 9, rowsPerItem: 2)] {
+            for (item, row) in viewport.placements {
+                for line in row..<(row + viewport.rowsPerItem) { #expect(viewport.item(atRow: line) == item) }
+            }
+        }
+    }
+
     /// The click's row on screen for `item` of `pane`, as the renderer draws it.
     func screenRow(of item: Int, in pane: Pane, _ state: AppState) -> Int {
         state.layout.rect(of: pane).inner.y + state.viewport(of: pane).row(of: item)!

@@ -23,18 +23,17 @@ enum HelpText {
         return lines + ["mouse", "  click a pane or a row to select it, a status-line button to run it; the wheel scrolls"]
     }
 
-    /// `  d  s         decode the selected latent (sources, preview)`: keys, what they do, and where
-    /// when they work only in some panes. Nil when no key is bound.
+    /// `  c           cancel the selected job (jobs)`: keys, what they do, and where when they work
+    /// only in some panes. Nil when no key is bound.
     static func describe(_ command: Command, _ map: KeyMap) -> String? {
         let globalKeys = map.global.filter { $0.value == command }.map(\.key)
         let panes = Pane.allCases.filter { map.panes[$0]?.values.contains(command) == true }
         let paneKeys = panes.flatMap { pane in map.panes[pane]!.filter { $0.value == command }.map(\.key) }
         let labels = Set((globalKeys + paneKeys).map(\.label)).sorted()
         guard !labels.isEmpty else { return nil }
-        let keys = labels.joined(separator: " ").padding(
-            toLength: max(12, labels.joined(separator: " ").count + 1), withPad: " ", startingAt: 0)
+        let keys = labels.joined(separator: " ")
         let panesNote = globalKeys.isEmpty ? " (\(panes.map(\.rawValue).joined(separator: ", ")))" : ""
-        return "  " + keys + command.summary + panesNote
+        return "  " + keys.padding(toLength: max(12, keys.count + 1), withPad: " ", startingAt: 0) + command.summary + panesNote
     }
 
     /// Which lines show when scrolled `scroll` lines down; the renderer and the reducer share it.

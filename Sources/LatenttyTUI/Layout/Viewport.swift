@@ -31,6 +31,9 @@ public struct Viewport: Sendable, Equatable {
 
     public var items: Range<Int> { first..<(first + visibleCount) }
 
+    /// Each item on screen with the row, below the list's top, where it starts.
+    public var placements: [(item: Int, row: Int)] { items.map { ($0, ($0 - first) * rowsPerItem) } }
+
     /// The furthest first item for `itemCount` items: scrolling stops there.
     public func lastFirst(itemCount: Int) -> Int { max(0, itemCount - visibleCount) }
 

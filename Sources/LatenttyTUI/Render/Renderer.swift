@@ -63,12 +63,11 @@ struct Renderer {
     private func drawPresets(_ state: AppState, _ rect: Rect) {
         let backend = state.backend == .local ? "local" : "remote"
         frame(state, .presets, rect, "Presets · \(backend)")
-        let viewport = state.viewport(of: .presets)
-        for index in viewport.items {
+        for (index, line) in state.viewport(of: .presets).placements {
             let preset = state.presets[index]
             let usable = preset.endpoints.isEmpty ? "local" : "remote+local"
             let text = "\(preset.name) · \(preset.latentChannels)ch · \(usable)"
-            row(text, rect, viewport.row(of: index)!, selected: index == state.presetIndex, focused: state.focus == .presets)
+            row(text, rect, line, selected: index == state.presetIndex, focused: state.focus == .presets)
         }
     }
 
@@ -81,13 +80,12 @@ struct Renderer {
             }
             return
         }
-        let viewport = state.viewport(of: .sources)
-        for index in viewport.items {
+        for (index, line) in state.viewport(of: .sources).placements {
             let source = state.sources[index]
             let mark = state.selectedSources.contains(source.id) ? "●" : " "
             let shape = source.tensor.shape.map(String.init).joined(separator: "×")
             row(
-                "\(mark)\(source.name) \(shape)", rect, viewport.row(of: index)!, selected: index == state.sourceIndex,
+                "\(mark)\(source.name) \(shape)", rect, line, selected: index == state.sourceIndex,
                 focused: state.focus == .sources)
         }
     }
@@ -99,10 +97,8 @@ struct Renderer {
             row("select a latent and press d (or Enter) to decode", rect, 0, selected: false, focused: false, pair: palette.inactive)
             return
         }
-        let viewport = state.viewport(of: .jobs)
-        for index in viewport.items {
+        for (index, line) in state.viewport(of: .jobs).placements {
             let job = jobs[index]
-            let line = viewport.row(of: index)!
             let selected = index == state.jobIndex
             let mark = state.compareMark == job.id ? "◆" : state.comparison?.right == job.id ? "◇" : " "
             let backend = job.backendID == "local" ? "local" : "remote"
