@@ -60,4 +60,16 @@ import Testing
         Fixtures.run(&s, .queue(.removed([jobs[1].id])))
         #expect(s.comparison == nil)
     }
+
+    @Test func compareMarksTwoResults() {
+        var s = Fixtures.state()
+        let a = Fixtures.job("a", .done)
+        let b = Fixtures.job("b", .done)
+        Fixtures.run(&s, .queue(.status(a)), .queue(.status(b)))
+        s.focus = .jobs
+        Fixtures.run(&s, .command(.compare))
+        #expect(s.compareMark == a.id)
+        Fixtures.run(&s, .command(.down), .command(.compare))
+        #expect(s.focus == .preview && s.compareMark == a.id && s.selectedJob?.id == b.id)
+    }
 }

@@ -46,4 +46,27 @@ import Testing
         Fixtures.run(&s, .backspace, .command(.back), .command(.generate))
         #expect(form(s)?.size.text == "1024x1024")
     }
+
+    @Test func generateDialogValidatesAndRequests() {
+        var s = Fixtures.state()
+        #expect(Fixtures.run(&s, .command(.generate)).isEmpty)
+        guard case .generate(let form) = s.overlay else {
+            Issue.record("generate dialog expected")
+            return
+        }
+        #expect(form.focus == .size && form.size.text == "512x512")
+        // preset field: → moves to SDXL, which brings its 1024x1024; seed 7; count 2; dtype ← to float32.
+        Fixtures.run(&s, .command(.previousPane), .command(.right), .command(.nextPane))
+        Fixtures.run(
+            &s, .command(.nextPane), .command(.nextPane), .backspace, .text("7"), .command(.nextPane), .backspace, .text("2"),
+            .command(.nextPane), .command(.left))
+        let effects = Fixtures.run(&s, .command(.activate))
+        #expect(
+            effects == [
+                .generate(GenerateRequest(presetID: "sdxl", width: 1024, height: 1024, frames: nil, seed: 7, count: 2, dtype: .float32))
+            ])
+        #expect(s.overlay == nil)
+        Fixtures.run(&s, .command(.generate), .backspace, .text("1"), .command(.activate))
+        #expect(s.status?.kind == .error && s.status?.text.contains("multiple of 8") == true)
+    }
 }

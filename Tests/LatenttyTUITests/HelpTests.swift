@@ -40,4 +40,14 @@ import Testing
             #expect(shown == line || shown.hasSuffix("…"))
         }
     }
+
+    @Test func helpOverlayOpensAndCloses() {
+        var s = Fixtures.state()
+        Fixtures.run(&s, .command(.help))
+        #expect(s.overlay == .help(scroll: 0))
+        Fixtures.run(&s, .command(.help))
+        #expect(s.overlay == nil)
+        Fixtures.run(&s, .command(.help), .click(column: 5, row: 5))
+        #expect(s.overlay == nil)
+    }
 }

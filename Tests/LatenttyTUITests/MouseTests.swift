@@ -52,4 +52,18 @@ import Testing
         for action in actions([press, release], column: close.column, row: s.layout.status.y) { Fixtures.run(&s, action) }
         #expect(s.overlay == nil)
     }
+
+    @Test func mouseSelectsPanesRowsAndButtons() {
+        var s = Fixtures.state()
+        Fixtures.run(&s, .loaded([try! Fixtures.latent("a"), try! Fixtures.latent("b")], errors: []))
+        let layout = s.layout
+        Fixtures.run(&s, .click(column: layout.sources.x + 3, row: layout.sources.y + 2))
+        #expect(s.focus == .sources && s.sourceIndex == 1)
+        Fixtures.run(&s, .click(column: layout.presets.x + 3, row: layout.presets.y + 3))
+        #expect(s.focus == .presets && s.presetIndex == 2)
+        s.status = nil
+        let help = StatusBar.buttons(for: s).first { $0.command == .help }!
+        Fixtures.run(&s, .click(column: help.column, row: layout.status.y))
+        #expect(s.overlay == .help(scroll: 0))
+    }
 }
