@@ -155,6 +155,28 @@ import Testing
         _ = try waitFor("latentty to exit") { $0.contains("EXITED 0") }
     }
 
+    /// A real click through curses (a press and a release) on a status-line button saves once.
+    /// (Which report counts is pinned down in `MouseTests`; here the whole path is exercised.)
+    @Test func clickingSaveInTheStatusLineSavesOnce() throws {
+        defer { stop() }
+        let out = home.appendingPathComponent("out")
+        try start(["Samples/sd15_512_seed13.safetensors", "--local", "--decode", "--out", out.path, "--no-journal"])
+        _ = try waitFor("the job to finish") { $0.contains("✓ done") }
+        try tmux(["send-keys", "-t", session, "Tab", "Escape"])
+        let buttons = try waitFor("the jobs pane's buttons") { $0.split(separator: "\n").last?.contains("s save") == true }
+        let statusLine = String(buttons.split(separator: "\n").last ?? "")
+        let column = try #require(statusLine.range(of: "s save")).lowerBound.utf16Offset(in: statusLine) + 2
+        // An SGR mouse report (1-based column and row): the press, then the release.
+        try tmux(["send-keys", "-t", session, "-l", "\u{1B}[<0;\(column);30M\u{1B}[<0;\(column);30m"])
+        _ = try waitFor("the click to save") { $0.contains("saved ") }
+        try tmux(["send-keys", "-t", session, "s"])
+        _ = try waitFor("the key to save again") { $0.contains("sd15_512_seed13-") }
+        let saved = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("saved").path).sorted()
+        #expect(saved == ["sd15_512_seed13-2.jpg", "sd15_512_seed13.jpg"])
+        try tmux(["send-keys", "-t", session, "q"])
+        _ = try waitFor("latentty to exit") { $0.contains("EXITED 0") }
+    }
+
     @Test func anInstalledBinaryFindsItsThemesAndSamples() throws {
         defer { stop() }
         try start(["--local", "--theme", "nord", "--no-journal"], fromElsewhere: true)
