@@ -54,6 +54,16 @@ import Testing
         #expect(s.overlay == .watch(TextField("folder", "/work/here/")))
     }
 
+    @Test func aRelativeLatentPathOpensBesideItInTheInjectedDirectory() throws {
+        var s = Fixtures.state()
+        var latent = try Fixtures.latent("a")
+        latent.source = JobSource(path: "Samples/a.npy")
+        Fixtures.run(&s, .loaded([latent], errors: []), .command(.back))
+        #expect(Fixtures.run(&s, .command(.open)) == [.list(directory: "/work/here/Samples")])
+        #expect(FileDialog.folder(of: "/x.npy", workingDirectory: "/w") == "/")
+        #expect(FileDialog.folder(of: "/d/e/x.npy", workingDirectory: "/w") == "/d/e")
+    }
+
     @Test func ctrlCAndQuitAskWhileJobsWaitAndASecondOneConfirms() {
         var s = Fixtures.state()
         Fixtures.run(&s, .queue(.status(Fixtures.job("waiting", .queued))))

@@ -60,11 +60,20 @@ public struct FileDialog: Sendable, Equatable {
         return base + common + suffix
     }
 
-    /// The directory the typed path is in (the path itself when it ends in `/`).
+    /// The directory the typed path is in (the path itself when it ends in `/`); the one shown
+    /// until a `/` is typed.
     var typedDirectory: String {
-        let directory =
-            path.hasSuffix("/") ? String(path.dropLast()) : URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return directory.isEmpty ? "/" : directory
+        guard let slash = path.lastIndex(of: "/") else { return directory }
+        let typed = String(path[..<slash])
+        return typed.isEmpty ? "/" : typed
+    }
+
+    /// The folder holding `path`, a relative path taken from `workingDirectory`. Plain string work:
+    /// Foundation would resolve a relative path against the process's directory.
+    static func folder(of path: String, workingDirectory: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : join(workingDirectory, path)
+        guard let slash = absolute.lastIndex(of: "/"), slash != absolute.startIndex else { return "/" }
+        return String(absolute[..<slash])
     }
 
     static func join(_ directory: String, _ name: String) -> String {

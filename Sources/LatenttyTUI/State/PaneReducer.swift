@@ -33,7 +33,7 @@ enum PaneReducer {
         case .up, .down, .pageUp, .pageDown: move(command, &state)
         case .open:
             let directory =
-                state.selectedSource?.source.path.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
+                state.selectedSource?.source.path.map { FileDialog.folder(of: $0, workingDirectory: state.workingDirectory) }
                 ?? state.browseDirectory ?? state.workingDirectory
             state.overlay = .open(FileDialog(directory: directory, recent: state.recentFiles))
             return [.list(directory: directory)]
