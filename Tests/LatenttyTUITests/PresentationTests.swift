@@ -47,6 +47,7 @@ import Testing
         #expect(CellText.truncated("short", to: 10) == "short")
         #expect(CellText.truncated("exactly10!", to: 10) == "exactly10!")
         #expect(CellText.truncated("anything", to: 0) == "")
+        #expect(CellText.truncated("a\tb", to: 3) == "a b")
         #expect(CellText.padded("abc", to: 5) == "abc  ")
         #expect(CellText.padded("abcdefgh", to: 5) == "abcd…")
         var job = JobStatus(id: UUID(), name: "a", backendID: "local", state: .failed, queuedAt: Date())

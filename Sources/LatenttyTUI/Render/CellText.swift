@@ -17,7 +17,8 @@ enum CellText {
     /// `text` in at most `width` cells; when it does not fit, as much as fits before a final `…`.
     static func truncated(_ text: String, to width: Int) -> String {
         guard width > 0 else { return "" }
-        let text = text.replacingOccurrences(of: "\t", with: " ")
+        // A tab would move the cursor; it takes one cell as a space.
+        let text = text.contains("\t") ? String(text.map { $0 == "\t" ? " " : $0 }) : text
         guard Self.width(of: text) > width else { return text }
         var out = ""
         var used = 0
