@@ -42,6 +42,18 @@ import Testing
         #expect(s.status == StatusMessage("can't compare a 256×256 video with a 64×64 image", .warning))
     }
 
+    @Test func whileMarkedTheStatusLineOffersTheWayOut() throws {
+        var (s, _) = try stateWithResults()
+        s.status = nil
+        #expect(!StatusBar.buttons(for: s).contains { $0.command == .back })
+        Fixtures.run(&s, .command(.compare))
+        s.status = nil
+        let leave = try #require(StatusBar.buttons(for: s).first)
+        #expect(leave.text == "Esc leave compare" && leave.command == .back)
+        Fixtures.run(&s, .click(column: leave.column, row: s.layout.status.y))
+        #expect(s.compareMark == nil)
+    }
+
     @Test func escAndUnmarkingLeaveCompareMode() throws {
         var (s, _) = try stateWithResults()
         Fixtures.run(&s, .command(.compare), .command(.down), .command(.compare))
