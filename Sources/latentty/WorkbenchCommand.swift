@@ -55,8 +55,8 @@ struct WorkbenchCommand: AsyncParsableCommand {
         let settings = try reportingErrors { try Settings.load(configFile: configFile) }
         let keyMap = try reportingErrors { try KeyMap.configured(settings.keys, configFile: configFile.path) }
         let noColor = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let searchPaths = Theme.searchPaths(configDirectory: PresetCatalog.configDirectory(), executable: executable)
+        let executable = ShippedFolder.currentExecutable()
+        let searchPaths = Theme.searchPaths(configDirectory: PresetCatalog.configDirectory())
         let themeName = theme ?? settings.theme ?? "dark"
         let chosenTheme: Theme
         if noColor {

@@ -63,15 +63,22 @@ import Testing
         return last
     }
 
-    func command(_ arguments: [String]) -> String {
-        let quoted = ([CLITests.binary.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
+    /// The shell command that runs latentty in the checkout, or with `fromElsewhere` as an installed
+    /// binary is run: by name through `PATH`, from a directory outside the checkout.
+    func command(_ arguments: [String], fromElsewhere: Bool = false) -> String {
+        let program = fromElsewhere ? "latentty" : CLITests.binary.path
+        let quoted = ([program] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        let directory = fromElsewhere ? home.path : CLITests.repository.path
+        let path = CLITests.binary.deletingLastPathComponent().path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         return
-            "cd '\(CLITests.repository.path)' && env TERM=xterm-256color XDG_STATE_HOME='\(home.path)/state' XDG_CONFIG_HOME='\(home.path)/config' \(quoted); echo EXITED $?; sleep 60"
+            "cd '\(directory)' && env PATH='\(path)' TERM=xterm-256color XDG_STATE_HOME='\(home.path)/state' XDG_CONFIG_HOME='\(home.path)/config' \(quoted); echo EXITED $?; sleep 60"
     }
 
-    func start(_ arguments: [String], columns: Int = 100, rows: Int = 30) throws {
+    func start(_ arguments: [String], columns: Int = 100, rows: Int = 30, fromElsewhere: Bool = false) throws {
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
-        try tmux(["new-session", "-d", "-s", session, "-x", String(columns), "-y", String(rows), command(arguments)])
+        try tmux([
+            "new-session", "-d", "-s", session, "-x", String(columns), "-y", String(rows), command(arguments, fromElsewhere: fromElsewhere),
+        ])
     }
 
     /// Runs latentty again in the same pane, as a person would after it died.
@@ -177,10 +184,50 @@ import Testing
             "--no-journal",
         ])
         _ = try waitFor("the job to start") { $0.contains("uploading") || $0.contains("waiting") }
+        #expect(try screen().contains("Jobs · 1 running"))
+        // ^C asks first while a job is unfinished, as q does.
+        try tmux(["send-keys", "-t", session, "C-c"])
+        _ = try waitFor("the quit question") { $0.contains("Quit?") && $0.contains("1 job unfinished") }
+        try tmux(["send-keys", "-t", session, "Escape"])
+        _ = try waitFor("the question to close") { !$0.contains("Quit?") }
         try tmux(["send-keys", "-t", session, "Tab"])
         try tmux(["send-keys", "-t", session, "c"])
         _ = try waitFor("the job to be cancelled") { $0.contains("– cancelled") }
         try tmux(["send-keys", "-t", session, "q"])
+        _ = try waitFor("latentty to exit") { $0.contains("EXITED 0") }
+    }
+
+    /// A real click through curses (a press and a release) on a status-line button saves once.
+    /// (Which report counts is pinned down in `MouseTests`; here the whole path is exercised.)
+    @Test func clickingSaveInTheStatusLineSavesOnce() throws {
+        defer { stop() }
+        let out = home.appendingPathComponent("out")
+        try start(["Samples/sd15_512_seed13.safetensors", "--local", "--decode", "--out", out.path, "--no-journal"])
+        _ = try waitFor("the job to finish") { $0.contains("✓ done") }
+        try tmux(["send-keys", "-t", session, "Tab", "Escape"])
+        let buttons = try waitFor("the jobs pane's buttons") { $0.split(separator: "\n").last?.contains("s save") == true }
+        let statusLine = String(buttons.split(separator: "\n").last ?? "")
+        let column = try #require(statusLine.range(of: "s save")).lowerBound.utf16Offset(in: statusLine) + 2
+        // An SGR mouse report (1-based column and row): the press, then the release.
+        try tmux(["send-keys", "-t", session, "-l", "\u{1B}[<0;\(column);30M\u{1B}[<0;\(column);30m"])
+        _ = try waitFor("the click to save") { $0.contains("saved ") }
+        try tmux(["send-keys", "-t", session, "s"])
+        _ = try waitFor("the key to save again") { $0.contains("sd15_512_seed13-") }
+        let saved = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("saved").path).sorted()
+        #expect(saved == ["sd15_512_seed13-2.jpg", "sd15_512_seed13.jpg"])
+        try tmux(["send-keys", "-t", session, "q"])
+        _ = try waitFor("latentty to exit") { $0.contains("EXITED 0") }
+    }
+
+    @Test func anInstalledBinaryFindsItsThemesAndSamples() throws {
+        defer { stop() }
+        try start(["--local", "--theme", "nord", "--no-journal"], fromElsewhere: true)
+        _ = try waitFor("the workbench") { $0.contains("Presets") }
+        try tmux(["send-keys", "-t", session, "o"])
+        _ = try waitFor("the open dialog in Samples/") { $0.contains("Open latents") && $0.contains("sd15_512_seed7.npy") }
+        try tmux(["send-keys", "-t", session, "Escape"])
+        // ^C with nothing running quits at once.
+        try tmux(["send-keys", "-t", session, "C-c"])
         _ = try waitFor("latentty to exit") { $0.contains("EXITED 0") }
     }
 }

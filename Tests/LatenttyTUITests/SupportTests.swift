@@ -10,7 +10,9 @@ import Testing
     @Test func paneKeysWinOverGlobalOnes() {
         let map = KeyMap.default
         #expect(map.command(for: .character("d"), in: .sources) == .decode)
-        #expect(map.command(for: .character("d"), in: .jobs) == nil)
+        #expect(map.command(for: .character("d"), in: .preview) == .decode)
+        #expect(map.command(for: .character("c"), in: .jobs) == .cancel)
+        #expect(map.command(for: .character("c"), in: .sources) == nil)
         #expect(map.command(for: .character("q"), in: .jobs) == .quit)
         #expect(map.command(for: .character(" "), in: .preview) == .playPause)
     }

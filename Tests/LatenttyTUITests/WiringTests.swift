@@ -67,7 +67,7 @@ import Wire
         let spec = LocalEngineSpec(engine: .tiny, weights: weights)
         let engine = try spec.engine.makeEngine(vae: weights)
         let wiring = WorkbenchWiring(options: options(root: root, engine: PreloadedEngine(spec: spec, engine: engine)))
-        var state = wiring.initialState(columns: 100, rows: 30)
+        var state = wiring.initialState(columns: 100, rows: 30, workingDirectory: "/")
         #expect(state.backend == .local(spec))
         #expect(state.backendChoices == [.local(.approx), .local(spec), .remote])
         let source = try latent("cat", preset: .sd15, shape: [1, 4, 8, 8])
@@ -107,7 +107,7 @@ import Wire
                         configFile: root.appendingPathComponent("config.toml"), journalDirectory: root.appendingPathComponent("journal"),
                         outputDirectory: root.appendingPathComponent("out"), exportDirectory: root.appendingPathComponent("saved"),
                         useColor: false, samplesDirectory: nil))
-                var state = wiring.initialState(columns: 100, rows: 30)
+                var state = wiring.initialState(columns: 100, rows: 30, workingDirectory: "/")
                 #expect(state.backend == .remote && state.selectedPreset?.id == "sd15")
                 let image = try latent("image", preset: .sd15, shape: [1, 4, 8, 8])
                 let video = try latent("video", preset: .hunyuanVideo, shape: [1, 16, 2, 4, 4])

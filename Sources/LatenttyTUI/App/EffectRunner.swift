@@ -90,7 +90,7 @@ final class EffectRunner: Sendable {
             if isDirectory.boolValue { return FileDialog.Entry(name: name, isDirectory: true) }
             let ext = URL(fileURLWithPath: name).pathExtension.lowercased()
             return FileDialog.latentExtensions.contains(ext) ? FileDialog.Entry(name: name, isDirectory: false) : nil
-        }.sorted { ($0.isDirectory ? 0 : 1, $0.name) < ($1.isDirectory ? 0 : 1, $1.name) }
+        }.sorted { $0.isDirectory != $1.isDirectory ? $0.isDirectory : NaturalOrder.precedes($0.name, $1.name) }
     }
 
     static func load(_ paths: [String], presets: [Preset], preferred: Preset?) -> ([LoadedLatent], [String]) {

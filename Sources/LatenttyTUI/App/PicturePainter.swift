@@ -54,12 +54,6 @@ final class PicturePainter {
             bytes += Array("\u{1B}[\(placement.rect.y + piece.row + 1);\(placement.rect.x + piece.column + 1)H".utf8) + piece.bytes
         }
         bytes += Array("\u{1B}8".utf8)
-        if let psnr = previews.psnr(key) {
-            let text = psnr.isInfinite ? "identical" : String(format: "PSNR %.2f dB", psnr)
-            let row = placement.rect.y + placement.rect.height + 1
-            let column = placement.rect.x + placement.rect.width - text.count
-            bytes += Array("\u{1B}7\u{1B}[\(row);\(column)H\(text)\u{1B}8".utf8)
-        }
         output(bytes)
         return (key, placement.rect)
     }

@@ -77,6 +77,11 @@ final class PreviewStore: Sendable {
     func encoding(_ key: EncodingKey) -> [RasterPiece]? { state.withLock { $0.encodings[key] } }
     func psnr(_ key: EncodingKey) -> Double? { state.withLock { $0.psnr[key] } }
 
+    /// The PSNR of `right` against `left` once a side-by-side picture of the two was encoded (any size).
+    func psnr(of left: UUID, against right: UUID) -> Double? {
+        state.withLock { state in state.psnr.first { $0.key.jobID == left && $0.key.compareWith == right }?.value }
+    }
+
     /// Encodes for the terminal off the UI thread; `done` runs when the bytes are ready.
     func encode(_ key: EncodingKey, mode: GraphicsMode, capabilities: TerminalCapabilities, done: @escaping @Sendable () -> Void) {
         let start = state.withLock { state -> Bool in
@@ -134,14 +139,7 @@ final class PreviewStore: Sendable {
         case .blocks, .auto:
             return HalfBlocks.render(image, columns: columns, rows: rows).enumerated().map { index, line in
                 var out = ""
-                for cell in line {
-                    if capabilities.truecolor {
-                        out +=
-                            "\u{1B}[38;2;\(cell.top.r);\(cell.top.g);\(cell.top.b);48;2;\(cell.bottom.r);\(cell.bottom.g);\(cell.bottom.b)m▀"
-                    } else {
-                        out += "\u{1B}[38;5;\(cell.top.palette256);48;5;\(cell.bottom.palette256)m▀"
-                    }
-                }
+                for cell in line { out += TerminalColors.halfBlock(cell, truecolor: capabilities.truecolor) }
                 return RasterPiece(row: index, column: originColumn, bytes: Array((out + "\u{1B}[0m").utf8))
             }
         case .none:

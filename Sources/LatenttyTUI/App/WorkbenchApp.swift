@@ -101,14 +101,13 @@ public final class WorkbenchApp {
         }
         defer { screen.shutdown() }
         let palette = Palette(theme: options.theme, screen: screen)
-        var state = wiring.initialState(columns: screen.columns, rows: screen.rows)
+        var state = wiring.initialState(columns: screen.columns, rows: screen.rows, workingDirectory: FileManager.default.currentDirectoryPath)
         state.recentFiles = Self.loadRecent(journal)
         defer { Self.saveRecent(state.recentFiles, journal) }
         WorkbenchWiring.forwardEvents(of: queue, to: inbox)
         if let directory = options.journalDirectory {
             Task.detached { [inbox] in await WorkbenchWiring.restore(queue, journalDirectory: directory, inbox: inbox) }
         }
-        var autoDecode = options.decode && !options.files.isEmpty
         if !options.files.isEmpty { runner.perform(.load(paths: options.files), state: state) }
 
         let renderer = Renderer(
@@ -120,30 +119,20 @@ public final class WorkbenchApp {
                     return "\(first?.width ?? 0)×\(first?.height ?? 0)"
                         + (frames.images.count > 1 ? " · \(frames.images.count) frames (space plays)" : "")
                 }
-            })
+            },
+            comparisonPSNR: { [previews] left, right in previews.psnr(of: left, against: right) })
         let inbox = self.inbox
         let painter = PicturePainter(
-            previews: previews, mode: mode, capabilities: capabilities, redraw: { inbox.post(.tick) },
+            previews: previews, mode: mode, capabilities: capabilities, redraw: { inbox.post(.tick(now: Date())) },
             output: PicturePainter.writeToStandardOutput)
         var painted: PicturePainter.Painted? = nil
         var firstFrameLogged = false
-        var lastTick = Date()
         var fullRepaint = true
 
         while !state.shouldQuit {
             var effects: [Effect] = []
-            for action in inbox.drain() {
-                if case .loaded(let latents, _) = action, autoDecode, !latents.isEmpty {
-                    autoDecode = false
-                    effects += Reducer.reduce(&state, .arrived(latents, errors: []))
-                    continue
-                }
-                effects += Reducer.reduce(&state, action)
-            }
-            if state.playback.playing, Date().timeIntervalSince(lastTick) > 0.125 {
-                lastTick = Date()
-                effects += Reducer.reduce(&state, .tick)
-            }
+            for action in inbox.drain() { effects += Reducer.reduce(&state, action) }
+            effects += Reducer.reduce(&state, .tick(now: Date()))
             var keyReadAt: Date? = nil
             switch screen.read() {
             case .none: break
@@ -163,8 +152,6 @@ public final class WorkbenchApp {
                     let hadOverlay = state.overlay != nil
                     effects += Reducer.reduce(&state, action)
                     if hadOverlay != (state.overlay != nil) { fullRepaint = true }
-                    // A key that is not a character clears a stale message so the keys show again.
-                    if case .command = action, state.overlay == nil, effects.isEmpty, state.status?.kind != .error { state.status = nil }
                 }
             }
             for effect in effects { runner.perform(effect, state: state) }

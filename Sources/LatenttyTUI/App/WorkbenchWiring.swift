@@ -36,17 +36,19 @@ struct WorkbenchWiring {
             journal: options.journalDirectory.map(JobJournal.init(directory:)))
     }
 
-    func initialState(columns: Int, rows: Int) -> AppState {
+    func initialState(columns: Int, rows: Int, workingDirectory: String) -> AppState {
         let presets = presets
         let backend = initialBackend
         let localChoice = BackendChoice.local(options.localEngine?.spec ?? .approx)
         var state = AppState(
             columns: columns, rows: rows, presets: presets, backend: backend,
-            backendChoices: AppState.choices(localEngine: localChoice, presets: presets), keyMap: options.keyMap)
+            backendChoices: AppState.choices(localEngine: localChoice, presets: presets), keyMap: options.keyMap,
+            workingDirectory: workingDirectory)
+        state.autoDecode = options.decode && !options.files.isEmpty
         if let id = options.presetID, let index = presets.firstIndex(where: { $0.id == id }) { state.presetIndex = index }
         state.browseDirectory = options.samplesDirectory
         for preset in presets { state.concurrency[preset.id] = preset.concurrency }
-        var greeting = Reducer.backendMessage(state)
+        var greeting = PaneReducer.backendMessage(state)
         greeting.text += " · ? for keys"
         state.status = greeting
         return state

@@ -39,7 +39,7 @@ public enum Command: String, Sendable, CaseIterable, Codable {
         case .playPause: "play / pause video"
         case .nextFrame: "next frame"
         case .previousFrame: "previous frame"
-        case .editPreset: "edit the preset (endpoint, output, format, concurrency)"
+        case .editPreset: "edit endpoint, output, format, concurrency"
         case .toggleSelect: "select / unselect"
         }
     }

@@ -12,11 +12,11 @@ public struct KeyMap: Sendable, Equatable {
             .tab: .nextPane, .backTab: .previousPane, .character("h"): .left, .character("l"): .right,
             .character("j"): .down, .down: .down, .character("k"): .up, .up: .up, .pageUp: .pageUp, .pageDown: .pageDown,
             .enter: .activate, .character("o"): .open, .character("g"): .generate, .character("w"): .watch,
-            .character("b"): .toggleBackend, .character("D"): .decodeAll,
+            .character("b"): .toggleBackend, .character("d"): .decode, .character("D"): .decodeAll,
         ],
         panes: [
             .presets: [.character("e"): .editPreset],
-            .sources: [.character("d"): .decode, .character("i"): .inspect, .character(" "): .toggleSelect],
+            .sources: [.character("i"): .inspect, .character(" "): .toggleSelect],
             .jobs: [
                 .character("c"): .cancel, .character("r"): .retry, .character("R"): .sendElsewhere, .character("J"): .moveLater,
                 .character("K"): .moveEarlier, .character("x"): .clearFinished, .character("s"): .save, .character("/"): .filter,

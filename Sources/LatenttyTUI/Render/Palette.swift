@@ -18,10 +18,7 @@ struct Palette {
     init(theme: Theme, screen: Screen) {
         func index(_ role: Theme.Role) -> Int32 {
             guard let color = theme.colors[role] else { return -1 }
-            let rgb = RGB(color.r, color.g, color.b)
-            if screen.paletteSize >= 256 { return Int32(rgb.palette256) }
-            // Eight colours: the nearest corner of the RGB cube.
-            return Int32((color.r > 127 ? 1 : 0) | (color.g > 127 ? 2 : 0) | (color.b > 127 ? 4 : 0))
+            return Int32(TerminalColors.index(RGB(color.r, color.g, color.b), paletteSize: screen.paletteSize))
         }
         let background = index(.mainBackground)
         func pair(_ role: Theme.Role, on back: Int32? = nil) -> Int32 { screen.pair(index(role), back ?? background) }

@@ -16,6 +16,8 @@ struct Renderer {
     let screen: Screen
     let palette: Palette
     let previewCaption: (UUID) -> String?
+    /// The PSNR of a side-by-side pair once its picture was made (left, right).
+    let comparisonPSNR: (UUID, UUID) -> Double?
 
     /// Draws everything; returns where the preview image should go, if anywhere.
     func draw(_ state: AppState) -> ImagePlacement? {
@@ -51,24 +53,16 @@ struct Renderer {
     private func row(_ text: String, _ rect: Rect, _ line: Int, selected: Bool, focused: Bool, pair: Int32? = nil) {
         let inner = rect.inner
         guard line < inner.height else { return }
-        let padded = text.padding(toLength: max(0, inner.width), withPad: " ", startingAt: 0)
+        let padded = CellText.padded(text, to: inner.width)
         let attributes = selected ? (focused ? Screen.reverse : Screen.bold) : 0
         screen.draw(
             padded, x: inner.x, y: inner.y + line, width: inner.width,
             pair: selected && focused ? palette.selected : (pair ?? palette.normal), attributes: attributes)
     }
 
-    /// The window of `count` items of which `index` is visible in `height` lines.
-    private func window(index: Int, count: Int, height: Int) -> Range<Int> {
-        guard count > height, height > 0 else { return 0..<count }
-        let start = min(max(0, index - height / 2), count - height)
-        return start..<(start + height)
-    }
-
     private func drawPresets(_ state: AppState, _ rect: Rect) {
         frame(state, .presets, rect, "Presets · \(state.backend.label)")
-        let visible = window(index: state.presetIndex, count: state.presets.count, height: rect.inner.height)
-        for (line, index) in visible.enumerated() {
+        for (index, line) in state.viewport(of: .presets).placements {
             let preset = state.presets[index]
             let usable = preset.endpoints.isEmpty ? "local" : "remote+local"
             let text = "\(preset.name) · \(preset.latentChannels)ch · \(usable)"
@@ -85,36 +79,33 @@ struct Renderer {
             }
             return
         }
-        let visible = window(index: state.sourceIndex, count: state.sources.count, height: rect.inner.height)
-        for (line, index) in visible.enumerated() {
+        for (index, line) in state.viewport(of: .sources).placements {
             let source = state.sources[index]
             let mark = state.selectedSources.contains(source.id) ? "●" : " "
             let shape = source.tensor.shape.map(String.init).joined(separator: "×")
-            row("\(mark)\(source.name) \(shape)", rect, line, selected: index == state.sourceIndex, focused: state.focus == .sources)
+            row(
+                "\(mark)\(source.name) \(shape)", rect, line, selected: index == state.sourceIndex,
+                focused: state.focus == .sources)
         }
     }
 
     private func drawJobs(_ state: AppState, _ rect: Rect) {
-        let filter = state.jobFilter.isEmpty ? "" : " /\(state.jobFilter)"
-        frame(state, .jobs, rect, "Jobs (\(state.runningJobCount) running)\(filter)")
+        frame(state, .jobs, rect, PaneTitles.jobs(state))
         let jobs = state.visibleJobs
         if jobs.isEmpty {
             row("select a latent and press d (or Enter) to decode", rect, 0, selected: false, focused: false, pair: palette.inactive)
             return
         }
-        let perJob = 2
-        let capacity = max(1, rect.inner.height / perJob)
-        let visible = window(index: state.jobIndex, count: jobs.count, height: capacity)
-        for (slot, index) in visible.enumerated() {
+        for (index, line) in state.viewport(of: .jobs).placements {
             let job = jobs[index]
             let selected = index == state.jobIndex
-            let mark = state.compareMark == job.id ? "◆" : " "
+            let mark = state.compareMark == job.id ? "◆" : state.comparison?.right == job.id ? "◇" : " "
             row(
-                "\(mark)\(JobText.stateLabel(job.state)) \(job.name)  [\(job.backend.label)]", rect, slot * perJob, selected: selected,
+                "\(mark)\(JobText.stateLabel(job.state)) \(job.name)  [\(job.backend.label)]", rect, line, selected: selected,
                 focused: state.focus == .jobs,
                 pair: pair(for: job.state))
             row(
-                "   " + JobText.progressLine(job, width: rect.inner.width - 3), rect, slot * perJob + 1, selected: false, focused: false,
+                "   " + JobText.progressLine(job, width: rect.inner.width - 3), rect, line + 1, selected: false, focused: false,
                 pair: job.state == .failed ? palette.error : palette.progress)
         }
     }
@@ -142,13 +133,29 @@ struct Renderer {
             return nil
         }
         let inner = rect.inner
-        let compare = state.compareMark.flatMap { $0 == job.id ? nil : $0 }
-        if let caption = previewCaption(job.id) {
-            screen.draw(caption, x: inner.x, y: inner.y + inner.height - 1, width: inner.width, pair: palette.inactive)
-        }
         // The image area stays blank in curses; the picture is written over it afterwards.
         let imageRect = Rect(x: inner.x, y: inner.y, width: inner.width, height: max(0, inner.height - 1))
-        return ImagePlacement(jobID: job.id, compareWith: compare, frame: state.playback.frame, rect: imageRect)
+        let captionRow = inner.y + inner.height - 1
+        if let comparison = state.comparison, comparison.contains(job.id) {
+            drawComparisonLabels(comparison, state, x: inner.x, y: captionRow, width: inner.width)
+            return ImagePlacement(jobID: comparison.left, compareWith: comparison.right, frame: state.playback.frame, rect: imageRect)
+        }
+        if let caption = previewCaption(job.id) {
+            screen.draw(caption, x: inner.x, y: captionRow, width: inner.width, pair: palette.inactive)
+        }
+        return ImagePlacement(jobID: job.id, compareWith: nil, frame: state.playback.frame, rect: imageRect)
+    }
+
+    /// Each side's name under its half of a side-by-side picture (halves as `PreviewStore` lays
+    /// them out), the PSNR after the right one.
+    private func drawComparisonLabels(_ comparison: Comparison, _ state: AppState, x: Int, y: Int, width: Int) {
+        let half = max(1, (width - 1) / 2)
+        let name = { (id: UUID) in state.jobs.first { $0.id == id }?.name ?? "?" }
+        let psnr = comparisonPSNR(comparison.left, comparison.right).map {
+            $0.isInfinite ? " · identical" : String(format: " · PSNR %.2f dB", $0)
+        }
+        screen.draw("◆ " + name(comparison.left), x: x, y: y, width: half, pair: palette.title)
+        screen.draw("◇ " + name(comparison.right) + (psnr ?? ""), x: x + half + 1, y: y, width: width - half - 1, pair: palette.title)
     }
 
     private func drawDetails(_ state: AppState, _ rect: Rect) {
@@ -185,16 +192,23 @@ struct Renderer {
 
     // MARK: - Overlays
 
-    private func dialog(_ title: String, lines: [String], state: AppState, width: Int = 70, highlight: Int? = nil) {
+    /// A box of `lines` (from `firstLine` on, as many as fit), `highlight` counted in `lines`.
+    private func dialog(
+        _ title: String, lines: [String], state: AppState, width: Int = 70, highlight: Int? = nil, firstLine: Int = 0
+    ) {
         let box = state.layout.centered(width: width, height: lines.count + 2)
         screen.fill(box, pair: palette.normal)
         screen.box(box, title: title, pair: palette.focusBorder, titlePair: palette.title, focused: true)
-        for (index, line) in lines.prefix(box.inner.height).enumerated() {
+        for (row, index) in (firstLine..<min(lines.count, firstLine + box.inner.height)).enumerated() {
             let selected = index == highlight
             screen.draw(
-                line.padding(toLength: box.inner.width, withPad: " ", startingAt: 0), x: box.inner.x, y: box.inner.y + index,
-                width: box.inner.width,
+                CellText.padded(lines[index], to: box.inner.width), x: box.inner.x, y: box.inner.y + row, width: box.inner.width,
                 pair: selected ? palette.selected : palette.normal, attributes: selected ? Screen.reverse : 0)
+        }
+        if lines.count > box.inner.height {
+            let position = " \(firstLine + 1)–\(firstLine + box.inner.height) of \(lines.count) "
+            screen.draw(
+                position, x: box.x + box.width - 2 - position.count, y: box.y + box.height - 1, width: position.count, pair: palette.title)
         }
     }
 
@@ -203,7 +217,9 @@ struct Renderer {
         let top = box.y + box.height - 1 - cells.count
         for (row, line) in cells.enumerated() where top + row > box.y {
             for (column, cell) in line.enumerated() where column < box.width - 4 {
-                let pair = screen.pair(Int32(cell.top.palette256), Int32(cell.bottom.palette256))
+                let pair = screen.pair(
+                    Int32(TerminalColors.index(cell.top, paletteSize: screen.paletteSize)),
+                    Int32(TerminalColors.index(cell.bottom, paletteSize: screen.paletteSize)))
                 screen.draw("▀", x: box.x + 2 + column, y: top + row, width: 1, pair: pair)
             }
         }
@@ -211,14 +227,17 @@ struct Renderer {
 
     private func drawOverlay(_ overlay: Overlay, _ state: AppState) {
         switch overlay {
-        case .help:
-            dialog("Keys — \(state.focus.rawValue) pane (Esc closes)", lines: HelpText.lines(for: state), state: state, width: 76)
+        case .help(let scroll):
+            let viewport = HelpText.viewport(for: state, scroll: scroll)
+            dialog(
+                "Keys — \(state.focus.rawValue) pane (↑↓ PgUp PgDn scroll, Esc closes)", lines: HelpText.lines(for: state), state: state,
+                width: HelpText.width, firstLine: viewport.first)
         case .confirmQuit:
             dialog(
                 "Quit?",
                 lines: [
-                    "\(state.runningJobCount) job(s) still running.", "They are journaled and resume next time.", "",
-                    "Enter or q: quit   Esc: stay",
+                    PaneTitles.unfinishedJobs(state), "They are journaled and resume next time.", "",
+                    "Enter, q or ^C: quit   Esc: stay",
                 ], state: state, width: 50)
         case .filter(let field):
             dialog("Filter jobs", lines: ["\(field.text)▏", "", "Enter keeps the filter, Esc closes"], state: state, width: 50)
@@ -242,7 +261,7 @@ struct Renderer {
             let visible = dialogState.visible
             var lines = ["path: \(dialogState.path)▏", "Tab completes · Space selects · Enter opens · Esc cancels", ""]
             let listHeight = max(1, min(12, state.rows - 10))
-            let range = window(index: dialogState.index, count: visible.count, height: listHeight)
+            let range = Viewport(selected: dialogState.index, itemCount: visible.count, rows: listHeight).items
             for index in range {
                 let entry = visible[index]
                 let mark = dialogState.selected.contains(dialogState.path(of: entry)) ? "●" : " "
@@ -264,7 +283,7 @@ struct Renderer {
                 "seed     \(form.seed.text)", "count    \(form.count.text)", "dtype    ◂ \(form.dtype.rawValue) ▸",
             ]
             let lines = fields + ["", "Tab/↑↓ field · ←→ choose · Enter generates · Esc cancels"]
-            dialog("Generate noise latents", lines: lines, state: state, width: 64, highlight: form.focus)
+            dialog("Generate noise latents", lines: lines, state: state, width: 64, highlight: form.focus.rawValue)
         case .presetForm(let form):
             let fields = [
                 "endpoint     \(form.endpoint.text)", "output type  ◂ \(form.outputType.rawValue) ▸",
@@ -272,7 +291,7 @@ struct Renderer {
                 "concurrency  \(form.concurrency.text)",
             ]
             let lines = fields + ["", "Enter saves to config.toml · Esc cancels"]
-            dialog("Preset \(form.presetID)", lines: lines, state: state, width: 76, highlight: form.focus)
+            dialog("Preset \(form.presetID)", lines: lines, state: state, width: 76, highlight: form.focus.rawValue)
         }
     }
 }

@@ -25,6 +25,7 @@ final class Screen {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1, let window = initscr() else { return nil }
         self.window = window
         cbreak()
+        Self.deliverInterruptAsKey()
         noecho()
         nonl()
         keypad(window, true)
@@ -39,6 +40,18 @@ final class Screen {
             use_default_colors()
         }
         refreshSize()
+    }
+
+    /// ^C reaches the workbench as a key, so quitting goes through the same confirmation as `q`
+    /// (cbreak alone would let the terminal turn it into SIGINT and end the process on the spot).
+    /// Only the interrupt character is disabled: ^Z still suspends.
+    private static func deliverInterruptAsKey() {
+        var settings = termios()
+        guard tcgetattr(STDIN_FILENO, &settings) == 0 else { return }
+        withUnsafeMutableBytes(of: &settings.c_cc) { $0[Int(VINTR)] = 0 }  // _POSIX_VDISABLE on Linux
+        tcsetattr(STDIN_FILENO, TCSANOW, &settings)
+        // curses restores this "program mode" after endwin/refresh cycles (suspend, resize).
+        def_prog_mode()
     }
 
     func shutdown() {
@@ -67,7 +80,7 @@ final class Screen {
 
     func draw(_ text: String, x: Int, y: Int, width: Int, pair: Int32 = 0, attributes: Int32 = 0) {
         guard y >= 0, y < rows, x >= 0, x < columns, width > 0 else { return }
-        let fitted = Screen.fit(text, to: min(width, columns - x))
+        let fitted = CellText.truncated(text, to: min(width, columns - x))
         let value = attributes | (pair << 8)
         wattron(window, value)
         mvwaddstr(window, Int32(y), Int32(x), fitted)
@@ -134,11 +147,11 @@ final class Screen {
             case KEY_MOUSE:
                 var event = MEVENT()
                 guard getmouse(&event) == OK else { return .none }
-                let state = UInt(event.bstate)
-                if state & (0x2 << 15) != 0 { return .mouse(column: Int(event.x), row: Int(event.y), wheelUp: true) }
-                if state & (0x2 << 20) != 0 { return .mouse(column: Int(event.x), row: Int(event.y), wheelUp: false) }
-                if state & 0x7 != 0 { return .mouse(column: Int(event.x), row: Int(event.y), wheelUp: nil) }
-                return .none
+                switch MouseGesture(buttonState: UInt(event.bstate), column: Int(event.x), row: Int(event.y)) {
+                case .click(let column, let row): return .mouse(column: column, row: row, wheelUp: nil)
+                case .wheel(let up): return .mouse(column: Int(event.x), row: Int(event.y), wheelUp: up)
+                case nil: return .none
+                }
             default:
                 let code = Int32(character)
                 if code >= KEY_F0 + 1, code <= KEY_F0 + 12 { return .key(.function(Int(code - KEY_F0))) }
@@ -155,19 +168,5 @@ final class Screen {
             guard let scalar = Unicode.Scalar(UInt32(character)) else { return .none }
             return .key(.character(Character(scalar)))
         }
-    }
-
-    /// Cuts or pads to exactly `width` cells (wide characters count two).
-    static func fit(_ text: String, to width: Int) -> String {
-        var out = ""
-        var used = 0
-        for character in text {
-            let cells = character.unicodeScalars.first.map { latentty_wcwidth($0.value) } ?? 1
-            let w = max(Int(cells), character == "\t" ? 1 : 0)
-            if used + w > width { break }
-            out.append(character == "\t" ? " " : character)
-            used += w
-        }
-        return out
     }
 }

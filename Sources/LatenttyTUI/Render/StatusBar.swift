@@ -3,12 +3,15 @@ public enum StatusBar {
     /// Commands shown for each pane, in order.
     static func commands(for state: AppState) -> [Command] {
         if state.overlay != nil { return [.activate, .back] }
-        switch state.focus {
-        case .presets: return [.editPreset, .toggleBackend, .open, .generate, .help, .quit]
-        case .sources: return [.decode, .decodeAll, .inspect, .open, .generate, .toggleBackend, .help, .quit]
-        case .jobs: return [.cancel, .retry, .sendElsewhere, .save, .clearFinished, .filter, .help, .quit]
-        case .preview: return [.save, .playPause, .compare, .help, .quit]
-        }
+        let commands: [Command] =
+            switch state.focus {
+            case .presets: [.editPreset, .toggleBackend, .open, .generate, .help, .quit]
+            case .sources: [.decode, .decodeAll, .inspect, .open, .generate, .toggleBackend, .help, .quit]
+            case .jobs: [.cancel, .retry, .sendElsewhere, .save, .clearFinished, .filter, .help, .quit]
+            case .preview: [.save, .playPause, .compare, .decode, .help, .quit]
+            }
+        // While a result is marked, the way out of compare mode comes first, where it always fits.
+        return state.compareMark == nil ? commands : [.back] + commands
     }
 
     static let shortNames: [Command: String] = [
@@ -25,7 +28,8 @@ public enum StatusBar {
             let key =
                 state.keyMap.keys(for: command, in: state.overlay == nil ? state.focus : nil).first?.label
                 ?? (command == .activate ? "Enter" : "Esc")
-            let text = "\(key) \(shortNames[command] ?? command.rawValue)"
+            let name = command == .back && state.overlay == nil ? "leave compare" : shortNames[command] ?? command.rawValue
+            let text = "\(key) \(name)"
             guard column + text.count < state.columns - 1 else { break }
             result.append((text, column, command))
             column += text.count + 2

@@ -20,7 +20,7 @@ public enum JobText {
 
     /// `[████····] 62%  ↑ 1.2 MB/2.0 MB  ↓ 0 B  3.1 s  ETA 2 s  retries 1`
     public static func progressLine(_ job: JobStatus, width: Int, now: Date = Date()) -> String {
-        if job.state == .failed { return job.error ?? "failed" }
+        if job.state == .failed { return CellText.truncated(job.error ?? "failed", to: width) }
         let p = job.progress
         // Upload fills the first half of the bar, download the second; waiting sits at the middle.
         let fraction: Double
@@ -47,7 +47,7 @@ public enum JobText {
         }
         if job.retries > 0 { parts.append("retries \(job.retries)") }
         let line = parts.joined(separator: "  ")
-        return String(line.prefix(max(0, width)))
+        return CellText.truncated(line, to: width)
     }
 }
 
@@ -127,23 +127,6 @@ func remedy(for failure: JobFailure, state: AppState) -> String {
     case .otherBackend: return "\(key(.sendElsewhere)) sends it to the other backend · \(key(.toggleBackend)) switches where new jobs go"
     case .fixInput: return "the latent does not fit its preset: check the file (i inspects) or load it with another preset"
     case .checkOutput: return "check the output folder (space, permissions), then \(key(.retry)) retries"
-    }
-}
-
-/// The `?` overlay: every key of the focused pane, then the global ones.
-enum HelpText {
-    static func lines(for state: AppState) -> [String] {
-        let map = state.keyMap
-        func describe(_ bindings: [Key: Command]) -> [String] {
-            var byCommand: [Command: [String]] = [:]
-            for (key, command) in bindings { byCommand[command, default: []].append(key.label) }
-            return byCommand.keys.sorted { $0.rawValue < $1.rawValue }.map { command in
-                let keys = byCommand[command]!.sorted().joined(separator: " ")
-                return "  " + keys.padding(toLength: 12, withPad: " ", startingAt: 0) + command.summary
-            }
-        }
-        return ["\(state.focus.rawValue) pane:"] + describe(map.panes[state.focus] ?? [:]) + ["everywhere:"] + describe(map.global)
-            + ["mouse: click a pane or row to select, click status-line buttons, wheel scrolls"]
     }
 }
 

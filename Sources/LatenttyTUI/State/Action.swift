@@ -17,7 +17,9 @@ public enum Action: Sendable {
     case arrived([LoadedLatent], errors: [String])
     case listed(directory: String, entries: [FileDialog.Entry])
     case message(StatusMessage)
-    case tick
+    /// Time passing (the loop sends one per turn, and when a picture is ready): plays video and
+    /// expires status messages. The reducer has no clock of its own.
+    case tick(now: Date)
 }
 
 /// Work the reducer asks for; the app performs it off the UI thread and answers with actions.

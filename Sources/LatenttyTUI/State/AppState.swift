@@ -52,121 +52,6 @@ public enum BackendChoice: Sendable, Hashable {
     }
 }
 
-/// A one-line message for the status bar.
-public struct StatusMessage: Sendable, Equatable {
-    public enum Kind: Sendable { case info, success, warning, error }
-    public var text: String
-    public var kind: Kind
-
-    public init(_ text: String, _ kind: Kind = .info) {
-        self.text = text
-        self.kind = kind
-    }
-}
-
-/// One editable line of text in a dialog.
-public struct TextField: Sendable, Equatable {
-    public var label: String
-    public var text: String
-
-    public init(_ label: String, _ text: String) {
-        self.label = label
-        self.text = text
-    }
-}
-
-/// The open-files dialog: a path with completion, the directory's latent files, multi-select, recents.
-public struct FileDialog: Sendable, Equatable {
-    public struct Entry: Sendable, Equatable {
-        public var name: String
-        public var isDirectory: Bool
-        /// A recently opened file, listed by its full path.
-        public var isRecent = false
-
-        public init(name: String, isDirectory: Bool, isRecent: Bool = false) {
-            self.name = name
-            self.isDirectory = isDirectory
-            self.isRecent = isRecent
-        }
-    }
-
-    public var path: String
-    public var directory: String
-    public var entries: [Entry]
-    public var index: Int
-    public var selected: [String]
-    public var recent: [String]
-
-    public static let latentExtensions: Set<String> = ["safetensors", "latent", "npy", "npz", "pt", "pth"]
-
-    /// Recent files first (until something is typed), then entries whose names start with what is
-    /// typed after the last `/`.
-    public var visible: [Entry] {
-        let prefix = path.hasSuffix("/") ? "" : (path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? "")
-        let recents = prefix.isEmpty ? recent.map { Entry(name: $0, isDirectory: false, isRecent: true) } : []
-        return recents + entries.filter { prefix.isEmpty || $0.name.hasPrefix(prefix) }
-    }
-
-    /// The full path of an entry.
-    public func path(of entry: Entry) -> String {
-        entry.isRecent ? entry.name : Reducer.join(directory, entry.name)
-    }
-
-    /// Tab completion: the longest prefix every visible entry shares (a directory gets its `/`).
-    public func completed() -> String {
-        let candidates = visible
-        guard let first = candidates.first else { return path }
-        var common = first.name
-        for candidate in candidates.dropFirst() {
-            common = String(zip(common, candidate.name).prefix { $0 == $1 }.map(\.0))
-        }
-        let base = path.hasSuffix("/") ? path : String(path[..<(path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex)])
-        let suffix = candidates.count == 1 && first.isDirectory ? "/" : ""
-        return base + common + suffix
-    }
-}
-
-public struct GenerateForm: Sendable, Equatable {
-    public var presetIndex: Int
-    public var size: TextField
-    public var frames: TextField
-    public var seed: TextField
-    public var count: TextField
-    public var dtype: DType
-    public var focus: Int
-
-    public static let fieldCount = 6
-}
-
-public struct PresetForm: Sendable, Equatable {
-    public var presetID: String
-    public var endpoint: TextField
-    public var outputType: OutputType
-    public var imageFormat: ImageFormat
-    public var concurrency: TextField
-    public var focus: Int
-
-    public static let fieldCount = 4
-}
-
-public enum Overlay: Sendable, Equatable {
-    case help
-    case confirmQuit
-    case open(FileDialog)
-    case generate(GenerateForm)
-    case watch(TextField)
-    case inspect(UUID)
-    case presetForm(PresetForm)
-    case filter(TextField)
-    case sendTo(UUID)
-}
-
-/// Video playback of the selected result.
-public struct Playback: Sendable, Equatable {
-    public var frame = 0
-    public var playing = false
-}
-
 /// The whole workbench as data. Rendering reads it; only the reducer changes it.
 public struct AppState: Sendable {
     public var columns: Int
@@ -193,13 +78,21 @@ public struct AppState: Sendable {
     /// Where the open dialog starts when no latent is selected.
     public var browseDirectory: String?
     public var compareMark: UUID?
+    /// The pair shown side by side, once a second result was picked with `m`.
+    public var comparison: Comparison?
     public var playback = Playback()
+    /// The generate dialog's values the last time it generated, to start from next time.
+    public var lastGenerate: GenerateForm?
+    /// The directory relative paths start from (the process's, set by the app).
+    public var workingDirectory: String
+    /// Decode what the first `.loaded` brings (`--decode` with files).
+    public var autoDecode = false
     public var keyMap: KeyMap
     public var shouldQuit = false
 
     public init(
         columns: Int, rows: Int, presets: [Preset], backend: BackendChoice, backendChoices: [BackendChoice]? = nil,
-        keyMap: KeyMap = .default
+        keyMap: KeyMap = .default, workingDirectory: String = "/"
     ) {
         self.columns = columns
         self.rows = rows
@@ -207,6 +100,7 @@ public struct AppState: Sendable {
         self.backend = backend
         self.backendChoices = backendChoices ?? Self.choices(localEngine: backend.isLocal ? backend : nil, presets: presets)
         self.keyMap = keyMap
+        self.workingDirectory = workingDirectory
     }
 
     /// latent2rgb always; the engine given on the command line; remote when some preset has an endpoint.
@@ -231,7 +125,11 @@ public struct AppState: Sendable {
         return visible.indices.contains(jobIndex) ? visible[jobIndex] : nil
     }
 
-    public var runningJobCount: Int { jobs.filter { !$0.state.isFinished }.count }
+    /// Jobs not finished yet, queued or running.
+    public var unfinishedJobCount: Int { jobs.filter { !$0.state.isFinished }.count }
+    /// Jobs a backend is working on now (uploading, waiting, downloading or decoding).
+    public var runningJobCount: Int { jobs.filter { !$0.state.isFinished && $0.state != .queued }.count }
+    public var queuedJobCount: Int { jobs.filter { $0.state == .queued }.count }
 
     /// Where a latent of `preset` is decoded now: this machine, or that preset's own endpoints
     /// (nil when it has none).

@@ -54,7 +54,8 @@ public struct Theme: Sendable, Equatable {
             switch self {
             case .badLine(let path, let line, let text): "\(path):\(line): expected key = \"#RRGGBB\", found '\(text.prefix(60))'"
             case .badColor(let path, let line, let value): "\(path):\(line): '\(value)' is not a #RRGGBB colour"
-            case .notFound(let name, let searched): "no theme '\(name)' in \(searched.joined(separator: ", "))"
+            case .notFound(let name, let searched):
+                "no theme '\(name)' in \((searched + ["the built-in themes"]).joined(separator: ", ")) (built in: \(BuiltinThemes.files.keys.sorted().joined(separator: ", ")))"
             }
         }
     }
@@ -81,7 +82,8 @@ public struct Theme: Sendable, Equatable {
         return theme
     }
 
-    /// Finds `name` (a path, or a name in the user's theme folder, then the shipped `Themes/`).
+    /// Finds `name`: a path, else a file in `searchPaths` (the user's themes, which override the
+    /// built-in ones of the same name), else a built-in theme.
     public static func load(named name: String, searchPaths: [URL]) throws(ParseError) -> Theme {
         if name.contains("/"), let text = try? String(contentsOfFile: name, encoding: .utf8) {
             return try parse(text, name: URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent, path: name)
@@ -90,10 +92,11 @@ public struct Theme: Sendable, Equatable {
             let url = directory.appendingPathComponent(name + ".theme")
             if let text = try? String(contentsOf: url, encoding: .utf8) { return try parse(text, name: name, path: url.path) }
         }
+        if let text = BuiltinThemes.files[name] { return try parse(text, name: name, path: "built-in theme \(name)") }
         throw .notFound(name: name, searched: searchPaths.map(\.path))
     }
 
-    /// Theme names available in `searchPaths`, first occurrence wins.
+    /// Theme names in `searchPaths` (first occurrence wins), then the built-in ones not overridden.
     public static func available(in searchPaths: [URL]) -> [String] {
         var names: [String] = []
         for directory in searchPaths {
@@ -103,12 +106,12 @@ public struct Theme: Sendable, Equatable {
                 if !names.contains(name) { names.append(name) }
             }
         }
-        return names
+        return names + BuiltinThemes.files.keys.sorted().filter { !names.contains($0) }
     }
 
-    /// `$XDG_CONFIG_HOME/latentty/themes`, then the shipped `Themes/`.
-    public static func searchPaths(configDirectory: URL, executable: URL) -> [URL] {
-        [configDirectory.appendingPathComponent("themes")] + [ShippedFolder.find("Themes", executable: executable)].compactMap { $0 }
+    /// Where user themes live: `$XDG_CONFIG_HOME/latentty/themes`. The shipped ones are built in.
+    public static func searchPaths(configDirectory: URL) -> [URL] {
+        [configDirectory.appendingPathComponent("themes")]
     }
 }
 

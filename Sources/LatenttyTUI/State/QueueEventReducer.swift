@@ -1,0 +1,37 @@
+import Foundation
+import Workbench
+
+/// What the decode queue reports: job status changes, removals, the queue's order and journal trouble.
+enum QueueEventReducer {
+    static func apply(_ event: QueueEvent, to state: inout AppState) {
+        switch event {
+        case .status(let status):
+            if let index = state.jobs.firstIndex(where: { $0.id == status.id }) {
+                let previous = state.jobs[index].state
+                state.jobs[index] = status
+                if previous != status.state, status.state == .done, let file = status.outputs.first(where: { !$0.hasSuffix(".json") }) {
+                    state.status = StatusMessage("\(status.name) done → \(file)", .success)
+                } else if previous != status.state, status.state == .failed {
+                    state.status = StatusMessage("\(status.name) failed: \(status.error ?? "")", .error)
+                }
+            } else {
+                state.jobs.append(status)
+            }
+        case .removed(let ids):
+            let selected = state.selectedJob?.id
+            state.jobs.removeAll { ids.contains($0.id) }
+            state.jobIndex = selected.flatMap { id in state.visibleJobs.firstIndex { $0.id == id } } ?? 0
+            if let mark = state.compareMark, ids.contains(mark) { state.compareMark = nil }
+            if let comparison = state.comparison, ids.contains(comparison.left) || ids.contains(comparison.right) {
+                state.comparison = nil
+            }
+        case .journalFailed(let message):
+            state.status = StatusMessage(message, .warning)
+        case .order(let ids):
+            let selected = state.selectedJob?.id
+            state.jobs.sort { (ids.firstIndex(of: $0.id) ?? .max) < (ids.firstIndex(of: $1.id) ?? .max) }
+            state.jobIndex = selected.flatMap { id in state.visibleJobs.firstIndex { $0.id == id } } ?? state.jobIndex
+        }
+        state.jobIndex = Reducer.clamp(state.jobIndex, count: state.visibleJobs.count)
+    }
+}
