@@ -36,7 +36,7 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let (runner, queue, inbox) = makeRunner(root)
         var state = AppState(columns: 100, rows: 30, presets: Preset.builtins, backend: .local(.approx))
-        runner.perform(.watch(folder: folder.path), state: state)
+        runner.perform(.watch(folder: folder.path, presets: state.presets))
         var generator = TorchGenerator(seed: 5)
         try LatentWriter.write(try generator.randn(shape: [1, 4, 8, 8]), to: folder.appendingPathComponent("new.safetensors"))
         let arrived = try #require(
@@ -47,7 +47,7 @@ import Testing
         // The reducer decides to queue what arrived, as for a key press.
         let effects = Reducer.reduce(&state, arrived)
         #expect(state.sources.map(\.name) == ["new"])
-        for effect in effects { runner.perform(effect, state: state) }
+        for effect in effects { runner.perform(effect) }
         var events = await queue.events().makeAsyncIterator()
         while let event = await events.next() {
             if case .status(let status) = event, status.state.isFinished {

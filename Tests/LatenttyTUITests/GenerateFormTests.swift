@@ -63,7 +63,9 @@ import Testing
         let effects = Fixtures.run(&s, .command(.activate))
         #expect(
             effects == [
-                .generate(GenerateRequest(presetID: "sdxl", width: 1024, height: 1024, frames: nil, seed: 7, count: 2, dtype: .float32))
+                .generate(
+                    GenerateRequest(presetID: "sdxl", width: 1024, height: 1024, frames: nil, seed: 7, count: 2, dtype: .float32),
+                    presets: s.presets)
             ])
         #expect(s.overlay == nil)
         Fixtures.run(&s, .command(.generate), .backspace, .text("1"), .command(.activate))

@@ -25,7 +25,8 @@ import Testing
             Issue.record("save expected, got \(effects)")
             return
         }
-        #expect(saved.outputType == .pt && saved.imageFormat == .png && saved.concurrency.text == "4")
+        #expect(saved.outputType == .pt && saved.imageFormat == .png && saved.concurrency == 4)
+        #expect(saved.id == "sd15" && saved.endpoints == ["http://127.0.0.1:8000/"])
         #expect(s.presets[0].endpoints == ["http://127.0.0.1:8000/"] && s.concurrency["sd15"] == 4)
         Fixtures.run(&s, .command(.editPreset))
         for c in "x" { Fixtures.run(&s, .text(c)) }

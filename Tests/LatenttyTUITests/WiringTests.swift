@@ -41,12 +41,12 @@ import Wire
     }
 
     /// Runs the effects as the app does and waits (through the queue's own events) until `count` jobs have finished.
-    func perform(_ effects: [Effect], state: AppState, queue: DecodeQueue, root: URL, count: Int) async -> [JobStatus] {
+    func perform(_ effects: [Effect], queue: DecodeQueue, root: URL, count: Int) async -> [JobStatus] {
         let runner = EffectRunner(
             queue: queue, inbox: Inbox(), configFile: root.appendingPathComponent("config.toml"), settings: Settings(),
             exportDirectory: root.appendingPathComponent("saved"))
         let events = await queue.events()
-        for effect in effects { runner.perform(effect, state: state) }
+        for effect in effects { runner.perform(effect) }
         var finished: [UUID: JobStatus] = [:]
         for await event in events {
             if case .status(let status) = event, status.state.isFinished { finished[status.id] = status }
@@ -74,7 +74,7 @@ import Wire
         _ = Reducer.reduce(&state, .loaded([source], errors: []))
         let effects = Reducer.reduce(&state, .command(.decode))
         let queue = wiring.makeQueue()
-        let statuses = await perform(effects, state: state, queue: queue, root: root, count: 1)
+        let statuses = await perform(effects, queue: queue, root: root, count: 1)
         let status = try #require(statuses.first)
         #expect(status.state == .done && status.engine == "tiny" && status.backend == .local(spec))
         let file = try #require(status.outputs.first { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") })
@@ -113,7 +113,7 @@ import Wire
                 let video = try latent("video", preset: .hunyuanVideo, shape: [1, 16, 2, 4, 4])
                 _ = Reducer.reduce(&state, .loaded([image, video], errors: []))
                 let effects = Reducer.reduce(&state, .command(.decodeAll))
-                let statuses = await perform(effects, state: state, queue: wiring.makeQueue(), root: root, count: 2)
+                let statuses = await perform(effects, queue: wiring.makeQueue(), root: root, count: 2)
                 #expect(statuses.map(\.state) == [.done, .done])
                 #expect(statuses.map(\.backend) == [.remote(endpoints: [imageURL]), .remote(endpoints: [videoURL])])
                 // What each server saw: only its own preset's latents.
@@ -222,5 +222,27 @@ import Wire
         #expect(remedy(for: .output("disk full"), state: state).contains("output folder"))
         #expect(JobFailure(RemoteError.exhausted(endpoint: "e", attempts: 4, last: "503")).remedy == .retry)
         #expect(JobFailure(RemoteError.rejected(endpoint: "e", reason: "400")).remedy == .otherBackend)
+    }
+}
+
+/// Every key press gets an answer: a command, text for a field, or a word on why nothing happened.
+@Suite struct KeyActionTests {
+    @Test func unboundKeysSaySoAndBoundOnesRunTheirCommand() {
+        var state = AppState(columns: 100, rows: 30, presets: Preset.builtins, backend: .local(.approx))
+        state.focus = .jobs
+        guard case .message(let message)? = KeyActions.action(for: .character("Z"), state: state) else {
+            Issue.record("an unbound key should explain itself")
+            return
+        }
+        #expect(message.text == "Z does nothing in the jobs pane · ? lists the keys")
+        guard case .command(.help)? = KeyActions.action(for: .character("?"), state: state) else {
+            Issue.record("? should open the help")
+            return
+        }
+        state.overlay = .filter(TextField("filter", ""))
+        guard case .text("Z")? = KeyActions.action(for: .character("Z"), state: state) else {
+            Issue.record("a text field takes the character")
+            return
+        }
     }
 }

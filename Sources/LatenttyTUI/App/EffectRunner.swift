@@ -24,20 +24,18 @@ final class EffectRunner: Sendable {
         self.exportDirectory = exportDirectory
     }
 
-    func perform(_ effect: Effect, state: AppState) {
+    func perform(_ effect: Effect) {
         switch effect {
         case .quit:
             break
         case .list(let directory):
             Task.detached { [inbox] in inbox.post(.listed(directory: directory, entries: Self.list(directory))) }
-        case .load(let paths):
-            let presets = state.presets
+        case .load(let paths, let presets):
             Task.detached { [inbox] in
                 let (latents, errors) = Self.load(paths, presets: presets, preferred: nil)
                 inbox.post(.loaded(latents, errors: errors))
             }
-        case .generate(let request):
-            let presets = state.presets
+        case .generate(let request, let presets):
             Task.detached { [inbox] in inbox.post(Self.generate(request, presets: presets)) }
         case .submit(let jobs, let limits):
             Task { [queue] in
@@ -59,10 +57,7 @@ final class EffectRunner: Sendable {
             Task.detached { [inbox, settings, exportDirectory] in
                 inbox.post(.message(Self.export(job, settings: settings, directory: exportDirectory)))
             }
-        case .savePreset(let form):
-            guard let preset = state.presets.first(where: { $0.id == form.presetID }) else { return }
-            var saved = preset
-            saved.concurrency = state.concurrency[preset.id] ?? preset.concurrency
+        case .savePreset(let saved):
             Task.detached { [inbox, configFile, queue] in
                 if !saved.endpoints.isEmpty { await queue.setConcurrency(saved.concurrency, for: .remote(endpoints: saved.endpoints)) }
                 do {
@@ -72,8 +67,8 @@ final class EffectRunner: Sendable {
                     inbox.post(.message(StatusMessage(String(describing: error), .error)))
                 }
             }
-        case .watch(let folder):
-            startWatching(folder, state: state)
+        case .watch(let folder, let presets):
+            startWatching(folder, presets: presets)
         }
     }
 
@@ -209,8 +204,7 @@ final class EffectRunner: Sendable {
     /// Polls `folder` once a second; files whose size held still across two looks are loaded and
     /// decoded (a pipeline still writing one is left alone until it is done).
     /// New latents go to the reducer, which queues them as if the user had pressed d on them.
-    func startWatching(_ folder: String, state: AppState) {
-        let presets = state.presets
+    func startWatching(_ folder: String, presets: [Preset]) {
         let isNew = watched.withLock { $0.insert(folder).inserted }
         guard isNew else { return }
         inbox.post(.message(StatusMessage("watching \(folder) for new latents", .info)))

@@ -108,7 +108,7 @@ public final class WorkbenchApp {
         if let directory = options.journalDirectory {
             Task.detached { [inbox] in await WorkbenchWiring.restore(queue, journalDirectory: directory, inbox: inbox) }
         }
-        if !options.files.isEmpty { runner.perform(.load(paths: options.files), state: state) }
+        if !options.files.isEmpty { runner.perform(.load(paths: options.files, presets: state.presets)) }
 
         let renderer = Renderer(
             screen: screen, palette: palette,
@@ -148,13 +148,13 @@ public final class WorkbenchApp {
                 }
             case .key(let key):
                 keyReadAt = Date()
-                if let action = Self.action(for: key, state: state) {
+                if let action = KeyActions.action(for: key, state: state) {
                     let hadOverlay = state.overlay != nil
                     effects += Reducer.reduce(&state, action)
                     if hadOverlay != (state.overlay != nil) { fullRepaint = true }
                 }
             }
-            for effect in effects { runner.perform(effect, state: state) }
+            for effect in effects { runner.perform(effect) }
 
             if fullRepaint {
                 screen.touchAll()
@@ -193,30 +193,6 @@ public final class WorkbenchApp {
         guard let directory = journal?.directory.deletingLastPathComponent(), let data = try? JSONEncoder().encode(paths) else { return }
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try? data.write(to: directory.appendingPathComponent("recent.json"), options: .atomic)
-    }
-
-    /// Keys become reducer actions: typing goes into an open text field, everything else through the key map.
-    static func action(for key: Key, state: AppState) -> Action? {
-        if state.overlay != nil {
-            switch key {
-            case .escape: return .command(.back)
-            case .enter: return .command(.activate)
-            case .tab: return .command(.nextPane)
-            case .backTab: return .command(.previousPane)
-            case .up: return .command(.up)
-            case .down: return .command(.down)
-            case .left: return .command(.left)
-            case .right: return .command(.right)
-            case .backspace, .delete: return .backspace
-            case .control("c"): return .command(.quit)
-            case .character(let character):
-                if Reducer.acceptsText(state) { return .text(character) }
-                if character == " " { return .command(.toggleSelect) }
-            default: break
-            }
-            return state.keyMap.global[key].map(Action.command)
-        }
-        return state.keyMap.command(for: key, in: state.focus).map(Action.command)
     }
 
     /// With `LATENTTY_TIMINGS=FILE`, appends `name seconds` lines: the UI benchmark reads them.

@@ -248,8 +248,6 @@ struct Renderer {
                     "\(field.text)▏", "", "New latent files there are loaded and decoded as they appear.",
                     "Enter starts watching, Esc cancels",
                 ], state: state)
-        case .sendTo:
-            break
         case .inspect(let id):
             let source = state.sources.first { $0.id == id }
             let thumbnail = source?.thumbnail ?? []

@@ -24,9 +24,10 @@ public enum Action: Sendable {
 
 /// Work the reducer asks for; the app performs it off the UI thread and answers with actions.
 public enum Effect: Sendable, Equatable {
-    case load(paths: [String])
+    /// Read these files; the presets decide which each latent belongs to.
+    case load(paths: [String], presets: [Preset])
     case list(directory: String)
-    case generate(GenerateRequest)
+    case generate(GenerateRequest, presets: [Preset])
     /// Queue these jobs; a remote backend runs at most its preset's concurrency at once.
     case submit([DecodeJob], concurrency: [BackendIdentity: Int])
     case cancel(UUID)
@@ -35,8 +36,9 @@ public enum Effect: Sendable, Equatable {
     case move(UUID, by: Int)
     case clearFinished
     case export(JobStatus)
-    case savePreset(PresetForm)
-    case watch(folder: String)
+    /// Write this preset's endpoint, output and concurrency settings to the config file.
+    case savePreset(Preset)
+    case watch(folder: String, presets: [Preset])
     case quit
 }
 

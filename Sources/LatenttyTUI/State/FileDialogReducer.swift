@@ -21,7 +21,7 @@ enum FileDialogReducer {
         case .activate:
             if !dialog.selected.isEmpty {
                 state.overlay = nil
-                return [.load(paths: dialog.selected)]
+                return [.load(paths: dialog.selected, presets: state.presets)]
             }
             if visible.indices.contains(dialog.index) {
                 let entry = visible[dialog.index]
@@ -32,11 +32,11 @@ enum FileDialogReducer {
                     return listIfDirectoryChanged(&dialog, &state)
                 }
                 state.overlay = nil
-                return [.load(paths: [path])]
+                return [.load(paths: [path], presets: state.presets)]
             }
             if !dialog.path.hasSuffix("/") {
                 state.overlay = nil
-                return [.load(paths: [dialog.path])]
+                return [.load(paths: [dialog.path], presets: state.presets)]
             }
             state.status = StatusMessage("no latent files here: type a path, or Tab to complete one", .warning)
         default: break

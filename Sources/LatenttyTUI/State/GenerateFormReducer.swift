@@ -17,7 +17,7 @@ enum GenerateFormReducer {
             if let request = validated(form, &state) {
                 state.lastGenerate = form
                 state.overlay = nil
-                return [.generate(request)]
+                return [.generate(request, presets: state.presets)]
             }
         default: break
         }

@@ -11,7 +11,6 @@ public enum Overlay: Sendable, Equatable {
     case inspect(UUID)
     case presetForm(PresetForm)
     case filter(TextField)
-    case sendTo(UUID)
 }
 
 /// Video playback of the selected result.

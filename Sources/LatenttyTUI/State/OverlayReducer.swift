@@ -29,12 +29,10 @@ enum OverlayReducer {
             if command == .activate {
                 state.overlay = nil
                 state.watchedFolder = field.text
-                return [.watch(folder: field.text)]
+                return [.watch(folder: field.text, presets: state.presets)]
             } else if command == .quit {
                 state.overlay = nil
             }
-        case .sendTo:
-            state.overlay = nil
         case .open(var dialog):
             if command == .quit {
                 state.overlay = nil

@@ -26,15 +26,18 @@ enum PresetFormReducer {
                 state.overlay = .presetForm(form)
                 return []
             }
-            if let index = state.presets.firstIndex(where: { $0.id == form.presetID }) {
-                state.presets[index].endpoints = endpoint.isEmpty ? [] : [endpoint]
-                state.presets[index].outputType = form.outputType
-                state.presets[index].imageFormat = form.imageFormat
+            guard let index = state.presets.firstIndex(where: { $0.id == form.presetID }) else {
+                state.overlay = nil
+                return []
             }
+            state.presets[index].endpoints = endpoint.isEmpty ? [] : [endpoint]
+            state.presets[index].outputType = form.outputType
+            state.presets[index].imageFormat = form.imageFormat
+            state.presets[index].concurrency = concurrency
             state.concurrency[form.presetID] = concurrency
             if !endpoint.isEmpty, !state.backendChoices.contains(.remote) { state.backendChoices.append(.remote) }
             state.overlay = nil
-            return [.savePreset(form)]
+            return [.savePreset(state.presets[index])]
         default: break
         }
         state.overlay = .presetForm(form)
