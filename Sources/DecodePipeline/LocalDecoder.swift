@@ -59,7 +59,8 @@ public struct LocalDecoder: Sendable {
         }
         if case .packed = layout {
             do {
-                latent = try FluxPacking.unpack(latent, height: parameters.height, width: parameters.width, spatialFactor: preset.spatialFactor)
+                latent = try FluxPacking.unpack(
+                    latent, height: parameters.height, width: parameters.width, spatialFactor: preset.spatialFactor)
             } catch {
                 throw .invalidRequest(error.description)
             }

@@ -27,7 +27,10 @@ import Testing
         #expect(completed.path == "/data/sd_")
         // Space selects, ↓ moves, space again, Enter opens both.
         Fixtures.run(&s, .text(" "), .command(.down), .text(" "))
-        #expect(Fixtures.run(&s, .command(.activate)) == [.load(paths: ["/data/sd_a.safetensors", "/data/sd_b.safetensors"], presets: s.presets)])
+        #expect(
+            Fixtures.run(&s, .command(.activate)) == [
+                .load(paths: ["/data/sd_a.safetensors", "/data/sd_b.safetensors"], presets: s.presets)
+            ])
         // Completing a lone directory descends into it.
         Fixtures.run(&s, .command(.open), .listed(directory: "/data", entries: entries), .text("l"))
         #expect(Fixtures.run(&s, .command(.nextPane)) == [.list(directory: "/data/latents")])

@@ -76,7 +76,8 @@ import Testing
 
 @Suite struct TextTests {
     @Test func progressLineShowsBytesTimeAndETA() {
-        var job = JobStatus(id: UUID(), name: "a", backend: .remote(endpoints: ["http://127.0.0.1:1/"]), state: .uploading, queuedAt: Date())
+        var job = JobStatus(
+            id: UUID(), name: "a", backend: .remote(endpoints: ["http://127.0.0.1:1/"]), state: .uploading, queuedAt: Date())
         let now = Date()
         job.startedAt = now.addingTimeInterval(-2)
         job.progress = TransferProgress(uploaded: 512 << 10, uploadTotal: 1 << 20, downloaded: 0, downloadTotal: 0)
@@ -98,7 +99,8 @@ import Testing
         let pending = DecodeJob(
             name: "pending", source: JobSource(seed: 2), latent: latent, preset: .sd15, backend: .local(.approx), options: DecodeOptions())
         let finished = DecodeJob(
-            name: "finished", source: JobSource(path: "/x.pt"), latent: latent, preset: .flux, backend: .remote(endpoints: Preset.flux.endpoints),
+            name: "finished", source: JobSource(path: "/x.pt"), latent: latent, preset: .flux,
+            backend: .remote(endpoints: Preset.flux.endpoints),
             options: DecodeOptions(outputType: .pt))
         try journal.record(pending)
         try journal.record(finished)

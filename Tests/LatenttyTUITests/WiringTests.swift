@@ -5,8 +5,8 @@ import ImageCodecs
 import Logging
 import ServiceLifecycle
 import Synchronization
-import Testing
 import TerminalGraphics
+import Testing
 import Wire
 
 @testable import LatentKit
@@ -134,7 +134,9 @@ import Wire
         let all = WorkbenchWiring(options: options(root: root, endpoints: ["http://127.0.0.1:2/", "http://127.0.0.1:3/"]))
         #expect(all.presets.allSatisfy { $0.endpoints == ["http://127.0.0.1:2/", "http://127.0.0.1:3/"] })
         #expect(WorkbenchWiring(options: options(root: root)).initialBackend == .local(.approx))
-        #expect(WorkbenchWiring(options: options(root: root, endpoints: ["http://127.0.0.1:2/"], local: true)).initialBackend == .local(.approx))
+        #expect(
+            WorkbenchWiring(options: options(root: root, endpoints: ["http://127.0.0.1:2/"], local: true)).initialBackend == .local(.approx)
+        )
     }
 
     @Test func bCyclesThroughWhatIsAvailable() {

@@ -160,6 +160,7 @@ import Workbench
         }
         #expect(warnings.count == 1)
         #expect(
-            warnings.first == "the job journal cannot be written (\(blocker.path) is a file, not a folder); jobs will not resume after quitting")
+            warnings.first
+                == "the job journal cannot be written (\(blocker.path) is a file, not a folder); jobs will not resume after quitting")
     }
 }

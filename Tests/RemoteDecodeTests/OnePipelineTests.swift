@@ -26,11 +26,12 @@ import Workbench
         ("approx", .sd15, 4), ("taesd_random", .sd15, 4), ("tiny_kl4", .sd15, 4), ("tiny_kl16", .flux, 16),
     ]
 
-    static let cases: [Case] = engines.flatMap { engine in
-        [(OutputType.pil, ImageFormat.png), (.pil, .jpg), (.pt, .png), (.ptUInt8, .png)].map {
-            Case(engine: engine.name, preset: engine.preset, channels: engine.channels, output: $0.0, format: $0.1)
-        }
-    } + [Case(engine: "approx", preset: .sd15, channels: 4, output: .pil, format: .png, batch: 2)]
+    static let cases: [Case] =
+        engines.flatMap { engine in
+            [(OutputType.pil, ImageFormat.png), (.pil, .jpg), (.pt, .png), (.ptUInt8, .png)].map {
+                Case(engine: engine.name, preset: engine.preset, channels: engine.channels, output: $0.0, format: $0.1)
+            }
+        } + [Case(engine: "approx", preset: .sd15, channels: 4, output: .pil, format: .png, batch: 2)]
 
     static func makeEngine(_ name: String) throws -> any DecodeEngine {
         let weights = Fixtures.models.appendingPathComponent(name + ".safetensors")
@@ -50,8 +51,10 @@ import Workbench
             backend: .local(.approx), options: DecodeOptions(outputType: item.output, imageFormat: item.format))
         let local = try await LocalBackend(engine: engine).run(job) { _ in }
         let served = try await withLatenttyServer(engine: engine) { url in
-            try await RemoteBackend(client: RemoteClient(sleeper: RecordingSleeper().sleeper), configuration: RemoteConfiguration(endpoints: [url]))
-                .run(job) { _ in }
+            try await RemoteBackend(
+                client: RemoteClient(sleeper: RecordingSleeper().sleeper), configuration: RemoteConfiguration(endpoints: [url])
+            )
+            .run(job) { _ in }
         }
         #expect(local.payload == served.payload)
         #expect(local.engine == engine.name)

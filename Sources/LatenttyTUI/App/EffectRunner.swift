@@ -96,7 +96,8 @@ final class EffectRunner: Sendable {
             do {
                 let file = try LatentFile.read(contentsOf: URL(fileURLWithPath: path))
                 let job = try JobLoader.job(
-                    file: file, path: path, key: nil, preset: preferred, catalog: catalog, backend: { _ in .local(.approx) }, outputType: nil,
+                    file: file, path: path, key: nil, preset: preferred, catalog: catalog, backend: { _ in .local(.approx) },
+                    outputType: nil,
                     format: nil,
                     space: nil, height: nil, width: nil)
                 let report = try? LatentReport(file: file, key: nil, preset: job.preset, catalog: catalog)

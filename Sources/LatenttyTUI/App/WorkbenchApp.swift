@@ -92,7 +92,8 @@ public final class WorkbenchApp {
         let queue = wiring.makeQueue()
         let journal = options.journalDirectory.map(JobJournal.init(directory:))
         let runner = EffectRunner(
-            queue: queue, inbox: inbox, configFile: options.configFile, settings: options.settings, exportDirectory: options.exportDirectory)
+            queue: queue, inbox: inbox, configFile: options.configFile, settings: options.settings, exportDirectory: options.exportDirectory
+        )
 
         guard let screen = Screen(useColor: options.useColor) else {
             FileHandle.standardError.write(
@@ -101,7 +102,8 @@ public final class WorkbenchApp {
         }
         defer { screen.shutdown() }
         let palette = Palette(theme: options.theme, screen: screen)
-        var state = wiring.initialState(columns: screen.columns, rows: screen.rows, workingDirectory: FileManager.default.currentDirectoryPath)
+        var state = wiring.initialState(
+            columns: screen.columns, rows: screen.rows, workingDirectory: FileManager.default.currentDirectoryPath)
         state.recentFiles = Self.loadRecent(journal)
         defer { Self.saveRecent(state.recentFiles, journal) }
         WorkbenchWiring.forwardEvents(of: queue, to: inbox)

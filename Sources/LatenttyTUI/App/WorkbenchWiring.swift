@@ -69,7 +69,8 @@ struct WorkbenchWiring {
             inbox.post(
                 .message(
                     StatusMessage(
-                        "\(unusable) journal record\(unusable == 1 ? "" : "s") in \(journalDirectory.path) could not be restored", .warning)))
+                        "\(unusable) journal record\(unusable == 1 ? "" : "s") in \(journalDirectory.path) could not be restored", .warning)
+                ))
         }
     }
 }

@@ -191,7 +191,8 @@ enum PaneReducer {
     static func sendElsewhere(_ job: JobStatus, _ state: inout AppState) -> [Effect] {
         if job.backend.isLocal {
             guard let preset = state.preset(id: job.presetID), !preset.endpoints.isEmpty else {
-                state.status = StatusMessage("\(job.presetID) has no endpoint to send \(job.name) to: press e on the preset to set one", .warning)
+                state.status = StatusMessage(
+                    "\(job.presetID) has no endpoint to send \(job.name) to: press e on the preset to set one", .warning)
                 return []
             }
             let target = BackendIdentity.remote(endpoints: preset.endpoints)

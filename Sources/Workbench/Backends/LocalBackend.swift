@@ -27,8 +27,9 @@ public final class LocalBackend: DecodeBackend {
         self.init(spec: spec, concurrency: concurrency, sharesOneEngine: true) { _ in engine }
     }
 
-    init(spec: LocalEngineSpec, concurrency: Int, sharesOneEngine: Bool, makeEngine: @escaping @Sendable (Preset) throws -> any DecodeEngine)
-    {
+    init(
+        spec: LocalEngineSpec, concurrency: Int, sharesOneEngine: Bool, makeEngine: @escaping @Sendable (Preset) throws -> any DecodeEngine
+    ) {
         self.identity = .local(spec)
         self.concurrency = max(1, concurrency)
         self.sharesOneEngine = sharesOneEngine
