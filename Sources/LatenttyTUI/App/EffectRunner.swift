@@ -1,3 +1,4 @@
+import DecodePipeline
 import Foundation
 import ImageCodecs
 import LatentKit
@@ -115,16 +116,11 @@ final class EffectRunner: Sendable {
 
     /// latent2rgb of the first image (or first latent frame) at latent resolution, fitted to 32×10
     /// cells: a long video latent must not cost a full-size decode of every frame just to be listed.
+    /// The latent is prepared (unpacked, brought to VAE space) by the decode pipeline itself.
     static func thumbnail(_ job: DecodeJob) -> [[HalfBlockCell]] {
-        var latent = job.latent.converted(to: .float32)
-        if latent.rank == 3 {
-            guard
-                let unpacked = try? FluxPacking.unpack(
-                    latent, height: job.options.height, width: job.options.width, spatialFactor: job.preset.spatialFactor)
-            else { return [] }
-            latent = unpacked
-        }
-        guard latent.rank == 4 || latent.rank == 5 else { return [] }
+        guard let request = try? job.request(), let latent = try? LocalDecoder.vaeLatent(request, preset: job.preset),
+            latent.rank == 4 || latent.rank == 5
+        else { return [] }
         let shape = latent.shape
         let (channels, height, width) = (shape[1], shape[shape.count - 2], shape[shape.count - 1])
         let frames = latent.rank == 5 ? shape[2] : 1
@@ -139,9 +135,8 @@ final class EffectRunner: Sendable {
         var preset = job.preset
         preset.spatialFactor = 1
         preset.temporalFactor = nil
-        guard let single = try? Tensor(values: first, shape: [1, channels, height, width]) else { return [] }
-        let vaeSpace = job.space == .diffusion ? preset.toVAESpace(single) : single
-        guard let pixels = try? Latent2RGBEngine().decode(vaeSpace, preset: preset),
+        guard let single = try? Tensor(values: first, shape: [1, channels, height, width]),
+            let pixels = try? Latent2RGBEngine().decode(single, preset: preset),
             let image = try? TensorImages.images(from: pixels).first
         else { return [] }
         return HalfBlocks.render(image, columns: 32, rows: 10)
