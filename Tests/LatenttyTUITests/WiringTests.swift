@@ -153,6 +153,17 @@ import Wire
         var offline = Preset.builtins
         for index in offline.indices { offline[index].endpoints = [] }
         #expect(AppState.choices(localEngine: .local(.approx), presets: offline) == [.local(.approx)])
+        // Weights found in the model cache make their engines choices too, once each.
+        let location = VAELocation(weights: URL(fileURLWithPath: "/cache/vae.safetensors"), config: nil)
+        let cached = WorkbenchWiring.cachedEngines([
+            ModelDiscovery.Availability(preset: "sd15", full: location, tiny: nil),
+            ModelDiscovery.Availability(preset: "sdxl", full: location, tiny: nil),
+        ])
+        #expect(cached == [LocalEngineSpec(engine: .full)])
+        #expect(
+            AppState.choices(localEngine: tiny, cached: cached, presets: offline) == [
+                .local(.approx), tiny, .local(LocalEngineSpec(engine: .full)),
+            ])
     }
 
     /// latentty's own server on a free loopback port, its access log kept.

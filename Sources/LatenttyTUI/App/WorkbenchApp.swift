@@ -103,7 +103,8 @@ public final class WorkbenchApp {
         defer { screen.shutdown() }
         let palette = Palette(theme: options.theme, screen: screen)
         var state = wiring.initialState(
-            columns: screen.columns, rows: screen.rows, workingDirectory: FileManager.default.currentDirectoryPath)
+            columns: screen.columns, rows: screen.rows, workingDirectory: FileManager.default.currentDirectoryPath,
+            cachedEngines: WorkbenchWiring.cachedEngines(ModelDiscovery.survey(options.catalog.presets)))
         state.recentFiles = Self.loadRecent(journal)
         defer { Self.saveRecent(state.recentFiles, journal) }
         WorkbenchWiring.forwardEvents(of: queue, to: inbox)

@@ -1,5 +1,6 @@
 import Foundation
 import LatentKit
+import NativeVAE
 import RemoteDecode
 import Workbench
 
@@ -36,13 +37,21 @@ struct WorkbenchWiring {
             journal: options.journalDirectory.map(JobJournal.init(directory:)))
     }
 
-    func initialState(columns: Int, rows: Int, workingDirectory: String) -> AppState {
+    /// The full and tiny engines some preset has cached weights for (found, never downloaded).
+    static func cachedEngines(_ availability: [ModelDiscovery.Availability]) -> [LocalEngineSpec] {
+        var engines: [LocalEngineSpec] = []
+        if availability.contains(where: { $0.full != nil }) { engines.append(LocalEngineSpec(engine: .full)) }
+        if availability.contains(where: { $0.tiny != nil }) { engines.append(LocalEngineSpec(engine: .tiny)) }
+        return engines
+    }
+
+    func initialState(columns: Int, rows: Int, workingDirectory: String, cachedEngines: [LocalEngineSpec] = []) -> AppState {
         let presets = presets
         let backend = initialBackend
         let localChoice = BackendChoice.local(options.localEngine?.spec ?? .approx)
         var state = AppState(
             columns: columns, rows: rows, presets: presets, backend: backend,
-            backendChoices: AppState.choices(localEngine: localChoice, presets: presets), keyMap: options.keyMap,
+            backendChoices: AppState.choices(localEngine: localChoice, cached: cachedEngines, presets: presets), keyMap: options.keyMap,
             workingDirectory: workingDirectory)
         state.autoDecode = options.decode && !options.files.isEmpty
         if let id = options.presetID, let index = presets.firstIndex(where: { $0.id == id }) { state.presetIndex = index }
