@@ -7,15 +7,15 @@ import Testing
 
 /// `m` marks, a second `m` on a compatible result compares, Esc or `m` on the mark leaves.
 @Suite struct CompareTests {
-    /// Two finished 64×64 sd15 images and a 256×256 video, their latents loaded.
+    /// Two finished 64×64 sd15 images and a 256×256 video. Their latents need not be loaded: the
+    /// geometry travels with each job (and through the journal).
     func stateWithResults() throws -> (AppState, [JobStatus]) {
         var s = Fixtures.state()
-        let latents = [
-            try Fixtures.latent("a"), try Fixtures.latent("b"),
-            try Fixtures.latent("clip", shape: [1, 16, 3, 32, 32], preset: "hunyuanvideo"),
+        let image = ResultGeometry(isVideo: false, width: 64, height: 64)
+        let jobs = [
+            Fixtures.job("a", .done, geometry: image), Fixtures.job("b", .done, geometry: image),
+            Fixtures.job("clip", .done, geometry: ResultGeometry(isVideo: true, width: 256, height: 256)),
         ]
-        Fixtures.run(&s, .loaded(latents, errors: []))
-        let jobs = latents.map { Fixtures.job($0.name, .done) }
         for job in jobs { Fixtures.run(&s, .queue(.status(job))) }
         s.focus = .jobs
         return (s, jobs)

@@ -17,8 +17,11 @@ enum Fixtures {
             presetID: preset)
     }
 
-    static func job(_ name: String, _ state: JobState, backend: BackendIdentity = .local(.approx)) -> JobStatus {
+    static func job(
+        _ name: String, _ state: JobState, backend: BackendIdentity = .local(.approx), geometry: ResultGeometry? = nil
+    ) -> JobStatus {
         var status = JobStatus(id: UUID(), name: name, presetID: "sd15", backend: backend, state: state, queuedAt: Date())
+        status.geometry = geometry
         if state == .done { status.outputs = ["/out/\(name).png", "/out/\(name).json"] }
         return status
     }

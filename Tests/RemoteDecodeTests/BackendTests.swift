@@ -164,3 +164,32 @@ import Workbench
                 == "the job journal cannot be written (\(blocker.path) is a file, not a folder); jobs will not resume after quitting")
     }
 }
+
+/// A result's kind and size are known from its job, before decoding and after a restore.
+@Suite struct ResultGeometryTests {
+    func job(_ shape: [Int], _ preset: Preset, height: Int? = nil, width: Int? = nil) throws -> DecodeJob {
+        DecodeJob(
+            name: "g", source: JobSource(), latent: try seededLatent(shape), preset: preset, backend: .local(.approx),
+            options: DecodeOptions(height: height, width: width))
+    }
+
+    @Test func fromTheLatentAndItsPreset() throws {
+        #expect(try job([1, 4, 64, 48], .sd15).resultGeometry == ResultGeometry(isVideo: false, width: 384, height: 512))
+        #expect(try job([1, 16, 3, 32, 32], .hunyuanVideo).resultGeometry == ResultGeometry(isVideo: true, width: 256, height: 256))
+        #expect(
+            try job([1, 384, 64], .flux, height: 256, width: 384).resultGeometry == ResultGeometry(isVideo: false, width: 384, height: 256))
+        #expect(try job([1, 3, 8, 8], .sd15).resultGeometry == nil)
+    }
+
+    @Test func aFinishedJobKeepsItThroughTheJournal() throws {
+        let journal = JobJournal(directory: try temporaryDirectory())
+        let finished = try job([1, 4, 8, 8], .sd15)
+        try journal.record(finished)
+        var status = JobStatus(job: finished)
+        status.state = .done
+        try journal.update(status, job: finished)
+        let restored = try #require(journal.load().entries.first)
+        #expect(restored.job.latent.shape == [0])
+        #expect(restored.status.geometry == ResultGeometry(isVideo: false, width: 64, height: 64))
+    }
+}

@@ -26,6 +26,8 @@ public struct JobStatus: Sendable, Equatable, Identifiable {
     public var presetID: String
     public var seed: UInt64?
     public var backend: BackendIdentity
+    /// Image or video and its size, when the latent tells (for comparing results).
+    public var geometry: ResultGeometry?
     public var state: JobState
     public var progress: TransferProgress
     /// Retries so far (attempts beyond the first), with the latest reason.
@@ -48,6 +50,7 @@ public struct JobStatus: Sendable, Equatable, Identifiable {
         presetID = job.preset.id
         seed = job.source.seed
         backend = job.backend
+        geometry = job.resultGeometry
         state = .queued
         progress = TransferProgress()
         retries = 0

@@ -51,6 +51,8 @@ public struct JobJournal: Sendable {
         var finishedAt: Date?
         /// Submission order (dates are kept to the second, and many jobs share one).
         var sequence: Int64?
+        /// The result's geometry (a finished job keeps no latent to tell it from).
+        var geometry: ResultGeometry?
     }
 
     public struct Entry: Sendable {
@@ -163,7 +165,8 @@ extension JobJournal.Record {
             preset: job.preset, backend: job.backend, backendID: nil, outputType: job.options.outputType,
             imageFormat: job.options.imageFormat, height: job.options.height, width: job.options.width, state: status.state,
             failure: status.failure, error: nil, outputs: status.outputs, timings: status.timings, endpoint: status.endpoint,
-            engine: status.engine, queuedAt: status.queuedAt, finishedAt: status.finishedAt, sequence: sequence)
+            engine: status.engine, queuedAt: status.queuedAt, finishedAt: status.finishedAt, sequence: sequence,
+            geometry: status.geometry)
     }
 
     /// The backend, also for records from before backends had identities.
@@ -177,6 +180,7 @@ extension JobJournal.Record {
             preset: preset, backend: resolvedBackend,
             options: DecodeOptions(outputType: outputType, imageFormat: imageFormat, height: height, width: width))
         var status = JobStatus(job: job, now: queuedAt)
+        status.geometry = geometry ?? status.geometry
         if state.isFinished {
             status.state = state
             status.failure = failure ?? error.map { .engine($0) }
