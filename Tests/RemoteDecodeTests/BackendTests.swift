@@ -193,3 +193,28 @@ import Workbench
         #expect(restored.status.geometry == ResultGeometry(isVideo: false, width: 64, height: 64))
     }
 }
+
+/// Restored remote jobs run at their own preset's concurrency, not the backend's default.
+@Suite struct RestoredConcurrencyTests {
+    @Test func restoredJobsKeepTheirPresetsConcurrency() async throws {
+        let gated = GatedBackend(concurrency: 4)
+        let journal = JobJournal(directory: try temporaryDirectory())
+        var preset = Preset.sd15
+        preset.concurrency = 1
+        for index in 0..<3 {
+            try journal.record(
+                DecodeJob(
+                    name: "j\(index)", source: JobSource(), latent: try seededLatent([1, 4, 2, 2]), preset: preset,
+                    backend: gated.identity, options: DecodeOptions(outputType: .pt)))
+        }
+        let queue = DecodeQueue(
+            registry: BackendRegistry(fixed: [gated]), writer: OutputWriter(directory: try temporaryDirectory()), journal: journal)
+        #expect(await queue.restoreJournal() == 0)
+        var entered = gated.entered.makeAsyncIterator()
+        _ = await entered.next()
+        #expect(await queue.allStatuses.map { $0.startedAt != nil } == [true, false, false])
+        gated.open()
+        await queue.waitUntilIdle()
+        #expect(await queue.allStatuses.allSatisfy { $0.state == .done })
+    }
+}

@@ -50,16 +50,19 @@ public final class LocalBackend: DecodeBackend {
         }
     }
 
-    /// The engine for `preset`, made once.
+    /// The engine for `preset`, made once: jobs that need it meanwhile wait for that one load
+    /// instead of reading the same weights again.
     func engine(for preset: Preset) throws(JobFailure) -> any DecodeEngine {
         let key = sharesOneEngine ? "" : preset.id
-        if let engine = engines.withLock({ $0[key] }) { return engine }
-        do {
-            let engine = try makeEngine(preset)
-            engines.withLock { $0[key] = engine }
-            return engine
-        } catch {
-            throw .backendUnavailable(String(describing: error))
+        return try engines.withLock { engines throws(JobFailure) in
+            if let engine = engines[key] { return engine }
+            do {
+                let engine = try makeEngine(preset)
+                engines[key] = engine
+                return engine
+            } catch {
+                throw .backendUnavailable(String(describing: error))
+            }
         }
     }
 }

@@ -144,11 +144,17 @@ public actor DecodeQueue {
         waiters.forEach { $0.resume() }
     }
 
-    /// Restores everything the journal holds, in submission order; returns how many records were unusable.
+    /// Restores everything the journal holds, in submission order; returns how many records were
+    /// unusable. Remote jobs run at their preset's concurrency unless told otherwise.
     public func restoreJournal() -> Int {
         guard let journal else { return 0 }
         let (entries, unusable) = journal.load()
-        for entry in entries { restore(entry.job, status: entry.status) }
+        for entry in entries {
+            if !entry.job.backend.isLocal, concurrencyLimits[entry.job.backend] == nil {
+                concurrencyLimits[entry.job.backend] = max(1, entry.job.preset.concurrency)
+            }
+            restore(entry.job, status: entry.status)
+        }
         return unusable
     }
 
