@@ -188,13 +188,14 @@ public actor DecodeQueue {
     private func schedule() {
         var busy: [BackendIdentity: Int] = [:]
         for id in running.keys { if let job = jobs[id] { busy[job.backend, default: 0] += 1 } }
+        var unusable: [(UUID, JobFailure)] = []
         for id in order where statuses[id]?.state == .queued && running[id] == nil {
             guard let job = jobs[id] else { continue }
             let backend: any DecodeBackend
             do {
                 backend = try registry.backend(for: job.backend)
             } catch {
-                finish(id, failure: error)
+                unusable.append((id, error))
                 continue
             }
             let limit = concurrencyLimits[job.backend] ?? backend.concurrency
@@ -202,6 +203,8 @@ public actor DecodeQueue {
             busy[job.backend, default: 0] += 1
             start(id, on: backend)
         }
+        // Failed after the loop: finishing schedules again, which must not run inside this count.
+        for (id, failure) in unusable { finish(id, failure: failure) }
     }
 
     private func start(_ id: UUID, on backend: any DecodeBackend) {
