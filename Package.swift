@@ -84,7 +84,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["LatentKit", "ImageCodecs"]),
+        .testTarget(name: "CLITests", dependencies: ["LatentKit", "ImageCodecs", "Workbench"]),
         .testTarget(name: "NativeVAETests", dependencies: ["NativeVAE", "LatentKit", "ImageCodecs"]),
         .testTarget(
             name: "RemoteDecodeTests",

@@ -19,7 +19,9 @@ public enum JPEGCodec {
         return Array(UnsafeBufferPointer(start: output, count: Int(size)))
     }
 
-    public static func decode(_ bytes: [UInt8]) throws(ImageCodecError) -> RGBImage {
+    /// Decodes what is there; a warning (e.g. premature end of data) still yields pixels, and only
+    /// hard errors fail. With `complete`, any warning fails too: an answer cut short is not an image.
+    public static func decode(_ bytes: [UInt8], complete: Bool = false) throws(ImageCodecError) -> RGBImage {
         guard let handle = tjInitDecompress() else { throw .jpeg("cannot create a decompressor") }
         defer { tjDestroy(handle) }
         var width: Int32 = 0
@@ -42,8 +44,7 @@ public enum JPEGCodec {
                     Int32(TJPF_RGB.rawValue), 0)
             }
         }
-        // A warning (e.g. premature end of data) still yields pixels; only hard errors fail.
-        if status != 0, tjGetErrorCode(handle) == Int32(TJERR_FATAL.rawValue) {
+        if status != 0, complete || tjGetErrorCode(handle) == Int32(TJERR_FATAL.rawValue) {
             throw .jpeg(String(cString: tjGetErrorStr2(handle)))
         }
         return try RGBImage(width: Int(width), height: Int(height), pixels: pixels)

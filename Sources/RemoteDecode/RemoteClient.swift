@@ -56,36 +56,42 @@ public struct RemoteConfiguration: Sendable {
     public var token: AccessToken?
     /// Send the token to every endpoint, not just Hugging Face hosts.
     public var tokenForAllEndpoints: Bool
+    /// Follow redirects to other hosts too; redirects within the endpoint's own host are always followed.
+    public var followRedirects: Bool
 
     public init(
         endpoints: [String], retry: RetryPolicy = RetryPolicy(), limits: TransferLimits = TransferLimits(),
-        token: AccessToken? = nil, tokenForAllEndpoints: Bool = false
+        token: AccessToken? = nil, tokenForAllEndpoints: Bool = false, followRedirects: Bool = false
     ) {
         self.endpoints = endpoints
         self.retry = retry
         self.limits = limits
         self.token = token
         self.tokenForAllEndpoints = tokenForAllEndpoints
+        self.followRedirects = followRedirects
     }
 }
 
 /// Sends protocol requests with retries, backoff and failover across a preset's endpoints.
 ///
-/// Per endpoint: 429/502/503/504 and transient transport failures (reset, cut-short body, timeout)
-/// are retried with backoff up to `maxAttempts`; a refused connection or a 404 moves straight on to
-/// the next endpoint (and fails at once when it is the last). Other 4xx/5xx answers are final: a retry
-/// would get the same answer.
+/// Each request goes to the endpoint its `EndpointPool` picks (the healthy one with the fewest
+/// requests outstanding). Per endpoint: 429/502/503/504 and transient transport failures (reset,
+/// cut-short body, timeout) are retried with backoff up to `maxAttempts`; a refused connection or a
+/// 404 moves straight on to the next endpoint (and fails at once when it is the last). Other 4xx/5xx
+/// answers are final: a retry would get the same answer.
 public struct RemoteClient: Sendable {
     public let transport: CurlTransport
     public let sleeper: Sleeper
+    public let pool: EndpointPool
     private let random: @Sendable () -> Double
 
     public init(
-        transport: CurlTransport = CurlTransport(), sleeper: Sleeper = .real,
+        transport: CurlTransport = CurlTransport(), sleeper: Sleeper = .real, pool: EndpointPool = EndpointPool(),
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
         self.transport = transport
         self.sleeper = sleeper
+        self.pool = pool
         self.random = random
     }
 
@@ -96,19 +102,24 @@ public struct RemoteClient: Sendable {
     ) async throws(RemoteError) -> WireResponse {
         let endpoints = configuration.endpoints
         guard !endpoints.isEmpty else { throw .noEndpoints }
+        let distinct = Set(endpoints).count
         var lastError = RemoteError.noEndpoints
-        for (index, endpoint) in endpoints.enumerated() {
-            let fallback: String? = index + 1 < endpoints.count ? endpoints[index + 1] : nil
+        var tried = Set<String>()
+        var leaving: (endpoint: String, reason: String)? = nil
+        while let endpoint = pool.claim(among: endpoints, excluding: tried) {
+            defer { pool.release(endpoint) }
+            tried.insert(endpoint)
+            if let leaving { events(.failingOver(from: leaving.endpoint, to: endpoint, reason: leaving.reason)) }
             do {
                 return try await sendToOne(
-                    request, endpoint: endpoint, configuration: configuration, canFailOver: fallback != nil, events: events)
+                    request, endpoint: endpoint, configuration: configuration, canFailOver: tried.count < distinct, events: events)
             } catch let outcome {
                 switch outcome {
                 case .final(let error):
                     throw error
                 case .failOver(let error, let reason):
                     lastError = error
-                    if let fallback { events(.failingOver(from: endpoint, to: fallback, reason: reason)) }
+                    leaving = (endpoint, reason)
                 }
             }
         }
@@ -125,10 +136,6 @@ public struct RemoteClient: Sendable {
         events: @escaping @Sendable (RemoteEvent) -> Void
     ) async throws(Outcome) -> WireResponse {
         let policy = configuration.retry
-        var headers: [Header] = []
-        if let token = configuration.token, configuration.tokenForAllEndpoints || AccessToken.isHuggingFaceHost(endpoint) {
-            headers.append(Header("Authorization", "Bearer \(token.value)"))
-        }
         var attempt = 0
         while true {
             attempt += 1
@@ -137,9 +144,8 @@ public struct RemoteClient: Sendable {
             let reason: String
             var retryAfter: Double? = nil
             do {
-                let response = try await transport.perform(
-                    request, url: request.url(endpoint: endpoint), extraHeaders: headers, limits: configuration.limits,
-                    progress: { events(.progress($0)) })
+                let response = try await performFollowingRedirects(request, endpoint: endpoint, configuration: configuration, events: events)
+                pool.answered(endpoint)
                 if (200..<300).contains(response.status) { return response }
                 let failure = WireError.server(status: response.status, message: ErrorBody.message(from: response)).description
                 if response.status == 404 || response.status == 410 {
@@ -154,6 +160,7 @@ public struct RemoteClient: Sendable {
                 throw error
             } catch let error as TransportError {
                 if error == .cancelled { throw .final(.cancelled) }
+                if error.isConnectionFailure { pool.failedToConnect(endpoint) }
                 if case .connectionRefused = error {
                     // A refusal comes back at once and would come back again: move on without waiting.
                     throw .failOver(.connectionRefused(endpoint: endpoint), reason: "connection refused at \(endpoint)")
@@ -179,10 +186,40 @@ public struct RemoteClient: Sendable {
         }
     }
 
-    /// A decode call: sends, then reads the answer as the request's output type.
+    /// One try at `endpoint`, following redirects within its host (and beyond only when configured).
+    private func performFollowingRedirects(
+        _ request: WireRequest, endpoint: String, configuration: RemoteConfiguration, events: @escaping @Sendable (RemoteEvent) -> Void
+    ) async throws -> WireResponse {
+        var url = request.url(endpoint: endpoint)
+        for _ in 0...Redirect.maxHops {
+            let response = try await transport.perform(
+                request, url: url, extraHeaders: authorization(for: url, configuration), limits: configuration.limits,
+                progress: { events(.progress($0)) })
+            guard let target = Redirect.target(of: response, from: url) else { return response }
+            guard configuration.followRedirects || Redirect.sameOrigin(url, target) else {
+                throw Outcome.final(
+                    .rejected(endpoint: endpoint, reason: "the endpoint redirects to \(target), another host; pass --follow-redirects to follow it"))
+            }
+            url = target
+        }
+        throw Outcome.final(.rejected(endpoint: endpoint, reason: "the endpoint redirected more than \(Redirect.maxHops) times"))
+    }
+
+    /// The token, where it may go: Hugging Face hosts, or every host when the user said so.
+    private func authorization(for url: String, _ configuration: RemoteConfiguration) -> [Header] {
+        guard let token = configuration.token, configuration.tokenForAllEndpoints || AccessToken.isHuggingFaceHost(url) else { return [] }
+        return [Header("Authorization", "Bearer \(token.value)")]
+    }
+
+    /// A decode call: sends, then reads the answer as the request's output type. The answer may be
+    /// no larger than the request can produce, so a runaway body is cut off as it arrives.
     public func decode(
         _ request: DecodeRequest, configuration: RemoteConfiguration, events: @escaping @Sendable (RemoteEvent) -> Void = { _ in }
     ) async throws(RemoteError) -> (payload: DecodedPayload, endpoint: String) {
+        var configuration = configuration
+        if let largest = AnswerBounds(request.parameters)?.maxBytes {
+            configuration.limits.maxResponseBytes = min(configuration.limits.maxResponseBytes, largest)
+        }
         let endpointUsed = EndpointRecorder()
         let response = try await send(request.wire, configuration: configuration) { event in
             if case .attempt(let endpoint, _) = event { endpointUsed.set(endpoint) }

@@ -11,7 +11,7 @@ public struct RetryPolicy: Sendable, Equatable {
     /// A `Retry-After` longer than this is cut to it (a cold start should not stall a queue for an hour).
     public var maxRetryAfter: Double
 
-    public init(maxAttempts: Int = 4, baseDelay: Double = 1, maxDelay: Double = 30, jitter: Double = 0.2, maxRetryAfter: Double = 120) {
+    public init(maxAttempts: Int = 4, baseDelay: Double = 1, maxDelay: Double = 30, jitter: Double = 0.2, maxRetryAfter: Double = 60) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
@@ -28,15 +28,17 @@ public struct RetryPolicy: Sendable, Equatable {
         return max(0, exponential * (1 + jitter * (2 * unit - 1)))
     }
 
-    /// `Retry-After` as seconds or an HTTP date.
+    /// `Retry-After` as seconds or an HTTP date; nil (the normal backoff) for anything else, including
+    /// NaN, infinities and negative numbers, which would otherwise mean retrying with no pause at all.
     public static func parseRetryAfter(_ value: String?, now: Date = Date()) -> Double? {
-        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        if let seconds = Double(value) { return max(0, seconds) }
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty, value.count <= 64 else { return nil }
+        if let seconds = Double(value) { return seconds.isFinite && seconds >= 0 ? seconds : nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: value) else { return nil }
+        // A date already past means "now"; one far ahead is cut to `maxRetryAfter` by `delay`.
         return max(0, date.timeIntervalSince(now))
     }
 }

@@ -17,7 +17,7 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
         case .timedOut(let seconds): "no complete answer within \(Self.format(seconds)) s (raise --timeout for cold starts)"
         case .connectionLost(let detail): "the connection was lost: \(detail)"
         case .incompleteBody(let detail): "the answer was cut short: \(detail)"
-        case .responseTooLarge(let limit): "the answer is larger than the \(limit >> 20) MiB limit"
+        case .responseTooLarge(let limit): "the answer passed \(Self.bytes(limit)), the most this request may receive"
         case .cancelled: "cancelled"
         case .other(let code, let message): "transfer failed (curl \(code)): \(message)"
         }
@@ -29,6 +29,18 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
         case .couldNotConnect, .timedOut, .connectionLost, .incompleteBody: true
         case .connectionRefused, .responseTooLarge, .cancelled, .other: false
         }
+    }
+
+    /// The endpoint could not be reached at all, as opposed to answering badly or slowly.
+    var isConnectionFailure: Bool {
+        switch self {
+        case .connectionRefused, .couldNotConnect, .connectionLost: true
+        default: false
+        }
+    }
+
+    static func bytes(_ count: Int) -> String {
+        count < 1 << 20 ? "\(count) bytes" : String(format: "%.1f MiB", Double(count) / Double(1 << 20))
     }
 
     static func format(_ seconds: Double) -> String {

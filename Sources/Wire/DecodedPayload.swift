@@ -20,6 +20,14 @@ public enum DecodedPayload: Sendable, Equatable {
                 throw .unexpectedBody(
                     expected: "a \(parameters.imageFormat == .png ? "PNG" : "JPEG") image", received: ErrorBody.describe(response))
             }
+            if kind == .jpeg {
+                // Saved as sent, so it must be whole now: a 200 with half a JPEG is a broken answer.
+                do {
+                    _ = try JPEGCodec.decode(response.body, complete: true)
+                } catch {
+                    throw .unexpectedBody(expected: "a complete JPEG image", received: "one that does not decode (\(error))")
+                }
+            }
             return .image(kind, response.body)
         case .mp4:
             guard response.body.count >= 8, Array(response.body[4..<8]) == Array("ftyp".utf8) else {
@@ -27,12 +35,13 @@ public enum DecodedPayload: Sendable, Equatable {
             }
             return .video(response.body)
         case .pt:
-            return .tensor(try tensor(from: response))
+            return .tensor(try tensor(from: response, bounds: AnswerBounds(parameters)))
         }
     }
 
-    /// A tensor answer: raw bytes with `shape` (a JSON list) and `dtype` headers.
-    public static func tensor(from response: WireResponse) throws(WireError) -> Tensor {
+    /// A tensor answer: raw bytes with `shape` (a JSON list) and `dtype` headers, checked against
+    /// `bounds` (what the request can produce) and the body's length before anything is allocated.
+    public static func tensor(from response: WireResponse, bounds: AnswerBounds?) throws(WireError) -> Tensor {
         guard let shapeText = response.headers["shape"] else {
             if ImageDecoder.kind(of: response.body) != nil || response.headers["Content-Type"]?.hasPrefix("text/html") == true {
                 throw .unexpectedBody(expected: "a tensor", received: ErrorBody.describe(response))
@@ -47,6 +56,10 @@ public enum DecodedPayload: Sendable, Equatable {
         guard let count = shapeElementCount(shape), case (let expected, false) = count.multipliedReportingOverflow(by: dtype.byteSize)
         else {
             throw .badHeader(name: "shape", value: shapeText)
+        }
+        if let bounds, let problem = bounds.check(shape: shape, dtype: dtype) { throw .implausibleAnswer(problem) }
+        guard expected == response.body.count else {
+            throw .bodyLengthMismatch(shape: shape, dtype: dtype, expected: expected, actual: response.body.count)
         }
         do {
             return try Tensor(dtype: dtype, shape: shape, bytes: response.body)

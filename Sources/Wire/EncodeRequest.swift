@@ -35,7 +35,7 @@ public struct EncodeRequest: Sendable, Equatable {
     /// The scaled latent `[1,C,H/8,W/8]` an encode endpoint answers with.
     public static func parseResponse(_ response: WireResponse) throws(WireError) -> Tensor {
         try ErrorBody.check(response)
-        return try DecodedPayload.tensor(from: response)
+        return try DecodedPayload.tensor(from: response, bounds: nil)
     }
 
     /// An encode endpoint's answer carrying `latent`.

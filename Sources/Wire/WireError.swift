@@ -10,6 +10,8 @@ public enum WireError: Error, Equatable, CustomStringConvertible {
     case badHeader(name: String, value: String)
     case unexpectedBody(expected: String, received: String)
     case unsupported(String)
+    /// A well-formed answer this request cannot have produced (a shape too large, a wrong dtype).
+    case implausibleAnswer(String)
     /// The endpoint answered with an error status; `message` is what it said, cleaned of markup.
     case server(status: Int, message: String)
 
@@ -31,6 +33,8 @@ public enum WireError: Error, Equatable, CustomStringConvertible {
             return "expected \(expected) but the endpoint sent \(received)"
         case .unsupported(let what):
             return what
+        case .implausibleAnswer(let what):
+            return "the endpoint sent \(what)"
         case .server(let status, let message):
             return "the endpoint answered HTTP \(status)\(message.isEmpty ? "" : ": \(message)")\(Self.advice(for: status))"
         }

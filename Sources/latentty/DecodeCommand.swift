@@ -65,6 +65,14 @@ struct DecodeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("token-for-all"), help: "Send the Hugging Face token to every endpoint, not only Hugging Face hosts.")
     var tokenForAll = false
 
+    @Option(help: "Record the jobs in this journal folder, as the workbench does (its own: ~/.local/state/latentty/journal).")
+    var journal: String?
+
+    @Flag(
+        name: .customLong("follow-redirects"),
+        help: "Follow an endpoint's redirects to other hosts (those within its own host are always followed).")
+    var followRedirects = false
+
     @Flag(help: "Print one JSON object per job.")
     var json = false
 
@@ -76,7 +84,10 @@ struct DecodeCommand: AsyncParsableCommand {
     func run() async throws {
         let catalog = try presets.catalog()
         let requested = try preset.map { try presets.preset($0, in: catalog) }
-        let queue = DecodeQueue(registry: try makeRegistry(preset: requested), writer: OutputWriter(directory: URL(fileURLWithPath: out)))
+        let registry = try reportingErrors { try makeRegistry(preset: requested) }
+        let jobJournal = journal.map { JobJournal(directory: URL(fileURLWithPath: $0)) }
+        jobJournal?.removeStaleTemporaries()
+        let queue = DecodeQueue(registry: registry, writer: OutputWriter(directory: URL(fileURLWithPath: out)), journal: jobJournal)
         let reporter = JobReporter(json: json)
         var jobs: [DecodeJob] = []
         var failedToLoad = 0
@@ -119,7 +130,7 @@ struct DecodeCommand: AsyncParsableCommand {
         let configuration = RemoteConfiguration(
             endpoints: [], retry: RetryPolicy(maxAttempts: attempts),
             limits: TransferLimits(connectTimeout: connectTimeout, totalTimeout: timeout),
-            token: AccessToken.discover(), tokenForAllEndpoints: tokenForAll)
+            token: AccessToken.discover(), tokenForAllEndpoints: tokenForAll, followRedirects: followRedirects)
         let registry = BackendRegistry.standard(remote: configuration, remoteConcurrency: concurrency)
         guard backend.local else { return registry }
         let options = backend.engineOptions

@@ -36,7 +36,8 @@ struct InspectCommand: ParsableCommand {
         if json {
             try printJSON(report)
         } else {
-            print(render(report))
+            // Names, metadata and the file name come from the file: shown, never obeyed.
+            print(TerminalSafe.text(render(report), newlines: true))
         }
     }
 

@@ -3,7 +3,9 @@ import LatentKit
 import Synchronization
 import Workbench
 
-/// Prints job results for `decode`: a line each as text, or JSON lines; retries go to stderr as they happen.
+/// Prints job results for `decode`: a line each as text, or JSON lines; retries go to stderr as they
+/// happen (as JSON lines too with `--json`, so a program reading both streams gets no prose). Names,
+/// errors and endpoints come from files and endpoints, so every human line passes `TerminalSafe`.
 final class JobReporter: Sendable {
     let json: Bool
     private let retriesSeen = Mutex<[UUID: Int]>([:])
@@ -15,7 +17,10 @@ final class JobReporter: Sendable {
             defer { seen[status.id] = status.retries }
             return seen[status.id] ?? 0
         }
-        if status.retries > seen, let reason = status.lastRetryReason {
+        guard status.retries > seen, let reason = status.lastRetryReason else { return }
+        if json {
+            printJSONLine(["job": status.name, "state": "retrying", "try": status.retries + 1, "reason": reason], to: .standardError)
+        } else {
             printError("retrying \(status.name) (try \(status.retries + 1)): \(reason)")
         }
     }
@@ -24,7 +29,7 @@ final class JobReporter: Sendable {
         if json {
             printJSONLine(["job": path, "state": "failed", "error": String(describing: error)])
         } else {
-            print("failed  \(path): \(error)")
+            printLine("failed  \(path): \(error)")
         }
     }
 
@@ -54,11 +59,11 @@ final class JobReporter: Sendable {
                 facts.append("up \(ByteCount.text(status.progress.uploaded)) down \(ByteCount.text(status.progress.downloaded))")
             }
             if status.retries > 0 { facts.append("retries \(status.retries)") }
-            print("done    \(status.name) → \(files)  \(facts.joined(separator: "  "))")
+            printLine("done    \(status.name) → \(files)  \(facts.joined(separator: "  "))")
         case .cancelled:
-            print("cancelled \(status.name)")
+            printLine("cancelled \(status.name)")
         default:
-            print("failed  \(status.name): \(status.error ?? "unknown error")")
+            printLine("failed  \(status.name): \(status.error ?? "unknown error")")
         }
     }
 
@@ -68,11 +73,21 @@ final class JobReporter: Sendable {
     }
 }
 
-func printJSONLine(_ object: [String: Any]) {
+/// JSON escapes control characters itself, so these lines need no `TerminalSafe`.
+func printJSONLine(_ object: [String: Any], to handle: FileHandle? = nil) {
     guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
-    print(String(decoding: data, as: UTF8.self))
+    if let handle {
+        handle.write(data + Data("\n".utf8))
+    } else {
+        print(String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// One line of text that may carry untrusted words, on stdout.
+func printLine(_ line: String) {
+    print(line.terminalSafe)
 }
 
 func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    FileHandle.standardError.write(Data((line.terminalSafe + "\n").utf8))
 }

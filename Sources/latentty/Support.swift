@@ -6,8 +6,9 @@ import LatentKit
 struct CLIFailure: Error, CustomStringConvertible {
     let description: String
 
+    /// Errors quote names and text from files and endpoints, so control characters are escaped.
     init(_ error: any Error) {
-        description = String(describing: error)
+        description = String(describing: error).terminalSafe
     }
 }
 

@@ -16,6 +16,10 @@ final class MisbehavingServer: Sendable {
         case hang
         /// Answers every request on the connection the same way and keeps it open for more.
         case keepAlive(status: Int, headers: [(String, String)], body: [UInt8])
+        /// A chunked 200 that goes on until the client hangs up (or `limit` bytes, to stay bounded).
+        case endlessChunked(limit: Int)
+        /// Reads the request, then dies: resets the connection and stops listening, as a killed server would.
+        case die
     }
 
     struct Recorded: Sendable {
@@ -29,6 +33,8 @@ final class MisbehavingServer: Sendable {
     private let script: Mutex<[Behaviour]>
     private let log = Mutex<[Recorded]>([])
     private let accepted = Mutex(0)
+    private let sentBytes = Mutex(0)
+    private let answered = Mutex(0)
 
     init(_ behaviours: [Behaviour]) throws {
         precondition(!behaviours.isEmpty)
@@ -50,8 +56,16 @@ final class MisbehavingServer: Sendable {
     var requests: [Recorded] { log.withLock { $0 } }
     /// Connections accepted so far.
     var connections: Int { accepted.withLock { $0 } }
+    /// Requests answered in full by `respond`.
+    var answers: Int { answered.withLock { $0 } }
+    /// Body bytes the client took of `endlessChunked` answers before it hung up.
+    var bodyBytesSent: Int { sentBytes.withLock { $0 } }
 
+    private let stopped = Mutex(false)
+
+    /// Idempotent: closing the listener twice could close a descriptor reused by someone else.
     func stop() {
+        guard stopped.withLock({ stopped in defer { stopped = true }; return !stopped }) else { return }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }
@@ -90,7 +104,7 @@ final class MisbehavingServer: Sendable {
         case .respond(let status, let headers, let body):
             var head = "HTTP/1.1 \(status) Status\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
             for (name, value) in headers { head += "\(name): \(value)\r\n" }
-            send(connection, Array((head + "\r\n").utf8) + body)
+            if send(connection, Array((head + "\r\n").utf8) + body) { answered.withLock { $0 += 1 } }
         case .resetMidBody(let declared, let sent):
             send(connection, Array("HTTP/1.1 200 OK\r\nContent-Length: \(declared)\r\nContent-Type: image/png\r\n\r\n".utf8) + sent)
             var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
@@ -101,6 +115,19 @@ final class MisbehavingServer: Sendable {
         case .hang:
             var buffer = [UInt8](repeating: 0, count: 4096)
             while recv(connection, &buffer, buffer.count, 0) > 0 {}
+        case .endlessChunked(let limit):
+            guard send(connection, Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: image/png\r\n\r\n".utf8)) else { return }
+            let chunk = Array("10000\r\n".utf8) + [UInt8](repeating: 0x41, count: 0x10000) + Array("\r\n".utf8)
+            var sent = 0
+            while sent < limit, send(connection, chunk) {
+                sent += 0x10000
+                sentBytes.withLock { $0 += 0x10000 }
+            }
+            _ = send(connection, Array("0\r\n\r\n".utf8))
+        case .die:
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            setsockopt(connection, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+            stop()
         case .keepAlive(let status, let headers, let body):
             var head = "HTTP/1.1 \(status) Status\r\nContent-Length: \(body.count)\r\n"
             for (name, value) in headers { head += "\(name): \(value)\r\n" }
@@ -112,13 +139,16 @@ final class MisbehavingServer: Sendable {
         }
     }
 
-    private func send(_ connection: Int32, _ bytes: [UInt8]) {
+    /// False once the peer is gone.
+    @discardableResult
+    private func send(_ connection: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { Glibc.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if written <= 0 { return }
+            if written <= 0 { return false }
             offset += written
         }
+        return true
     }
 
     private func readRequest(_ connection: Int32) -> Recorded? {

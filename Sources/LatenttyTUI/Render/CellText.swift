@@ -1,7 +1,9 @@
 import CNcursesw
+import LatentKit
 
 /// Text measured in terminal cells (wide characters take two). Everything the workbench draws is
-/// cut through `truncated`, so a cut is always shown with an ellipsis.
+/// cut through `truncated`, so a cut is always shown with an ellipsis, and no control character from
+/// a file name, metadata or an endpoint's words reaches the terminal (`TerminalSafe`).
 enum CellText {
     static let ellipsis: Character = "…"
 
@@ -18,7 +20,7 @@ enum CellText {
     static func truncated(_ text: String, to width: Int) -> String {
         guard width > 0 else { return "" }
         // A tab would move the cursor; it takes one cell as a space.
-        let text = text.contains("\t") ? String(text.map { $0 == "\t" ? " " : $0 }) : text
+        let text = TerminalSafe.text(text.contains("\t") ? String(text.map { $0 == "\t" ? " " : $0 }) : text)
         guard Self.width(of: text) > width else { return text }
         var out = ""
         var used = 0

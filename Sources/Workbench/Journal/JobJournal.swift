@@ -6,8 +6,9 @@ import Synchronization
 /// and one small JSON file per job records its latest state. On the next start, finished jobs come
 /// back as history (their outputs listed) and unfinished ones are queued again.
 ///
-/// Layout: `<directory>/<job id>.json` and `<directory>/<job id>.safetensors`, each written
-/// atomically, so a crash mid-write leaves the previous version.
+/// Layout: `<directory>/<job id>.json` and `<directory>/<job id>.safetensors`, each written whole
+/// and renamed into place (`SafeFolder`), so a kill mid-write leaves the previous version, and the
+/// temporary files of a killed writer are removed when the journal is next loaded.
 public struct JobJournal: Sendable {
     public let directory: URL
 
@@ -72,7 +73,7 @@ public struct JobJournal: Sendable {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
         let latent = SafetensorsWriter.encode([NamedTensor(name: "latents", tensor: job.latent)])
-        try writing(latentURL(job.id), .writing) { try latent.write(to: latentURL(job.id), options: .atomic) }
+        try writing(latentURL(job.id), .writing) { try folder.replaceFile(named: latentURL(job.id).lastPathComponent, with: Array(latent)) }
         try write(Record(job: job, status: JobStatus(job: job), sequence: Self.nextSequence()))
     }
 
@@ -95,6 +96,7 @@ public struct JobJournal: Sendable {
     /// Everything recorded, in the order it was submitted, and how many records could not be used
     /// (unreadable, or unfinished with their latent gone). Those are skipped, not fatal.
     public func load() -> (entries: [Entry], unusable: Int) {
+        removeStaleTemporaries()
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return ([], 0) }
         var records: [Record] = []
         var unusable = 0
@@ -143,7 +145,9 @@ public struct JobJournal: Sendable {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try writing(recordURL(record.id), .writing) { try encoder.encode(record).write(to: recordURL(record.id), options: .atomic) }
+        try writing(recordURL(record.id), .writing) {
+            try folder.replaceFile(named: recordURL(record.id).lastPathComponent, with: Array(try encoder.encode(record)))
+        }
     }
 
     private func writing(_ url: URL, _ access: FileSystemError.Access, _ body: () throws -> Void) throws(WriteError) {
@@ -154,6 +158,12 @@ public struct JobJournal: Sendable {
         }
     }
 
+    /// Removes what writers killed mid-write left behind (their own temporary files only).
+    public func removeStaleTemporaries() {
+        folder.removeStaleTemporaries()
+    }
+
+    private var folder: SafeFolder { SafeFolder(url: directory) }
     private func recordURL(_ id: UUID) -> URL { directory.appendingPathComponent("\(id.uuidString).json") }
     private func latentURL(_ id: UUID) -> URL { directory.appendingPathComponent("\(id.uuidString).safetensors") }
 }

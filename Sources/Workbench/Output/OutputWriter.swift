@@ -4,9 +4,10 @@ import LatentKit
 import Wire
 
 /// Saves a finished decode: images (PNG with text-chunk metadata, or JPEG as sent), tensors as
-/// safetensors, video as MP4, and a `<name>.json` sidecar describing the job. Every file is written
-/// to a temporary name and renamed, so a crash never leaves half a file, and existing files are
-/// never overwritten.
+/// safetensors, video as MP4, and a `<name>.json` sidecar describing the job. A result's files are
+/// all written under temporary names first and published under a stem reserved for this result
+/// alone (see `SafeFolder`), so a failure or a kill never leaves half a file or half a result
+/// where a finished one would be, and two results never share or overwrite names.
 public struct OutputWriter: Sendable {
     public let directory: URL
 
@@ -33,62 +34,73 @@ public struct OutputWriter: Sendable {
         try FileSystemError.accessing(directory, for: .creatingFolder) {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
-        let stem = uniqueStem(job.name)
+        let folder = SafeFolder(url: directory)
+        folder.removeStaleTemporaries()
+        var staged: [(suffix: String, temporary: URL)] = []
+        defer { for file in staged { unlink(file.temporary.path) } }
+        for (suffix, bytes) in try media(result, for: job) {
+            staged.append((suffix, try folder.writeTemporary(bytes)))
+        }
+        let stem = try folder.reserveStem(Self.safeStem(job.name))
+        defer { folder.release(stem) }
+        let sidecar = Sidecar(
+            job: job.name, preset: job.preset.id, source: job.source.summary, seed: job.source.seed, latentShape: job.latent.shape,
+            latentDType: job.latent.dtype.rawValue, backend: job.backend.label, endpoint: result.endpoint, engine: result.engine,
+            outputType: job.options.outputType.rawValue, timings: result.timings, outputs: staged.map { stem + $0.suffix })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        // The sidecar goes last: when it is there, so is everything it lists.
+        staged.append((".json", try folder.writeTemporary(Array(try encoder.encode(sidecar)))))
+        var published: [URL] = []
+        do {
+            for file in staged { published.append(try folder.publish(file.temporary, as: stem + file.suffix)) }
+        } catch {
+            for url in published { unlink(url.path) }
+            throw error
+        }
+        return published
+    }
+
+    /// The files of a result, suffix and bytes, all made before anything is written: a result
+    /// that cannot be converted leaves nothing behind.
+    private func media(_ result: DecodeResult, for job: DecodeJob) throws -> [(String, [UInt8])] {
         let metadata = ImageMetadata(
             preset: job.preset.id, seed: job.source.seed, source: job.source.summary, engine: result.engine,
             endpoint: result.endpoint, timings: result.timings)
-        var written: [URL] = []
-        func save(_ bytes: [UInt8], _ suffix: String) throws {
-            let url = directory.appendingPathComponent(stem + suffix)
-            try FileSystemError.accessing(url, for: .writing) { try Data(bytes).write(to: url, options: .atomic) }
-            written.append(url)
-        }
-        func saveImages(_ images: [RGBImage]) throws {
-            for (index, image) in images.enumerated() {
+        func encoded(_ images: [RGBImage]) throws -> [(String, [UInt8])] {
+            try images.enumerated().map { index, image in
                 let suffix = images.count == 1 ? "" : String(format: "_%03d", index)
                 if job.options.imageFormat == .png {
-                    try save(try PNGCodec.encode(image, text: metadata.textChunks), suffix + ".png")
-                } else {
-                    try save(try JPEGCodec.encode(image), suffix + ".jpg")
+                    return (suffix + ".png", try PNGCodec.encode(image, text: metadata.textChunks))
                 }
+                return (suffix + ".jpg", try JPEGCodec.encode(image))
             }
         }
         switch result.payload {
         case .image(.png, let bytes):
             // Re-encoding is lossless and lets the PNG carry latentty's metadata chunks.
             let image = try PNGCodec.decode(bytes).image
-            try save(try PNGCodec.encode(image, text: metadata.textChunks), ".png")
+            return [(".png", try PNGCodec.encode(image, text: metadata.textChunks))]
         case .image(.jpeg, let bytes):
-            try save(bytes, ".jpg")
+            return [(".jpg", bytes)]
         case .video(let bytes):
-            try save(bytes, ".mp4")
+            return [(".mp4", bytes)]
         case .tensor(let tensor):
-            if job.options.outputType == .pt || job.options.outputType == .ptUInt8 {
-                let data = SafetensorsWriter.encode(
-                    [NamedTensor(name: "images", tensor: tensor)],
-                    metadata: ["latentty.preset": job.preset.id, "latentty.source": job.source.summary])
-                try save(Array(data), ".safetensors")
-            }
-            try saveImages(try TensorImages.images(from: tensor))
+            let images = try encoded(try TensorImages.images(from: tensor))
+            guard job.options.outputType == .pt || job.options.outputType == .ptUInt8 else { return images }
+            let data = SafetensorsWriter.encode(
+                [NamedTensor(name: "images", tensor: tensor)],
+                metadata: ["latentty.preset": job.preset.id, "latentty.source": job.source.summary])
+            return [(".safetensors", Array(data))] + images
         }
-        let sidecar = Sidecar(
-            job: job.name, preset: job.preset.id, source: job.source.summary, seed: job.source.seed, latentShape: job.latent.shape,
-            latentDType: job.latent.dtype.rawValue, backend: job.backend.label, endpoint: result.endpoint, engine: result.engine,
-            outputType: job.options.outputType.rawValue, timings: result.timings, outputs: written.map(\.lastPathComponent))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try save(Array(try encoder.encode(sidecar)), ".json")
-        return written
     }
 
-    /// `name`, or `name-2`, `name-3`… when files of that name exist already.
-    func uniqueStem(_ name: String) -> String {
-        let safe = name.map { $0 == "/" || $0 == "\0" ? "_" : $0 }.reduce(into: "") { $0.append($1) }
-        let existing = Set((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
-        func taken(_ stem: String) -> Bool { existing.contains { $0.hasPrefix(stem + ".") || $0.hasPrefix(stem + "_") } }
-        if !taken(safe) { return safe }
-        var index = 2
-        while taken("\(safe)-\(index)") { index += 1 }
-        return "\(safe)-\(index)"
+    /// The job's name as a file stem: no path separators or NULs, not hidden (the folder's
+    /// temporary files are), and short enough to leave room for suffixes within a name's 255 bytes.
+    static func safeStem(_ name: String) -> String {
+        var safe = String(name.map { $0 == "/" || $0 == "\0" ? "_" : $0 })
+        if safe.isEmpty || safe.hasPrefix(".") { safe = "_" + safe }
+        while safe.utf8.count > 200 { safe.removeLast() }
+        return safe
     }
 }

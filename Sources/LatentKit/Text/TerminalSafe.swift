@@ -1,0 +1,36 @@
+/// Text from outside — file and tensor names, metadata, an endpoint's error text and headers — made
+/// safe to print to a terminal. Control characters there could clear the screen, retitle the
+/// window, hide or reorder what follows, or answer for the user; they are shown escaped instead
+/// (`\x1B`, `\u{9B}`, `\u{202E}`), so the text stays readable and nothing is silently lost.
+public enum TerminalSafe {
+    /// `text` with every control character escaped; `newlines` keeps line breaks (multi-line reports).
+    public static func text(_ text: String, newlines: Bool = false) -> String {
+        guard text.unicodeScalars.contains(where: { needsEscape($0, newlines: newlines) }) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            guard needsEscape(scalar, newlines: newlines) else {
+                out.append(scalar)
+                continue
+            }
+            let hex = String(scalar.value, radix: 16, uppercase: true)
+            let escaped = scalar.value < 0x80 ? "\\x" + (hex.count < 2 ? "0" + hex : hex) : "\\u{\(hex)}"
+            out.append(contentsOf: escaped.unicodeScalars)
+        }
+        return String(out)
+    }
+
+    /// C0 and C1 controls, DEL, and the bidirectional overrides and isolates that reorder text.
+    static func needsEscape(_ scalar: Unicode.Scalar, newlines: Bool) -> Bool {
+        switch scalar.value {
+        case 0x0A: !newlines
+        case 0x00...0x1F, 0x7F...0x9F: true
+        case 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: true
+        default: false
+        }
+    }
+}
+
+extension String {
+    /// This text as `TerminalSafe.text` makes it: one line, no control characters.
+    public var terminalSafe: String { TerminalSafe.text(self) }
+}
