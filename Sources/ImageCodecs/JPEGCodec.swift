@@ -19,6 +19,20 @@ public enum JPEGCodec {
         return Array(UnsafeBufferPointer(start: output, count: Int(size)))
     }
 
+    /// Width and height from the header alone; nil when the header does not parse.
+    public static func dimensions(of bytes: [UInt8]) -> (width: Int, height: Int)? {
+        guard let handle = tjInitDecompress() else { return nil }
+        defer { tjDestroy(handle) }
+        var width: Int32 = 0
+        var height: Int32 = 0
+        var subsampling: Int32 = 0
+        var colorspace: Int32 = 0
+        let header = bytes.withUnsafeBufferPointer { buffer in
+            tjDecompressHeader3(handle, buffer.baseAddress, UInt(buffer.count), &width, &height, &subsampling, &colorspace)
+        }
+        return header == 0 ? (Int(width), Int(height)) : nil
+    }
+
     /// Decodes what is there; a warning (e.g. premature end of data) still yields pixels, and only
     /// hard errors fail. With `complete`, any warning fails too: an answer cut short is not an image.
     public static func decode(_ bytes: [UInt8], complete: Bool = false) throws(ImageCodecError) -> RGBImage {

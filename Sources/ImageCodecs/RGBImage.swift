@@ -52,6 +52,19 @@ public enum ImageDecoder {
         return nil
     }
 
+    /// Width and height as the image's header states them, read without decoding any pixels.
+    public static func dimensions(of bytes: [UInt8]) -> (width: Int, height: Int)? {
+        switch kind(of: bytes) {
+        case .png:
+            // IHDR is the first chunk: length, "IHDR", then width and height as big-endian UInt32.
+            guard bytes.count >= 24, Array(bytes[12..<16]) == Array("IHDR".utf8) else { return nil }
+            func bigEndian(_ offset: Int) -> Int { bytes[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) } }
+            return (bigEndian(16), bigEndian(20))
+        case .jpeg: return JPEGCodec.dimensions(of: bytes)
+        case nil: return nil
+        }
+    }
+
     public static func decode(_ bytes: [UInt8]) throws(ImageCodecError) -> RGBImage {
         switch kind(of: bytes) {
         case .jpeg: return try JPEGCodec.decode(bytes)

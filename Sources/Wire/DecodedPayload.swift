@@ -20,6 +20,13 @@ public enum DecodedPayload: Sendable, Equatable {
                 throw .unexpectedBody(
                     expected: "a \(parameters.imageFormat == .png ? "PNG" : "JPEG") image", received: ErrorBody.describe(response))
             }
+            if let bounds = AnswerBounds(parameters), let (width, height) = ImageDecoder.dimensions(of: response.body),
+                width > bounds.width || height > bounds.height
+            {
+                // Checked before decoding: a small PNG can claim gigabytes of pixels.
+                throw .implausibleAnswer(
+                    "a \(width)×\(height) image, but this request can only give up to \(bounds.width)×\(bounds.height)")
+            }
             if kind == .jpeg {
                 // Saved as sent, so it must be whole now: a 200 with half a JPEG is a broken answer.
                 do {

@@ -101,6 +101,17 @@ import Wire
         #expect(payload == .image(.jpeg, jpeg))
     }
 
+    /// A small PNG may claim a huge canvas; its header is judged before anything is decoded.
+    @Test func anImageLargerThanTheRequestCanProduceIsRefusedUndecoded() async throws {
+        var png = try pngBytes()
+        png.replaceSubrange(16..<24, with: [0, 0, 0x40, 0, 0, 0, 0x40, 0])
+        let server = try MisbehavingServer([.respond(status: 200, headers: [("Content-Type", "image/png")], body: png)])
+        let error = await failure(try request(.pil), configuration([server.url]))
+        #expect(
+            error
+                == .rejected(endpoint: server.url, reason: "the endpoint sent a 16384×16384 image, but this request can only give up to 128×128"))
+    }
+
     @Test func retryAfterThatIsNoUsableDelayFallsBackToTheBackoffAndLongOnesAreCapped() async throws {
         #expect(RetryPolicy.parseRetryAfter("nan") == nil)
         #expect(RetryPolicy.parseRetryAfter("-5") == nil)
