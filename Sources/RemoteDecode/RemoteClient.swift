@@ -144,7 +144,8 @@ public struct RemoteClient: Sendable {
             let reason: String
             var retryAfter: Double? = nil
             do {
-                let response = try await performFollowingRedirects(request, endpoint: endpoint, configuration: configuration, events: events)
+                let response = try await performFollowingRedirects(
+                    request, endpoint: endpoint, configuration: configuration, events: events)
                 pool.answered(endpoint)
                 if (200..<300).contains(response.status) { return response }
                 let failure = WireError.server(status: response.status, message: ErrorBody.message(from: response)).description
@@ -198,7 +199,9 @@ public struct RemoteClient: Sendable {
             guard let target = Redirect.target(of: response, from: url) else { return response }
             guard configuration.followRedirects || Redirect.sameOrigin(url, target) else {
                 throw Outcome.final(
-                    .rejected(endpoint: endpoint, reason: "the endpoint redirects to \(target), another host; pass --follow-redirects to follow it"))
+                    .rejected(
+                        endpoint: endpoint,
+                        reason: "the endpoint redirects to \(target), another host; pass --follow-redirects to follow it"))
             }
             url = target
         }

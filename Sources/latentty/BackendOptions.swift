@@ -4,7 +4,10 @@ import Foundation
 /// Where decodes run, for `decode` and the workbench: the given endpoints, this machine, or —
 /// neither given — the endpoints of each latent's preset.
 struct BackendOptions: ParsableArguments {
-    @Option(help: "Endpoint URL; repeat to spread jobs over several (least busy first, failing over when one is down). Without it and --local: the endpoints of the latent's preset.")
+    @Option(
+        help:
+            "Endpoint URL; repeat to spread jobs over several (least busy first, failing over when one is down). Without it and --local: the endpoints of the latent's preset."
+    )
     var endpoint: [String] = []
 
     @Flag(help: "Decode on this machine instead of an endpoint.")

@@ -95,7 +95,8 @@ import Workbench
             switch url.pathExtension {
             case "png": #expect(throws: Never.self, "\(name)") { _ = try PNGCodec.decode(bytes) }
             case "safetensors": #expect(throws: Never.self, "\(name)") { _ = try LatentFile.read(contentsOf: url).latent() }
-            case "json": #expect(throws: Never.self, "\(name)") { _ = try JSONDecoder().decode(OutputWriter.Sidecar.self, from: Data(bytes)) }
+            case "json":
+                #expect(throws: Never.self, "\(name)") { _ = try JSONDecoder().decode(OutputWriter.Sidecar.self, from: Data(bytes)) }
             default: Issue.record("unexpected file \(name)")
             }
         }

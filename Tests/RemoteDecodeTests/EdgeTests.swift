@@ -109,7 +109,8 @@ import Wire
         let error = await failure(try request(.pil), configuration([server.url]))
         #expect(
             error
-                == .rejected(endpoint: server.url, reason: "the endpoint sent a 16384×16384 image, but this request can only give up to 128×128"))
+                == .rejected(
+                    endpoint: server.url, reason: "the endpoint sent a 16384×16384 image, but this request can only give up to 128×128"))
     }
 
     @Test func retryAfterThatIsNoUsableDelayFallsBackToTheBackoffAndLongOnesAreCapped() async throws {

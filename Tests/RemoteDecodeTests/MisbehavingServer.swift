@@ -65,7 +65,12 @@ final class MisbehavingServer: Sendable {
 
     /// Idempotent: closing the listener twice could close a descriptor reused by someone else.
     func stop() {
-        guard stopped.withLock({ stopped in defer { stopped = true }; return !stopped }) else { return }
+        guard
+            stopped.withLock({ stopped in
+                defer { stopped = true }
+                return !stopped
+            })
+        else { return }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }
@@ -116,7 +121,9 @@ final class MisbehavingServer: Sendable {
             var buffer = [UInt8](repeating: 0, count: 4096)
             while recv(connection, &buffer, buffer.count, 0) > 0 {}
         case .endlessChunked(let limit):
-            guard send(connection, Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: image/png\r\n\r\n".utf8)) else { return }
+            guard send(connection, Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: image/png\r\n\r\n".utf8)) else {
+                return
+            }
             let chunk = Array("10000\r\n".utf8) + [UInt8](repeating: 0x41, count: 0x10000) + Array("\r\n".utf8)
             var sent = 0
             while sent < limit, send(connection, chunk) {

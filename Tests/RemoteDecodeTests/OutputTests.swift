@@ -38,7 +38,8 @@ import Wire
         #expect(try names(in: directory).filter { $0.hasSuffix(".png") }.count == 16)
         var sources = Set<String>()
         for name in sidecars {
-            let sidecar = try JSONDecoder().decode(OutputWriter.Sidecar.self, from: Data(contentsOf: directory.appendingPathComponent(name)))
+            let sidecar = try JSONDecoder().decode(
+                OutputWriter.Sidecar.self, from: Data(contentsOf: directory.appendingPathComponent(name)))
             #expect(sidecar.outputs == [String(name.dropLast(5)) + ".png"])
             sources.insert(sidecar.source)
         }
@@ -50,7 +51,9 @@ import Wire
     @Test func aResultThatCannotBeConvertedLeavesNoFiles() throws {
         let directory = try temporaryDirectory()
         let notImages = DecodeResult(payload: .tensor(try Tensor(values: [Float](repeating: 0, count: 4 * 4), shape: [1, 4, 2, 2])))
-        #expect(throws: (any Error).self) { try OutputWriter(directory: directory).write(notImages, for: try job("x", from: "/x", output: .pt)) }
+        #expect(throws: (any Error).self) {
+            try OutputWriter(directory: directory).write(notImages, for: try job("x", from: "/x", output: .pt))
+        }
         #expect(try names(in: directory).isEmpty)
     }
 

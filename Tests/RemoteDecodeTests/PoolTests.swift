@@ -29,7 +29,8 @@ import Workbench
         let directory = try temporaryDirectory()
         let backend = RemoteBackend(
             concurrency: 3, client: RemoteClient(sleeper: RecordingSleeper().sleeper),
-            configuration: RemoteConfiguration(endpoints: endpoints, retry: RetryPolicy(maxAttempts: 2), limits: TransferLimits(totalTimeout: 30)))
+            configuration: RemoteConfiguration(
+                endpoints: endpoints, retry: RetryPolicy(maxAttempts: 2), limits: TransferLimits(totalTimeout: 30)))
         let queue = DecodeQueue(backends: [backend], writer: OutputWriter(directory: directory))
         for index in 0..<12 { await queue.submit(try job(index, endpoints: endpoints)) }
         await queue.waitUntilIdle()
