@@ -50,6 +50,6 @@ struct DoctorCommand: ParsableCommand {
             )
         }
         print("cpu isa       \(report.cpuISA)")
-        print("config        \(report.configFile): \(report.configStatus)")
+        printLine("config        \(report.configFile): \(report.configStatus)")
     }
 }

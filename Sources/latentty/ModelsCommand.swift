@@ -28,18 +28,18 @@ struct ModelsCommand: ParsableCommand {
             try printJSON(rows)
             return
         }
-        print("searched: " + ModelDiscovery.cacheDirectories().map(\.path).joined(separator: ", "))
+        printLine("searched: " + ModelDiscovery.cacheDirectories().map(\.path).joined(separator: ", "))
         for row in survey {
             let preset = catalog.preset(named: row.preset)
-            print(
+            printLine(
                 "\(row.preset.padding(toLength: 14, withPad: " ", startingAt: 0)) approx ✓   full \(row.full == nil ? "✗" : "✓")   tiny \(row.tiny == nil ? "✗" : "✓")"
             )
             if let full = row.full {
-                print("    full: \(full.weights.path)")
+                printLine("    full: \(full.weights.path)")
             } else if let model = preset?.modelID {
-                print("    full: not found (\(model); or pass --vae PATH)")
+                printLine("    full: not found (\(model); or pass --vae PATH)")
             }
-            if let tiny = row.tiny { print("    tiny: \(tiny.weights.path)") }
+            if let tiny = row.tiny { printLine("    tiny: \(tiny.weights.path)") }
         }
     }
 }

@@ -27,11 +27,11 @@ struct PresetsCommand: ParsableCommand {
             if preset.packed { facts.append("packed ok") }
             facts.append("\(preset.outputType.rawValue)/\(preset.imageFormat.rawValue)")
             let origin = preset.isBuiltin ? "" : "  (config)"
-            print(
+            printLine(
                 "\(preset.id.padding(toLength: 14, withPad: " ", startingAt: 0)) \(preset.name)\(origin)")
-            print("    " + facts.joined(separator: "  "))
-            if let model = preset.modelID { print("    model: \(model)") }
-            for endpoint in preset.endpoints { print("    endpoint: \(endpoint)") }
+            printLine("    " + facts.joined(separator: "  "))
+            if let model = preset.modelID { printLine("    model: \(model)") }
+            for endpoint in preset.endpoints { printLine("    endpoint: \(endpoint)") }
         }
     }
 }
