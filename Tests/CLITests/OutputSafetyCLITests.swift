@@ -63,15 +63,15 @@ import Workbench
         let fullRun = Date().timeIntervalSince(started)
         // A fixed seed, so a failing round can be replayed.
         var random = SplitMix(seed: 20_261_129)
-        for _ in 0..<12 {
+        for _ in 0..<20 {
             let process = Process()
             process.executableURL = CLITests.binary
             process.arguments = arguments
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            // The moment of the kill, not a synchronisation: anywhere in a run.
-            usleep(useconds_t(random.unit() * fullRun * 1_000_000))
+            // The moment of the kill, not a synchronisation: anywhere after start-up, where the writes are.
+            usleep(useconds_t((0.3 + 0.8 * random.unit()) * fullRun * 1_000_000))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             try expectWholeFiles(in: out)
