@@ -98,6 +98,10 @@ final class Transfer: @unchecked Sendable {
     private var received: [UInt8] = []
     private var headers: [Header] = []
     private var tooLarge = false
+    private var headerBytes = 0
+    private var headersTooLarge = false
+    /// All header lines of one answer together; real endpoints send a few hundred bytes.
+    static let maxHeaderBytes = 256 << 10
     private var lastReport = TransferProgress()
 
     init(body: [UInt8], limits: TransferLimits, progress: @escaping @Sendable (TransferProgress) -> Void) {
@@ -160,6 +164,7 @@ final class Transfer: @unchecked Sendable {
         case CURLE_ABORTED_BY_CALLBACK:
             return cancelled.load(ordering: .relaxed) ? .cancelled : .other(code: Int(code.rawValue), message: message)
         case CURLE_WRITE_ERROR where tooLarge, CURLE_FILESIZE_EXCEEDED: return .responseTooLarge(limit: limits.maxResponseBytes)
+        case CURLE_WRITE_ERROR where headersTooLarge: return .headersTooLarge(limit: Self.maxHeaderBytes)
         case CURLE_COULDNT_CONNECT where osError(curl) == ECONNREFUSED:
             return .connectionRefused(url: url)
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
@@ -187,15 +192,22 @@ final class Transfer: @unchecked Sendable {
         return true
     }
 
-    fileprivate func receiveHeader(_ line: String) {
+    /// Returns false to abort the transfer: header lines without end would otherwise be kept without end.
+    fileprivate func receiveHeader(_ line: String) -> Bool {
+        headerBytes += line.utf8.count
+        guard headerBytes <= Self.maxHeaderBytes else {
+            headersTooLarge = true
+            return false
+        }
         if line.hasPrefix("HTTP/") {
             headers = []  // a new response (after 100 Continue or a redirect) starts over
-            return
+            return true
         }
-        guard let colon = line.firstIndex(of: ":") else { return }
+        guard let colon = line.firstIndex(of: ":") else { return true }
         let name = line[..<colon].trimmingCharacters(in: .whitespaces)
         let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
         headers.append(Header(name, value))
+        return true
     }
 
     /// Returns false to abort the transfer.
@@ -225,11 +237,9 @@ private let transferWrite: @convention(c) (UnsafeMutablePointer<CChar>?, Int, In
 private let transferHeader: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
     data, size, count, context in
     let length = size * count
-    if let data {
-        let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-        transfer(context).receiveHeader(line)
-    }
-    return length
+    guard let data else { return length }
+    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+    return transfer(context).receiveHeader(line) ? length : 0
 }
 
 private let transferProgress: @convention(c) (UnsafeMutableRawPointer?, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> Int32 = {

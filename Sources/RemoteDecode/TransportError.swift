@@ -7,6 +7,7 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
     case connectionLost(String)
     case incompleteBody(String)
     case responseTooLarge(limit: Int)
+    case headersTooLarge(limit: Int)
     case cancelled
     case other(code: Int, message: String)
 
@@ -18,6 +19,7 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
         case .connectionLost(let detail): "the connection was lost: \(detail)"
         case .incompleteBody(let detail): "the answer was cut short: \(detail)"
         case .responseTooLarge(let limit): "the answer passed \(Self.bytes(limit)), the most this request may receive"
+        case .headersTooLarge(let limit): "the answer's headers passed \(Self.bytes(limit))"
         case .cancelled: "cancelled"
         case .other(let code, let message): "transfer failed (curl \(code)): \(message)"
         }
@@ -27,7 +29,7 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
     public var isTransient: Bool {
         switch self {
         case .couldNotConnect, .timedOut, .connectionLost, .incompleteBody: true
-        case .connectionRefused, .responseTooLarge, .cancelled, .other: false
+        case .connectionRefused, .responseTooLarge, .headersTooLarge, .cancelled, .other: false
         }
     }
 
@@ -40,7 +42,11 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
     }
 
     static func bytes(_ count: Int) -> String {
-        count < 1 << 20 ? "\(count) bytes" : String(format: "%.1f MiB", Double(count) / Double(1 << 20))
+        switch count {
+        case ..<(1 << 10): "\(count) bytes"
+        case ..<(1 << 20): "\(count >> 10) KiB"
+        default: String(format: "%.1f MiB", Double(count) / Double(1 << 20))
+        }
     }
 
     static func format(_ seconds: Double) -> String {

@@ -83,6 +83,13 @@ import Wire
         #expect(error == .rejected(endpoint: server.url, reason: "the answer passed 1.2 MiB, the most this request may receive"))
     }
 
+    @Test func headersWithoutEndAreCutOff() async throws {
+        let headers = (0..<20_000).map { ("X-Padding-\($0)", String(repeating: "p", count: 40)) }
+        let server = try MisbehavingServer([.respond(status: 200, headers: headers, body: try pngBytes())])
+        let error = await failure(try request(.pil), configuration([server.url]))
+        #expect(error == .rejected(endpoint: server.url, reason: "the answer's headers passed 256 KiB"))
+    }
+
     @Test func aTwoHundredWithHalfAJPEGIsAnError() async throws {
         var pixels = [UInt8](repeating: 0, count: 64 * 64 * 3)
         for index in pixels.indices { pixels[index] = UInt8((index &* 7919) % 251) }
