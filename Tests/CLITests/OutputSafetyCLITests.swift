@@ -172,3 +172,90 @@ struct SplitMix {
         return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
     }
 }
+
+/// `decode` with three `serve` processes as its endpoints, one killed once it has served a request:
+/// every job still finishes, each exactly once, and the jobs were spread over the endpoints.
+@Suite(.serialized) struct EndpointPoolCLITests {
+    @Test func jobsSpreadOverThreeServesAndAllFinishWhenOneIsKilled() throws {
+        let serves = try (0..<3).map { _ in try ServeProcess() }
+        defer { serves.forEach { $0.stop() } }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-pool-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("in"), withIntermediateDirectories: true)
+        let inputs = try (0..<24).map { index in
+            let url = root.appendingPathComponent("in/l\(index).safetensors")
+            try FileManager.default.copyItem(at: OutputSafetyCLITests.sample, to: url)
+            return url.path
+        }
+        let out = root.appendingPathComponent("out")
+        let decode = Process()
+        decode.executableURL = CLITests.binary
+        decode.arguments =
+            ["decode"] + inputs + serves.flatMap { ["--endpoint", $0.url] } + [
+                "--concurrency", "3", "--attempts", "2", "--format", "png", "--json", "--out", out.path,
+            ]
+        let stdout = Pipe()
+        decode.standardOutput = stdout
+        decode.standardError = FileHandle.nullDevice
+        try decode.run()
+        let reader = Thread.detachedRead(stdout)
+        // Killed once it has answered, so it dies while the run goes on.
+        #expect(serves[1].waitForFirstRequest(), "the second serve logged no request within 60 s")
+        serves[1].kill()
+        decode.waitUntilExit()
+        let lines = reader.wait().split(separator: "\n")
+        #expect(decode.terminationStatus == 0)
+        let objects = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(objects.count == 24 && objects.allSatisfy { $0["state"] as? String == "done" })
+        #expect(Set(objects.compactMap { $0["endpoint"] as? String }).count >= 2)
+        let names = try FileManager.default.contentsOfDirectory(atPath: out.path)
+        #expect(names.filter { $0.hasSuffix(".png") }.count == 24 && names.filter { $0.hasSuffix(".json") }.count == 24)
+    }
+}
+
+/// `latentty serve --port 0` in its own process, which a test can kill.
+final class ServeProcess: @unchecked Sendable {
+    // `url` is set once in init; the process and pipe are only touched by the test's thread.
+    let url: String
+    private let process = Process()
+    /// Its stdout and stderr both: the listening line and the access log, wherever either goes.
+    private let output = Pipe()
+    private let served = DispatchSemaphore(value: 0)
+
+    init() throws {
+        process.executableURL = CLITests.binary
+        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--engine", "approx"]
+        process.standardError = output
+        process.standardOutput = output
+        try process.run()
+        var seen = ""
+        while !seen.contains("/ (engine") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { throw POSIXError(.ECONNREFUSED) }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        guard let range = seen.range(of: #"http://127\.0\.0\.1:\d+/"#, options: .regularExpression) else { throw POSIXError(.EINVAL) }
+        url = String(seen[range])
+        let handle = output.fileHandleForReading
+        let served = self.served
+        // Anything written after the listening line is an access-log line: a request was served.
+        Thread.detachNewThread {
+            if !handle.availableData.isEmpty { served.signal() }
+            while !handle.availableData.isEmpty {}
+        }
+    }
+
+    /// False if no request was logged within 60 s.
+    func waitForFirstRequest() -> Bool { served.wait(timeout: .now() + 60) == .success }
+
+    func kill() {
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+}
