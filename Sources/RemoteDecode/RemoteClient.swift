@@ -167,6 +167,11 @@ public struct RemoteClient: Sendable {
                     throw .failOver(.connectionRefused(endpoint: endpoint), reason: "connection refused at \(endpoint)")
                 }
                 guard error.isTransient else { throw .final(.rejected(endpoint: endpoint, reason: error.description)) }
+                // Waiting to retry an endpoint the pool now holds down (this failure or other jobs'
+                // marked it) would only delay the job: another endpoint can take it at once.
+                if error.isConnectionFailure, canFailOver, pool.isDown(endpoint) {
+                    throw .failOver(.exhausted(endpoint: endpoint, attempts: attempt, last: error.description), reason: error.description)
+                }
                 if case .couldNotConnect = error, canFailOver {
                     throw .failOver(.exhausted(endpoint: endpoint, attempts: attempt, last: error.description), reason: error.description)
                 }

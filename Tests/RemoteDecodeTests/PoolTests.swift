@@ -45,6 +45,21 @@ import Workbench
         #expect(Set(statuses.compactMap(\.endpoint)).count >= 2)
     }
 
+    /// Once the pool holds an endpoint down, a job does not wait to retry it but moves on.
+    @Test func aJobLeavesAnEndpointThePoolHoldsDownWithoutWaiting() async throws {
+        let sleeps = RecordingSleeper()
+        let png = try pngBytes()
+        let cut = try MisbehavingServer([.resetMidBody(declared: 5000, sent: Array(png.prefix(20)))])
+        let live = try MisbehavingServer([.respond(status: 200, headers: [], body: png)])
+        let client = RemoteClient(sleeper: sleeps.sleeper, pool: EndpointPool(failuresToMarkDown: 1))
+        let request = DecodeRequest(
+            latent: try seededLatent([1, 4, 8, 8]), parameters: DecodeParameters(imageFormat: .png, shape: [], dtype: .float16))
+        let (payload, endpoint) = try await client.decode(
+            request, configuration: RemoteConfiguration(endpoints: [cut.url, live.url], retry: RetryPolicy(maxAttempts: 4)))
+        #expect(payload == .image(.png, png) && endpoint == live.url)
+        #expect(cut.requests.count == 1 && sleeps.recorded.isEmpty)
+    }
+
     @Test func anEndpointFailingToConnectIsMarkedDownThenProbedBack() throws {
         let clock = ManualClock()
         let pool = EndpointPool(failuresToMarkDown: 3, coolDown: 30, now: { clock.now })
