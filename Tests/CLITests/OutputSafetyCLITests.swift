@@ -178,7 +178,7 @@ struct SplitMix {
 @Suite(.serialized) struct EndpointPoolCLITests {
     @Test func jobsSpreadOverThreeServesAndAllFinishWhenOneIsKilled() throws {
         let serves = try (0..<3).map { _ in try ServeProcess() }
-        defer { serves.forEach { $0.stop() } }
+        defer { for serve in serves { serve.stop() } }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-pool-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root.appendingPathComponent("in"), withIntermediateDirectories: true)
         let inputs = try (0..<24).map { index in
