@@ -88,7 +88,8 @@ import Wire
         #expect(
             error
                 == .exhausted(endpoint: server.url, attempts: 2, last: "no complete answer within 0.4 s (raise --timeout for cold starts)"))
-        #expect(Date().timeIntervalSince(started) < 10)
+        // Only "it did not hang": 2 × 0.4 s of timeout, with room for a machine busy building.
+        #expect(Date().timeIntervalSince(started) < 30)
     }
 
     @Test func aResetMidBodyIsRetried() async throws {
