@@ -177,7 +177,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         let seconds = Double(limits.bodyWindow.components.seconds) + Double(limits.bodyWindow.components.attoseconds) / 1e18
-        let mistake = HTTPMistake.slowBody(minimumBytesPerSecond: Int(Double(limits.minBodyBytesPerWindow) / seconds), window: limits.bodyWindow)
+        let mistake = HTTPMistake.slowBody(
+            minimumBytesPerSecond: Int(Double(limits.minBodyBytesPerWindow) / seconds), window: limits.bodyWindow)
         phase = .answering
         closeAfterAnswer = true
         // The request's handler answers the mistake (and logs it).

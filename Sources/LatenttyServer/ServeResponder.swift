@@ -55,13 +55,16 @@ struct ServeResponder: HTTPResponder {
             default:
                 return (
                     ErrorBody.response(
-                        status: 404, message: "there is nothing at GET \(path): this server answers GET /, /health, /ready and /metrics, and decodes POSTs"),
+                        status: 404,
+                        message:
+                            "there is nothing at GET \(path): this server answers GET /, /health, /ready and /metrics, and decodes POSTs"),
                     0
                 )
             }
         default:
             var refused = ErrorBody.response(
-                status: 405, message: "this server does not answer \(request.method.rawValue) requests: use GET for probes and POST to decode")
+                status: 405,
+                message: "this server does not answer \(request.method.rawValue) requests: use GET for probes and POST to decode")
             refused.headers.append(Header("Allow", "GET, POST"))
             return (refused, 0)
         }
@@ -71,7 +74,8 @@ struct ServeResponder: HTTPResponder {
     func readiness() async -> WireResponse {
         let (depth, full) = (await limiter.depth, await limiter.isFull)
         guard !full else {
-            return ErrorBody.response(status: 503, message: "the decode queue is full (\(depth) of \(limiter.capacity)); send work elsewhere")
+            return ErrorBody.response(
+                status: 503, message: "the decode queue is full (\(depth) of \(limiter.capacity)); send work elsewhere")
         }
         let body: [String: Any] = ["status": "ready", "engine": metrics.engine, "queue": depth, "capacity": limiter.capacity]
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
@@ -80,8 +84,10 @@ struct ServeResponder: HTTPResponder {
 
     func exposition() async -> WireResponse {
         let text = metrics.text(
-            queueDepth: await limiter.depth, queueCapacity: limiter.capacity, decoding: await limiter.decoding, bodyBytesHeld: bodies.bytesHeld)
-        return WireResponse(status: 200, headers: [Header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: Array(text.utf8))
+            queueDepth: await limiter.depth, queueCapacity: limiter.capacity, decoding: await limiter.decoding,
+            bodyBytesHeld: bodies.bytesHeld)
+        return WireResponse(
+            status: 200, headers: [Header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: Array(text.utf8))
     }
 
     func decode(_ request: Request) async -> (WireResponse, Int) {

@@ -36,7 +36,7 @@ public struct ServerConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, maxBodyBytes: Int = 512 << 20, maxBodyBytesInFlight: Int = 1 << 30,
-        maxWorkBytes: Int = 2 << 30, workers: Int = 2, queueCapacity: Int = 16, retryAfterSeconds: Int = 2,
+        maxWorkBytes: Int = 1 << 30, workers: Int = 2, queueCapacity: Int = 16, retryAfterSeconds: Int = 2,
         headerTimeout: Duration = .seconds(10), bodyTimeout: Duration = .seconds(10), minBodyBytesPerSecond: Int = 16 << 10,
         idleTimeout: Duration = .seconds(60), maxRequestsPerConnection: Int = 1000, maxConnectionsPerAddress: Int = 64,
         maxConnections: Int = 1024, logFormat: LogFormat = .json

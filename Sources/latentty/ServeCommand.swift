@@ -45,7 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("max-work-mb"),
         help: "Memory one request may ask its decode for (decoded pixels plus the answer), in MiB; beyond it, 422.")
-    var maxWorkMB: Int = 2048
+    var maxWorkMB: Int = 1024
 
     @Option(help: "Decodes running at once (1 or more).")
     var workers: Int = 2

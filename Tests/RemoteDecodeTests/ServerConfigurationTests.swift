@@ -34,8 +34,14 @@ import Testing
                 ServerConfiguration(maxWorkBytes: 1000), .workLimitTooSmall(bytes: 1000),
                 "a work limit of 1000 B refuses every decode: allow 1 MiB or more"
             ),
-            (ServerConfiguration(headerTimeout: .zero), .timeoutNotPositive(name: "header-timeout"), "--header-timeout must be more than 0 seconds"),
-            (ServerConfiguration(bodyTimeout: .seconds(-1)), .timeoutNotPositive(name: "body-timeout"), "--body-timeout must be more than 0 seconds"),
+            (
+                ServerConfiguration(headerTimeout: .zero), .timeoutNotPositive(name: "header-timeout"),
+                "--header-timeout must be more than 0 seconds"
+            ),
+            (
+                ServerConfiguration(bodyTimeout: .seconds(-1)), .timeoutNotPositive(name: "body-timeout"),
+                "--body-timeout must be more than 0 seconds"
+            ),
             (
                 ServerConfiguration(minBodyBytesPerSecond: -2048), .negativeBodyRate(-2),
                 "a minimum body rate of -2 KiB/s is negative: use 0 (no minimum) or more"

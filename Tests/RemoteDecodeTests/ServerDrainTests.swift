@@ -25,7 +25,11 @@ import Testing
                 while true {
                     let chunk = pipe.fileHandleForReading.availableData
                     if chunk.isEmpty { break }
-                    lines.continuation.yield(text.withLock { $0 += String(decoding: chunk, as: UTF8.self); return $0 })
+                    lines.continuation.yield(
+                        text.withLock {
+                            $0 += String(decoding: chunk, as: UTF8.self)
+                            return $0
+                        })
                 }
                 lines.continuation.finish()
             }
@@ -75,7 +79,8 @@ import Testing
     }
 
     func metrics(port: Int) async throws -> String {
-        let answer = try await RawConnection.exchange(port: port, Array("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
+        let answer = try await RawConnection.exchange(
+            port: port, Array("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
         return String(decoding: answer?.body ?? [], as: UTF8.self)
     }
 }

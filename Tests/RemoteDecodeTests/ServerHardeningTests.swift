@@ -80,11 +80,13 @@ import Wire
                 ("unknown path", Array("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n".utf8), 404, "GET /nope"),
                 ("bad length", Array("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 12abc\r\n\r\n".utf8), 400, "Content-Length"),
                 (
-                    "huge header", Array(("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 100_000) + "\r\n\r\n").utf8),
+                    "huge header",
+                    Array(("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 100_000) + "\r\n\r\n").utf8),
                     431, "80.0 KB"
                 ),
                 (
-                    "bad chunk", Array("POST /?\(smallQuery) HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n".utf8),
+                    "bad chunk",
+                    Array("POST /?\(smallQuery) HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n".utf8),
                     400, "chunk size"
                 ),
                 ("not HTTP", Array("hello\r\n\r\n".utf8), 501, "method"),

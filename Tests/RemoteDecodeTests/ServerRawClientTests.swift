@@ -54,7 +54,9 @@ final class RawConnection: @unchecked Sendable {
         while true {
             if let end = headEnd() {
                 let head = String(decoding: pending[..<end], as: UTF8.self).components(separatedBy: "\r\n")
-                guard let statusLine = head.first, let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") else { return nil }
+                guard let statusLine = head.first, let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") else {
+                    return nil
+                }
                 var headers: [String: String] = [:]
                 for line in head.dropFirst() {
                     guard let colon = line.firstIndex(of: ":") else { continue }
@@ -90,7 +92,8 @@ final class RawConnection: @unchecked Sendable {
 
     private func headEnd() -> Int? {
         guard pending.count >= 4 else { return nil }
-        for index in 0...(pending.count - 4) where pending[index] == 13 && pending[index + 1] == 10 && pending[index + 2] == 13 && pending[index + 3] == 10 {
+        for index in 0...(pending.count - 4)
+        where pending[index] == 13 && pending[index + 1] == 10 && pending[index + 2] == 13 && pending[index + 3] == 10 {
             return index
         }
         return nil
