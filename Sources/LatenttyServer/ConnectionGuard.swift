@@ -9,6 +9,7 @@ enum ConnectionCut: String, Sendable, CaseIterable {
     case idle
     case slowHead = "slow_head"
     case slowBody = "slow_body"
+    case slowReader = "slow_reader"
     case perAddressCap = "per_address_cap"
     case malformed
 }
@@ -21,7 +22,8 @@ enum ConnectionCut: String, Sendable, CaseIterable {
 /// - head under way (bytes seen, no head parsed): 408 after `headerTimeout`;
 /// - body under way: every `bodyWindow` must bring `minBodyBytesPerWindow` (at least one byte),
 ///   else the request's body read fails with a 408 mistake that the decode handler answers;
-/// - answering: no clock, the queue bounds that wait.
+/// - answering: no clock, the queue bounds that wait; but an answer the client stops reading for
+///   a whole `bodyWindow` (the socket stays unwritable) is abandoned and the connection closed.
 ///
 /// After `maxRequests` answers, or any refusal, the answer carries `Connection: close` and the
 /// connection is closed once it is written.
@@ -58,6 +60,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var phase = Phase.idle
     private var context: ChannelHandlerContext?
     private var timer: Scheduled<Void>?
+    /// Runs while the socket is unwritable: the client is not reading its answer.
+    private var stall: Scheduled<Void>?
     private var heads = 0
     private var answered = 0
     private var closeAfterAnswer = false
@@ -77,6 +81,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         cancelTimer()
+        stall?.cancel()
         self.context = nil
     }
 
@@ -87,8 +92,24 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         cancelTimer()
+        stall?.cancel()
         phase = .closing
         context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            stall?.cancel()
+            stall = nil
+        } else if stall == nil {
+            stall = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(limits.bodyWindow)) { [self] in
+                stall = nil
+                report(.slowReader, nil)
+                phase = .closing
+                context.close(promise: nil)
+            }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     /// Called by `InboundBytesTap` for every read, before the HTTP decoder sees it.

@@ -140,6 +140,22 @@ import Wire
         }
     }
 
+    @Test(.timeLimit(.minutes(1))) func aClientThatStopsReadingItsAnswerIsCut() async throws {
+        let configuration = ServerConfiguration(port: 0, bodyTimeout: .milliseconds(300))
+        try await withLatenttyServer(configuration: configuration) { url in
+            // 1 MB of latent answered as 48 MB of float32 pixels: far more than the socket buffers hold.
+            let query = "output_type=pt&shape=1&shape=4&shape=256&shape=256&dtype=float32"
+            let reader = try RawConnection(port: port(of: url))
+            reader.send(head(query, length: 4 * 256 * 256 * 4) + String(repeating: "\0", count: 4 * 256 * 256 * 4))
+            while !String(decoding: try await get(url + "metrics").body, as: UTF8.self).contains(
+                "latentty_connections_cut_total{reason=\"slow_reader\"} 1\n")
+            {
+                await Task.yield()
+            }
+            #expect(try await post(url, query: smallQuery, body: smallBody).status == 200)
+        }
+    }
+
     @Test func oneAddressCannotHoldMoreThanItsConnections() async throws {
         let configuration = ServerConfiguration(port: 0, maxConnectionsPerAddress: 2)
         try await withLatenttyServer(configuration: configuration) { url in
