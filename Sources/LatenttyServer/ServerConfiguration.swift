@@ -3,6 +3,7 @@ import Foundation
 /// Everything `latentty serve` can be told: where to listen, how much work it takes on, and how
 /// long a client may take to send it. The defaults suit one machine behind a load balancer.
 public struct ServerConfiguration: Sendable {
+    /// `latentty serve` logs JSON; embedders and tests get readable lines unless they ask.
     public enum LogFormat: String, Sendable, CaseIterable {
         /// One JSON object per line, for log collectors.
         case json
@@ -39,7 +40,7 @@ public struct ServerConfiguration: Sendable {
         maxWorkBytes: Int = 1 << 30, workers: Int = 2, queueCapacity: Int = 16, retryAfterSeconds: Int = 2,
         headerTimeout: Duration = .seconds(10), bodyTimeout: Duration = .seconds(10), minBodyBytesPerSecond: Int = 16 << 10,
         idleTimeout: Duration = .seconds(60), maxRequestsPerConnection: Int = 1000, maxConnectionsPerAddress: Int = 64,
-        maxConnections: Int = 1024, logFormat: LogFormat = .json
+        maxConnections: Int = 1024, logFormat: LogFormat = .text
     ) {
         self.host = host
         self.port = port

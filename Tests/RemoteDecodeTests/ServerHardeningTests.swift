@@ -192,7 +192,7 @@ import Wire
 
     @Test func readyAndMetricsDescribeTheServer() async throws {
         let log = AccessLines()
-        try await withLatenttyServer(configuration: ServerConfiguration(port: 0), log: log) { url in
+        try await withLatenttyServer(configuration: ServerConfiguration(port: 0, logFormat: .json), log: log) { url in
             let ready = try await get(url + "ready")
             #expect(ready.status == 200)
             let readiness = try JSONSerialization.jsonObject(with: Data(ready.body)) as? [String: Any]
