@@ -167,7 +167,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(var response):
-            if closeAfterAnswer || pendingMistake != nil || answered + 1 >= limits.maxRequests {
+            // A handler that refused a body unread says `Connection: close`: the rest is not wanted.
+            if closeAfterAnswer || pendingMistake != nil || answered + 1 >= limits.maxRequests
+                || response.headerFields[.connection] == "close"
+            {
                 closeAfterAnswer = true
                 response.headerFields[.connection] = "close"
             }

@@ -129,18 +129,20 @@ struct ServeResponder: HTTPResponder {
     func receiveBody(_ request: inout Request, held: inout Int) async -> BodyOutcome {
         let limit = configuration.maxBodyBytes
         if let declared = request.headers[.contentLength].flatMap(Int.init) {
-            guard declared <= limit else { return .refused(tooLarge(), received: 0) }
-            guard bodies.take(declared) else { return .refused(busy("too many request bodies are arriving at once"), received: 0) }
+            guard declared <= limit else { return .refused(unread(tooLarge()), received: 0) }
+            guard bodies.take(declared) else {
+                return .refused(unread(busy("too many request bodies are arriving at once")), received: 0)
+            }
             held = declared
         }
         var buffer = ByteBuffer()
         do {
             for try await chunk in request.body {
                 let total = buffer.readableBytes + chunk.readableBytes
-                guard total <= limit else { return .refused(tooLarge(), received: total) }
+                guard total <= limit else { return .refused(unread(tooLarge()), received: total) }
                 if total > held {
                     guard bodies.take(total - held) else {
-                        return .refused(busy("too many request bodies are arriving at once"), received: total)
+                        return .refused(unread(busy("too many request bodies are arriving at once")), received: total)
                     }
                     held = total
                 }
@@ -156,6 +158,14 @@ struct ServeResponder: HTTPResponder {
                 ErrorBody.response(status: 400, message: "the body ended before it was complete"), received: buffer.readableBytes)
         }
         return .complete(buffer)
+    }
+
+    /// An answer given before the body was read: the connection closes after it, so the client
+    /// need not send the rest and the server need not read it.
+    func unread(_ answer: WireResponse) -> WireResponse {
+        var answer = answer
+        answer.headers.append(Header("Connection", "close"))
+        return answer
     }
 
     func tooLarge() -> WireResponse {

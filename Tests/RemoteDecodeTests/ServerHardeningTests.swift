@@ -137,6 +137,13 @@ import Wire
             #expect(errorMessage(refused)?.contains("too many request bodies") == true)
             let tooLarge = try await post(url, query: smallQuery, body: [UInt8](repeating: 0, count: 65 << 10))
             #expect(tooLarge.status == 413 && errorMessage(tooLarge)?.contains("64.0 KB limit") == true)
+            // Refused from its Content-Length alone: the server closes rather than read the rest.
+            let unread = try RawConnection(port: port(of: url))
+            let (answer, closed) = await onOwnThread {
+                unread.send(head(smallQuery, length: 1 << 30))
+                return (unread.answer(), unread.closedByServer())
+            }
+            #expect(answer?.status == 413 && answer?.headers["connection"] == "close" && closed)
         }
     }
 
