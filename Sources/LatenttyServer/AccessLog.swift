@@ -28,8 +28,15 @@ struct AccessRecord: Encodable {
             return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         case .text:
             let reason = error.map { " error=\($0)" } ?? ""
-            return "\(method) \(path) \(status) in=\(bytesIn)B out=\(bytesOut)B \(String(format: "%.3fs", seconds)) from \(remote)\(reason)"
+            return
+                "\(method) \(Self.printable(path)) \(status) in=\(bytesIn)B out=\(bytesOut)B \(String(format: "%.3fs", seconds)) from \(remote)\(reason)"
         }
+    }
+
+    /// A target as sent, with control characters shown as `?`, so no request can forge or
+    /// colour log lines (JSON lines escape them instead).
+    static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))
     }
 
     static func now() -> String {

@@ -57,7 +57,8 @@ struct ServeResponder: HTTPResponder {
                     ErrorBody.response(
                         status: 404,
                         message:
-                            "there is nothing at GET \(path): this server answers GET /, /health, /ready and /metrics, and decodes POSTs"),
+                            "there is nothing at GET \(path.prefix(100)): this server answers GET /, /health, /ready and /metrics, and decodes POSTs"
+                    ),
                     0
                 )
             }
