@@ -21,7 +21,9 @@ enum ConnectionCut: String, Sendable, CaseIterable {
 /// - idle (no byte of a request yet): closed after `idleTimeout`;
 /// - head under way (bytes seen, no head parsed): 408 after `headerTimeout`;
 /// - body under way: every `bodyWindow` must bring `minBodyBytesPerWindow` (at least one byte),
-///   else the request's body read fails with a 408 mistake that the decode handler answers;
+///   else the request's body read fails with a 408 mistake that the decode handler answers. Only
+///   windows in which the server spent at least half the time asking for more count: while the
+///   request handler is not reading (backpressure), a quiet client is not to blame;
 /// - answering: no clock, the queue bounds that wait; but an answer the client stops reading for
 ///   a whole `bodyWindow` (the socket stays unwritable) is abandoned and the connection closed.
 ///
@@ -62,6 +64,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var timer: Scheduled<Void>?
     /// Runs while the socket is unwritable: the client is not reading its answer.
     private var stall: Scheduled<Void>?
+    /// Time this body window spent with a read requested and not yet completed, i.e. waiting for the client.
+    private var waitedThisWindow = Duration.zero
+    private var waitingSince: ContinuousClock.Instant?
     private var heads = 0
     private var answered = 0
     private var closeAfterAnswer = false
@@ -131,7 +136,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             phase = .readingBody(bytesThisWindow: 0)
-            arm(context, after: limits.bodyWindow) { guardHandler, context in guardHandler.checkBodyRate(context) }
+            startBodyWindow(context)
         case .body(let buffer):
             if case .readingBody(let bytes) = phase { phase = .readingBody(bytesThisWindow: bytes + buffer.readableBytes) }
         case .end:
@@ -141,6 +146,17 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             }
         }
         context.fireChannelRead(data)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if waitingSince == nil { waitingSince = .now }
+        context.read()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if let since = waitingSince { waitedThisWindow += .now - since }
+        waitingSince = nil
+        context.fireChannelReadComplete()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -193,11 +209,18 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    private func startBodyWindow(_ context: ChannelHandlerContext) {
+        waitedThisWindow = .zero
+        if waitingSince != nil { waitingSince = .now }
+        arm(context, after: limits.bodyWindow) { guardHandler, context in guardHandler.checkBodyRate(context) }
+    }
+
     private func checkBodyRate(_ context: ChannelHandlerContext) {
         guard case .readingBody(let bytes) = phase else { return }
-        if bytes >= max(1, limits.minBodyBytesPerWindow) {
+        let waited = waitedThisWindow + (waitingSince.map { .now - $0 } ?? .zero)
+        if bytes >= max(1, limits.minBodyBytesPerWindow) || waited < limits.bodyWindow / 2 {
             phase = .readingBody(bytesThisWindow: 0)
-            arm(context, after: limits.bodyWindow) { guardHandler, context in guardHandler.checkBodyRate(context) }
+            startBodyWindow(context)
             return
         }
         let seconds = Double(limits.bodyWindow.components.seconds) + Double(limits.bodyWindow.components.attoseconds) / 1e18

@@ -150,10 +150,12 @@ import Wire
     @Test(.timeLimit(.minutes(1))) func aClientThatStopsReadingItsAnswerIsCut() async throws {
         let configuration = ServerConfiguration(port: 0, bodyTimeout: .milliseconds(300))
         try await withLatenttyServer(configuration: configuration) { url in
-            // 1 MB of latent answered as 48 MB of float32 pixels: far more than the socket buffers hold.
-            let query = "output_type=pt&shape=1&shape=4&shape=256&shape=256&dtype=float32"
-            let reader = try RawConnection(port: port(of: url))
-            reader.send(head(query, length: 4 * 256 * 256 * 4) + String(repeating: "\0", count: 4 * 256 * 256 * 4))
+            // 256 KB of latent answered as 12 MB of float32 pixels, to a client with a 4 KB receive buffer.
+            let query = "output_type=pt&shape=1&shape=4&shape=128&shape=128&dtype=float32"
+            let reader = try RawConnection(port: port(of: url), receiveBuffer: 4096)
+            let request = Array((head(query, length: 4 * 128 * 128 * 4)).utf8) + [UInt8](repeating: 0, count: 4 * 128 * 128 * 4)
+            // The body may not fit the socket at once: send it where blocking holds no cooperative thread.
+            await onOwnThread { reader.send(request) }
             while !String(decoding: try await get(url + "metrics").body, as: UTF8.self).contains(
                 "latentty_connections_cut_total{reason=\"slow_reader\"} 1\n")
             {

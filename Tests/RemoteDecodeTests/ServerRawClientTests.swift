@@ -19,8 +19,13 @@ final class RawConnection: @unchecked Sendable {
         var error: String? { json?["error"] as? String }
     }
 
-    init(port: Int, timeout: Int = 10) throws {
+    /// `receiveBuffer` shrinks the socket's receive buffer (before connecting, so the window
+    /// scale agrees): a client that stops reading then stalls the server after a few kilobytes.
+    init(port: Int, timeout: Int = 10, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
