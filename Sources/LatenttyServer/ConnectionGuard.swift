@@ -14,6 +14,15 @@ enum ConnectionCut: String, Sendable, CaseIterable {
     case malformed
 }
 
+/// What the guard tells the server about a connection it cut.
+struct GuardReport: Sendable {
+    let cut: ConnectionCut
+    /// An answer the guard wrote itself: logged and counted as a request.
+    var answer: HTTPMistake?
+    /// An answer under way that the guard gave up on: logged only (its request was counted).
+    var abandoned: HTTPMistake?
+}
+
 /// Keeps one HTTP/1.1 connection within the server's time and keep-alive limits, and answers what
 /// the HTTP parser rejects with the JSON error every other refusal uses (Hummingbird would answer
 /// an empty 400). It sits between the HTTP codec and Hummingbird's request loop and keeps time:
@@ -58,7 +67,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let limits: Limits
     /// Set when the connection is over its address's cap: its first request is refused.
     private let refusal: HTTPMistake?
-    private let report: @Sendable (ConnectionCut, HTTPMistake?) -> Void
+    private let report: @Sendable (GuardReport) -> Void
     private var phase = Phase.idle
     private var context: ChannelHandlerContext?
     private var timer: Scheduled<Void>?
@@ -68,12 +77,14 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var waitedThisWindow = Duration.zero
     private var waitingSince: ContinuousClock.Instant?
     private var heads = 0
+    /// The status of the answer being written, for the log line of one abandoned.
+    private var answerStatus = 0
     private var answered = 0
     private var closeAfterAnswer = false
     /// A parse error found while an answer was being written; it is answered next.
     private var pendingMistake: HTTPMistake?
 
-    init(limits: Limits, refusal: HTTPMistake?, report: @escaping @Sendable (ConnectionCut, HTTPMistake?) -> Void) {
+    init(limits: Limits, refusal: HTTPMistake?, report: @escaping @Sendable (GuardReport) -> Void) {
         self.limits = limits
         self.refusal = refusal
         self.report = report
@@ -109,7 +120,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         } else if stall == nil {
             stall = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(limits.bodyWindow)) { [self] in
                 stall = nil
-                report(.slowReader, nil)
+                report(GuardReport(cut: .slowReader, abandoned: .abandoned(status: answerStatus, after: limits.bodyWindow)))
                 phase = .closing
                 context.close(promise: nil)
             }
@@ -171,7 +182,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .readingBody:
             // The request's handler is reading this body: it answers the mistake itself.
             closeAfterAnswer = true
-            report(.malformed, nil)
+            report(GuardReport(cut: .malformed))
             context.fireErrorCaught(mistake)
         case .answering:
             pendingMistake = mistake
@@ -183,6 +194,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(var response):
+            answerStatus = response.status.code
             // A handler that refused a body unread says `Connection: close`: the rest is not wanted.
             if closeAfterAnswer || pendingMistake != nil || answered + 1 >= limits.maxRequests
                 || response.headerFields[.connection] == "close"
@@ -229,14 +241,14 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         phase = .answering
         closeAfterAnswer = true
         // The request's handler answers the mistake (and logs it).
-        report(.slowBody, nil)
+        report(GuardReport(cut: .slowBody))
         context.fireErrorCaught(mistake)
     }
 
     private func becomeIdle(_ context: ChannelHandlerContext) {
         phase = .idle
         arm(context, after: limits.idleTimeout) { guardHandler, context in
-            guardHandler.report(.idle, nil)
+            guardHandler.report(GuardReport(cut: .idle))
             guardHandler.phase = .closing
             context.close(promise: nil)
         }
@@ -246,7 +258,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func answerAndClose(_ context: ChannelHandlerContext, _ mistake: HTTPMistake, cut: ConnectionCut) {
         phase = .closing
         cancelTimer()
-        report(cut, mistake)
+        report(GuardReport(cut: cut, answer: mistake))
         let body = ErrorBody.response(status: mistake.status, message: mistake.message).body
         var fields = HTTPFields()
         fields[.contentType] = "application/json"

@@ -36,15 +36,18 @@ public enum DecodeServer {
         let server = HTTPServerBuilder { responder in
             GuardedHTTP1Channel(
                 responder: responder, limits: limits, addresses: addresses,
-                report: { cut, mistake, address in
-                    metrics.cut(cut)
-                    // Answers the guard wrote itself; the responder logs the rest.
-                    guard let mistake else { return }
-                    metrics.answered(status: mistake.status, bytesIn: 0, bytesOut: 0)
-                    let record = AccessRecord(
-                        time: AccessRecord.now(), remote: address, method: "-", path: "-", status: mistake.status, bytesIn: 0,
-                        bytesOut: 0, seconds: 0, error: mistake.message)
-                    log(record.line(format))
+                report: { report, address in
+                    metrics.cut(report.cut)
+                    // Answers the guard wrote itself, and answers it gave up on; the responder logs the rest.
+                    if let answer = report.answer {
+                        metrics.answered(status: answer.status, bytesIn: 0, bytesOut: 0)
+                    }
+                    for note in [report.answer, report.abandoned].compactMap({ $0 }) {
+                        let record = AccessRecord(
+                            time: AccessRecord.now(), remote: address, method: "-", path: "-", status: note.status, bytesIn: 0,
+                            bytesOut: 0, seconds: 0, error: note.message)
+                        log(record.line(format))
+                    }
                 })
         }
         var logger = Logger(label: "latentty.serve")

@@ -14,7 +14,7 @@ struct GuardedHTTP1Channel: HTTPChannelHandler {
     let responder: HTTPChannelHandler.Responder
     let limits: ConnectionGuard.Limits
     let addresses: AddressConnections
-    let report: @Sendable (ConnectionCut, HTTPMistake?, String) -> Void
+    let report: @Sendable (GuardReport, String) -> Void
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
@@ -24,7 +24,7 @@ struct GuardedHTTP1Channel: HTTPChannelHandler {
             let report = self.report
             let guardHandler = ConnectionGuard(
                 limits: limits, refusal: withinCap ? nil : .tooManyConnections(addresses.cap),
-                report: { cut, mistake in report(cut, mistake, address) })
+                report: { guardReport in report(guardReport, address) })
             var decoderLimits = NIOHTTPDecoderLimitConfiguration()
             decoderLimits.maxHeaderListSize = limits.headerLimit
             decoderLimits.maxHeaderFieldSize = limits.headerLimit

@@ -20,6 +20,10 @@ struct HTTPMistake: Error, Equatable, CustomStringConvertible {
         )
     }
 
+    static func abandoned(status: Int, after window: Duration) -> HTTPMistake {
+        HTTPMistake(status: status, message: "the client stopped reading its answer for \(seconds(window)) s; the connection was closed")
+    }
+
     static func tooManyConnections(_ cap: Int) -> HTTPMistake {
         HTTPMistake(status: 429, message: "this address already has \(cap) connections open, this server's limit; reuse one of them")
     }

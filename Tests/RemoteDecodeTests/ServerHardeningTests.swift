@@ -124,17 +124,18 @@ import Wire
     }
 
     @Test func bodiesInFlightShareOneBudget() async throws {
+        // A 60,000-byte request held in the engine keeps its body, and its share of the budget, until answered.
+        let engine = ServerTests.GateEngine()
         let configuration = ServerConfiguration(port: 0, maxBodyBytes: 64 << 10, maxBodyBytesInFlight: 64 << 10, retryAfterSeconds: 4)
-        try await withLatenttyServer(configuration: configuration) { url in
-            let holder = try RawConnection(port: port(of: url))
-            holder.send(head(smallQuery, length: 60_000) + String(repeating: "\0", count: 1000))
-            // The holder's head is in once its metrics show the bytes taken.
-            while !String(decoding: try await get(url + "metrics").body, as: UTF8.self).contains("latentty_body_bytes_in_flight 60000") {
-                await Task.yield()
-            }
+        try await withLatenttyServer(engine: engine, configuration: configuration) { url in
+            async let held = post(
+                url, query: "output_type=pt&shape=1&shape=4&shape=50&shape=75&dtype=float32", body: [UInt8](repeating: 0, count: 60_000))
+            await onOwnThread { engine.entered.wait() }
             let refused = try await post(url, query: smallQuery, body: [UInt8](repeating: 0, count: 8192))
             #expect(refused.status == 503 && refused.headers["Retry-After"] == "4")
             #expect(errorMessage(refused)?.contains("too many request bodies") == true)
+            let metrics = String(decoding: try await get(url + "metrics").body, as: UTF8.self)
+            #expect(metrics.contains("latentty_body_bytes_in_flight 60000\n"))
             let tooLarge = try await post(url, query: smallQuery, body: [UInt8](repeating: 0, count: 65 << 10))
             #expect(tooLarge.status == 413 && errorMessage(tooLarge)?.contains("64.0 KB limit") == true)
             // Refused from its Content-Length alone: the server closes rather than read the rest.
@@ -144,23 +145,29 @@ import Wire
                 return (unread.answer(), unread.closedByServer())
             }
             #expect(answer?.status == 413 && answer?.headers["connection"] == "close" && closed)
+            engine.release.signal()
+            #expect(try await held.status == 200)
         }
     }
 
     @Test(.timeLimit(.minutes(1))) func aClientThatStopsReadingItsAnswerIsCut() async throws {
         let configuration = ServerConfiguration(port: 0, bodyTimeout: .milliseconds(300))
-        try await withLatenttyServer(configuration: configuration) { url in
+        try await withObservedServer(configuration: configuration) { url, lines in
             // 256 KB of latent answered as 12 MB of float32 pixels, to a client with a 4 KB receive buffer.
             let query = "output_type=pt&shape=1&shape=4&shape=128&shape=128&dtype=float32"
             let reader = try RawConnection(port: port(of: url), receiveBuffer: 4096)
             let request = Array((head(query, length: 4 * 128 * 128 * 4)).utf8) + [UInt8](repeating: 0, count: 4 * 128 * 128 * 4)
             // The body may not fit the socket at once: send it where blocking holds no cooperative thread.
             await onOwnThread { reader.send(request) }
-            while !String(decoding: try await get(url + "metrics").body, as: UTF8.self).contains(
-                "latentty_connections_cut_total{reason=\"slow_reader\"} 1\n")
-            {
-                await Task.yield()
+            var abandoned: String?
+            for await line in lines where line.contains("stopped reading") {
+                abandoned = line
+                break
             }
+            #expect(abandoned?.hasPrefix("- - 200 ") == true)
+            #expect(abandoned?.contains("error=the client stopped reading its answer for 0.3 s; the connection was closed") == true)
+            let metrics = String(decoding: try await get(url + "metrics").body, as: UTF8.self)
+            #expect(metrics.contains("latentty_connections_cut_total{reason=\"slow_reader\"} 1\n"))
             #expect(try await post(url, query: smallQuery, body: smallBody).status == 200)
         }
     }

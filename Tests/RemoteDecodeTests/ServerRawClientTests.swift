@@ -1,6 +1,10 @@
 import DecodePipeline
 import Foundation
 import Glibc
+import LatenttyServer
+import Logging
+import NativeVAE
+import ServiceLifecycle
 import Testing
 
 /// A plain loopback socket that can say what no HTTP client library will: half a head, a body
@@ -119,4 +123,32 @@ extension RawConnection {
 /// The port of a `withLatenttyServer` URL.
 func port(of url: String) -> Int {
     Int(url.split(separator: ":").last?.trimmingCharacters(in: CharacterSet(charactersIn: "/")) ?? "") ?? 0
+}
+
+/// Like `withLatenttyServer`, but hands `body` the server's log lines as they are written, so a
+/// test can wait for the line that says what happened instead of polling.
+func withObservedServer<T: Sendable>(
+    engine: any DecodeEngine = Latent2RGBEngine(), configuration: ServerConfiguration,
+    _ body: (String, AsyncStream<String>) async throws -> T
+) async throws -> T {
+    var configuration = configuration
+    configuration.port = 0
+    let (lines, lineSink) = AsyncStream<String>.makeStream()
+    let (ports, portSink) = AsyncStream<Int>.makeStream()
+    let app = DecodeServer.application(
+        service: DecodeService(engine: engine), configuration: configuration, log: { lineSink.yield($0) },
+        onListening: { portSink.yield($0) })
+    let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test")))
+    let server = Task { try await group.run() }
+    var iterator = ports.makeAsyncIterator()
+    guard let port = await iterator.next() else { throw CancellationError() }
+    let result: Result<T, any Error>
+    do {
+        result = .success(try await body("http://127.0.0.1:\(port)/", lines))
+    } catch {
+        result = .failure(error)
+    }
+    await group.triggerGracefulShutdown()
+    _ = try? await server.value
+    return try result.get()
 }
