@@ -1,5 +1,6 @@
 /// Bounds the server's work: at most `workers` decodes run at once and at most `capacity` requests
 /// wait or run; beyond that a request is turned away at once (503 + Retry-After) instead of piling up.
+/// Only complete requests are admitted, so clients still sending cannot fill the queue.
 actor WorkLimiter {
     let workers: Int
     let capacity: Int
@@ -11,6 +12,11 @@ actor WorkLimiter {
         self.workers = max(1, workers)
         self.capacity = max(self.workers, capacity)
     }
+
+    /// Requests admitted and not yet answered, and decodes running now (for `/ready` and `/metrics`).
+    var depth: Int { admitted }
+    var decoding: Int { running }
+    var isFull: Bool { admitted >= capacity }
 
     /// False when the queue is full.
     func admit() -> Bool {

@@ -9,12 +9,19 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve the Hybrid Inference decode protocol, so diffusers' remote_decode() can use this machine.",
         discussion: """
-            POST / decodes (every output type, scaling semantics, packed Flux with height/width);
-            GET / and GET /health answer "Ok". Bad requests get HTTP 400 with JSON {"error": …};
-            one access-log line per request goes to stderr.
+            POST (any path) decodes (every output type, scaling semantics, packed Flux with height/width).
+            GET / and GET /health answer "Ok" (alive); GET /ready answers 200 while the queue has room,
+            else 503; GET /metrics is in Prometheus' text format. Every refusal is JSON {"error": …}
+            with its status (400, 404, 405, 408, 413, 422, 429, 431, 503). One access-log line per
+            request goes to stderr. SIGTERM or SIGINT stops accepting, finishes the requests under way
+            and exits 0.
 
             Example: latentty serve --host 127.0.0.1 --port 8000 --engine approx
             """)
+
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+        case json, text
+    }
 
     @OptionGroup var presets: PresetOptions
 
@@ -32,19 +39,66 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body-mb"), help: "Largest request body in MiB (1 or more).")
     var maxBodyMB: Int = 512
 
+    @Option(name: .customLong("max-bodies-mb"), help: "All request bodies held at once, in MiB (at least --max-body-mb); beyond it, 503.")
+    var maxBodiesMB: Int = 1024
+
+    @Option(
+        name: .customLong("max-work-mb"),
+        help: "Memory one request may ask its decode for (decoded pixels plus the answer), in MiB; beyond it, 422.")
+    var maxWorkMB: Int = 1024
+
     @Option(help: "Decodes running at once (1 or more).")
     var workers: Int = 2
 
-    @Option(name: .customLong("queue"), help: "Requests waiting or running before new ones get 503 (at least --workers).")
+    @Option(name: .customLong("queue"), help: "Complete requests waiting or running before new ones get 503 (at least --workers).")
     var queueCapacity: Int = 16
+
+    @Option(help: "Seconds a request's head may take to arrive, from its first byte (408 beyond).")
+    var headerTimeout: Double = 10
+
+    @Option(help: "Seconds per window in which a body must bring --min-body-rate (408 beyond).")
+    var bodyTimeout: Double = 10
+
+    @Option(help: "Slowest body accepted, in KiB/s averaged over each --body-timeout window (0: any rate, but never silence).")
+    var minBodyRate: Int = 16
+
+    @Option(help: "Seconds a connection may wait between requests before it is closed.")
+    var idleTimeout: Double = 60
+
+    @Option(help: "Requests answered on one connection before it is closed.")
+    var maxRequestsPerConnection: Int = 1000
+
+    @Option(help: "Connections one client address may hold open (429 beyond).")
+    var maxConnectionsPerAddress: Int = 64
+
+    @Option(help: "Connections held open in all; beyond it new ones wait to be accepted.")
+    var maxConnections: Int = 1024
+
+    @Option(help: "Access log lines: json (one object per line) or text.")
+    var logFormat: LogFormat = .json
 
     /// What the flags ask for; `validate()` refuses it before anything starts.
     private var configuration: ServerConfiguration {
-        // Saturate rather than wrap, so a huge --max-body-mb cannot turn into a small or negative limit.
-        let (bytes, overflow) = maxBodyMB.multipliedReportingOverflow(by: 1 << 20)
-        return ServerConfiguration(
-            host: host, port: port, maxBodyBytes: overflow ? (maxBodyMB > 0 ? .max : .min) : bytes, workers: workers,
-            queueCapacity: queueCapacity)
+        ServerConfiguration(
+            host: host, port: port, maxBodyBytes: Self.mebibytes(maxBodyMB), maxBodyBytesInFlight: Self.mebibytes(maxBodiesMB),
+            maxWorkBytes: Self.mebibytes(maxWorkMB), workers: workers, queueCapacity: queueCapacity,
+            headerTimeout: Self.duration(headerTimeout), bodyTimeout: Self.duration(bodyTimeout),
+            minBodyBytesPerSecond: Self.saturating(minBodyRate, 1 << 10), idleTimeout: Self.duration(idleTimeout),
+            maxRequestsPerConnection: maxRequestsPerConnection, maxConnectionsPerAddress: maxConnectionsPerAddress,
+            maxConnections: maxConnections, logFormat: logFormat == .json ? .json : .text)
+    }
+
+    /// Saturate rather than wrap, so a huge count cannot turn into a small or negative limit.
+    static func saturating(_ count: Int, _ unit: Int) -> Int {
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: unit)
+        return overflow ? (count > 0 ? .max : .min) : bytes
+    }
+
+    static func mebibytes(_ count: Int) -> Int { saturating(count, 1 << 20) }
+
+    /// Not-a-number and negative seconds become zero, which validation refuses by name.
+    static func duration(_ seconds: Double) -> Duration {
+        seconds.isFinite && seconds > 0 ? .milliseconds(Int64(min(seconds, 1e9) * 1000)) : .zero
     }
 
     func validate() throws {
@@ -69,5 +123,6 @@ struct ServeCommand: AsyncParsableCommand {
                 )
             })
         try await app.runService()
+        printError("latentty serve: stopped after finishing the requests under way")
     }
 }
