@@ -28,6 +28,10 @@ import Testing
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         }
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // Nothing else of this process may leak into the tmux server, which outlives the test (with a
+        // `sleep 60` per pane): an inherited pipe of another test's child would keep that test
+        // waiting for end-of-file for a minute.
+        Self.closeFrom(3, in: &actions)
         let argv = (["tmux", "-L", session] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
@@ -46,6 +50,13 @@ import Testing
         var status: Int32 = 0
         waitpid(pid, &status, 0)
         return String(decoding: output, as: UTF8.self)
+    }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift's Glibc module does not show.
+    static func closeFrom(_ descriptor: Int32, in actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return }
+        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, descriptor)
     }
 
     func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", session]) }
