@@ -20,7 +20,9 @@ build() {
     for target in "$@"; do
         local log="$scratch/build-$target.log"
         mkdir -p "$scratch"
-        if ! swift build -c debug --scratch-path "$scratch" --sanitize fuzzer --sanitize address \
+        # `--sanitize fuzzer` gives libFuzzer's main; the swiftc flag is what instruments the Swift code
+        # (given twice, SwiftPM's `-sanitize=` flags override each other: the last alone would apply).
+        if ! swift build -c debug --scratch-path "$scratch" --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address \
             --product "latentty-fuzz-$target" >"$log" 2>&1; then
             grep -v "Cannot export local symbol" "$log" | tail -40
             echo "fuzz: building latentty-fuzz-$target failed (log: $log)" >&2
@@ -38,7 +40,7 @@ fuzz() {
     echo "fuzz: $target for ${seconds} s"
     if "$(binary "$target")" "$work" "Fuzz/corpus/$target" -max_total_time="$seconds" -timeout=5 \
         -rss_limit_mb=2048 -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1; then
-        grep -E "^#[0-9]+ +(INITED|DONE)|^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)" "$log"
+        grep -E "^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)" "$log"
     else
         grep -v "^#[0-9]* *\(NEW\|REDUCE\|pulse\|INITED\|RELOAD\)" "$log" | tail -60
         echo "fuzz: $target failed; the input is in $crashes/ (log: $log)" >&2
