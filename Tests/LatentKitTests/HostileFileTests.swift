@@ -195,6 +195,16 @@ import Testing
                 == .viewTooLarge(tensor: "1", bytes: 800, limit: 1000))
     }
 
+    @Test func anEmptyFortranArrayWithHugeDimensionsReads() throws {
+        // Zero elements, but the other sizes multiply past Int.max: once an overflow trap.
+        var npy = Data([0x93] + Array("NUMPY".utf8) + [1, 0, 118, 0])
+        let header = "{'descr': '<f4', 'fortran_order': True, 'shape': (0, 1099511627776, 1099511627776), }"
+        npy.append(contentsOf: Array((header + String(repeating: " ", count: 117 - header.count) + "\n").utf8))
+        let file = try LatentFile.read(data: npy, fileName: "x.npy")
+        #expect(file.tensors[0].tensor.shape == [0, 1 << 40, 1 << 40])
+        #expect(file.tensors[0].tensor.elementCount == 0)
+    }
+
     // MARK: - Many members, long messages
 
     @Test func thousandsOfNpzMembersAreIndexedOnce() throws {
