@@ -7,7 +7,7 @@
 #   scripts/fuzz.sh replay TARGET FILE...   run inputs once (a crash to reproduce, or a corpus)
 #
 # Targets: safetensors latent npy npz pt png jpeg request response.
-# Seeds come from Fuzz/corpus/TARGET (read only); what libFuzzer finds goes to
+# Seeds come from Fuzz/corpus/TARGET (read only), tokens from Fuzz/dict/TARGET.dict; what libFuzzer finds goes to
 # .build/fuzz/corpus/TARGET, crashes and slow or greedy inputs to .build/fuzz/crashes/TARGET.
 # An input fails if it crashes, runs over 5 s, or makes the process use over 2 GiB.
 set -euo pipefail
@@ -36,9 +36,11 @@ binary() { echo "$scratch/debug/latentty-fuzz-$1"; }
 fuzz() {
     local target=$1 seconds=$2
     local work="$scratch/corpus/$target" crashes="$scratch/crashes/$target" log="$scratch/fuzz-$target.log"
+    local dict=()
+    [[ -f Fuzz/dict/$target.dict ]] && dict=(-dict="Fuzz/dict/$target.dict")
     mkdir -p "$work" "$crashes"
     echo "fuzz: $target for ${seconds} s"
-    if "$(binary "$target")" "$work" "Fuzz/corpus/$target" -max_total_time="$seconds" -timeout=5 \
+    if "$(binary "$target")" "$work" "Fuzz/corpus/$target" "${dict[@]}" -max_total_time="$seconds" -timeout=5 \
         -rss_limit_mb=2048 -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1; then
         grep -E "^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)" "$log"
     else
