@@ -10,7 +10,7 @@ public struct ReadLimits: Sendable, Equatable {
     public var maxViewExpansionBytes: Int
 
     public init(
-        maxHeaderBytes: Int = 100 << 20, maxUnpackedBytes: Int = 1 << 30, maxViewExpansionBytes: Int = 256 << 20
+        maxHeaderBytes: Int = 100 << 20, maxUnpackedBytes: Int = 1 << 30, maxViewExpansionBytes: Int = 64 << 20
     ) {
         self.maxHeaderBytes = maxHeaderBytes
         self.maxUnpackedBytes = maxUnpackedBytes
