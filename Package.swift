@@ -102,3 +102,13 @@ let package = Package(
         ),
     ]
 )
+
+// One libFuzzer target per reader (Fuzz/Targets/<name>). A normal build links them as inert
+// executables; scripts/fuzz.sh builds them with `--sanitize fuzzer --sanitize address` and runs them.
+let fuzzTargets: [(name: String, dependency: Target.Dependency)] = [
+    ("safetensors", "LatentKit"), ("latent", "LatentKit"), ("npy", "LatentKit"), ("npz", "LatentKit"), ("pt", "LatentKit"),
+    ("png", "ImageCodecs"), ("jpeg", "ImageCodecs"), ("request", "Wire"), ("response", "Wire"),
+]
+package.targets += fuzzTargets.map {
+    .executableTarget(name: "latentty-fuzz-\($0.name)", dependencies: [$0.dependency], path: "Fuzz/Targets/\($0.name)")
+}

@@ -191,7 +191,7 @@ import ZIPFoundation
         let zeros = Data(count: 8 << 20)
         let bomb = try zip([("latents.npy", zeros)], compression: .deflate)
         #expect(bomb.count < 64 << 10)
-        let limits = ReadLimits(maxArchiveEntryBytes: 1 << 20)
+        let limits = ReadLimits(maxUnpackedBytes: 1 << 20)
         #expect(
             readFailure(bomb, name: "bomb.npz", limits: limits)
                 == .archiveEntryTooLarge(path: "latents.npy", size: 8 << 20, limit: 1 << 20))

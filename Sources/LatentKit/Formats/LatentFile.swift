@@ -113,13 +113,13 @@ public struct LatentFile: Sendable {
     private static func readZip(_ data: Data, fileName: String, limits: ReadLimits)
         throws(LatentFileError) -> LatentFile
     {
-        let members = try ZipMembers(data: data, limits: limits, format: "zip")
+        var members = try ZipMembers(data: data, limits: limits, format: "zip")
         if members.paths.contains(where: { $0 == "data.pkl" || $0.hasSuffix("/data.pkl") }) {
-            let contents = try TorchCheckpoint.read(data, limits: limits)
+            let contents = try TorchCheckpoint.read(&members, limits: limits)
             return LatentFile(format: .torch, tensors: contents.tensors, metadata: contents.metadata)
         }
         if members.paths.contains(where: { $0.hasSuffix(".npy") }) {
-            return LatentFile(format: .npz, tensors: try NumPyArchive.read(data, limits: limits))
+            return LatentFile(format: .npz, tensors: try NumPyArchive.read(&members, limits: limits))
         }
         throw .unknownFormat(hint: "a zip archive with neither data.pkl nor .npy members")
     }

@@ -2,8 +2,7 @@ import Foundation
 
 /// `.npz`: a zip (stored or deflated) of `.npy` members, each a named array.
 enum NumPyArchive {
-    static func read(_ data: Data, limits: ReadLimits) throws(LatentFileError) -> [NamedTensor] {
-        let members = try ZipMembers(data: data, limits: limits, format: "npz")
+    static func read(_ members: inout ZipMembers, limits: ReadLimits) throws(LatentFileError) -> [NamedTensor] {
         var tensors: [NamedTensor] = []
         for path in members.paths where path.hasSuffix(".npy") {
             let name = String(path.dropLast(4))

@@ -54,7 +54,7 @@ public enum NumPyArray {
             throw .truncated(
                 format: format,
                 detail:
-                    "'\(name)' needs \(needed) data bytes for shape \(shape.shapeText) but \(available) remain"
+                    "'\(name.clipped)' needs \(needed) data bytes for shape \(shape.shapeText) but \(available) remain"
             )
         }
         let tensor = element.tensor(

@@ -140,7 +140,7 @@ indirect enum PythonLiteral: Equatable {
             default:
                 // Python 2 era headers may write longs as `64L`.
                 let digits = token.hasSuffix("L") ? String(token.dropLast()) : token
-                guard let number = Int(digits) else { throw SyntaxError(message: "unexpected '\(token)'") }
+                guard let number = Int(digits) else { throw SyntaxError(message: "unexpected '\(token.clipped)'") }
                 return .integer(number)
             }
         }

@@ -2,12 +2,19 @@
 public struct ReadLimits: Sendable, Equatable {
     /// Largest safetensors / npy header accepted (safetensors itself caps headers at 100 MB).
     public var maxHeaderBytes: Int
-    /// Largest single member unpacked from a zip (.npz, .pt).
-    public var maxArchiveEntryBytes: Int
+    /// Most bytes unpacked from one zip (.npz, .pt), all its members together. Deflate packs zeros
+    /// about a thousand to one, so the size of the archive itself bounds nothing.
+    public var maxUnpackedBytes: Int
+    /// Most bytes the tensors of one .pt file may hold beyond the storages they view: a zero stride
+    /// or many tensors over one storage let a few stored bytes describe gigabytes.
+    public var maxViewExpansionBytes: Int
 
-    public init(maxHeaderBytes: Int = 100 << 20, maxArchiveEntryBytes: Int = 4 << 30) {
+    public init(
+        maxHeaderBytes: Int = 100 << 20, maxUnpackedBytes: Int = 1 << 30, maxViewExpansionBytes: Int = 64 << 20
+    ) {
         self.maxHeaderBytes = maxHeaderBytes
-        self.maxArchiveEntryBytes = maxArchiveEntryBytes
+        self.maxUnpackedBytes = maxUnpackedBytes
+        self.maxViewExpansionBytes = maxViewExpansionBytes
     }
 
     public static let `default` = ReadLimits()

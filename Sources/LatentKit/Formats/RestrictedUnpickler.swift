@@ -1,18 +1,29 @@
 /// The values a `torch.save` pickle may build. Anything else is refused before it exists.
-indirect enum PickleValue {
+///
+/// Containers are indices into `Pickle.containers`, as Python's are references: a memo entry shares
+/// the container it names, APPEND and SETITEM grow it in place (amortised O(1)), and no value holds
+/// another inside it, so neither building nor freeing a deeply nested pickle recurses.
+enum PickleValue {
     case none
     case bool(Bool)
     case int(Int)
     case float(Double)
     case string(String)
     case bytes([UInt8])
-    case list([PickleValue])
-    case tuple([PickleValue])
-    case dict([(PickleValue, PickleValue)])
+    case list(Int)
+    case tuple(Int)
+    /// Keys and values alternate in the container's items.
+    case dict(Int)
     case global(AllowedGlobal)
     /// A `BINPERSID` storage reference: `('storage', torch.FloatStorage, key, location, numel)`.
     case storage(TorchStorageReference)
     case tensor(TorchTensorReference)
+}
+
+/// What a pickle built: its result and every container it made.
+struct Pickle {
+    let root: PickleValue
+    let containers: [[PickleValue]]
 }
 
 struct TorchStorageReference {
@@ -35,6 +46,13 @@ enum StorageDType {
         switch self {
         case .native(let dtype): dtype.byteSize
         case .float64: 8
+        }
+    }
+    /// Bytes per element once read: float64 storages become float32 tensors.
+    var decodedByteSize: Int {
+        switch self {
+        case .native(let dtype): dtype.byteSize
+        case .float64: 4
         }
     }
 }
@@ -80,15 +98,19 @@ struct RestrictedUnpickler {
     private var stack: [PickleValue] = []
     private var marks: [Int] = []
     private var memo: [Int: PickleValue] = [:]
+    private var containers: [[PickleValue]] = []
+    private var made = 0
 
-    /// Guards against pickles built to exhaust memory through the stack or memo.
-    private static let maxItems = 1_000_000
+    /// Every value an opcode makes counts against this, so a pickle cannot make memory grow faster
+    /// than its own length allows, whatever it stacks, memoizes or appends.
+    static let maxValues = 1_000_000
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
-    static func load(_ bytes: [UInt8]) throws(LatentFileError) -> PickleValue {
+    static func load(_ bytes: [UInt8]) throws(LatentFileError) -> Pickle {
         var unpickler = RestrictedUnpickler(bytes: bytes)
-        return try unpickler.run()
+        let root = try unpickler.run()
+        return Pickle(root: root, containers: unpickler.containers)
     }
 
     private mutating func run() throws(LatentFileError) -> PickleValue {
@@ -122,37 +144,35 @@ struct RestrictedUnpickler {
             case 0x55: try push(.string(try text(Int(try uint(1)))))  // SHORT_BINSTRING
             case 0x42: try push(.bytes(try take(Int(try uint(4)))))  // BINBYTES
             case 0x43: try push(.bytes(try take(Int(try uint(1)))))  // SHORT_BINBYTES
-            case 0x7D: try push(.dict([]))  // EMPTY_DICT
-            case 0x5D: try push(.list([]))  // EMPTY_LIST
-            case 0x29: try push(.tuple([]))  // EMPTY_TUPLE
-            case 0x74: try push(.tuple(try popMark()))  // TUPLE
-            case 0x85: try push(.tuple([try pop()]))  // TUPLE1
+            case 0x7D: try push(.dict(try container([])))  // EMPTY_DICT
+            case 0x5D: try push(.list(try container([])))  // EMPTY_LIST
+            case 0x29: try push(.tuple(try container([])))  // EMPTY_TUPLE
+            case 0x74: try push(.tuple(try container(try popMark())))  // TUPLE
+            case 0x85: try push(.tuple(try container([try pop()])))  // TUPLE1
             case 0x86:  // TUPLE2
                 let b = try pop()
                 let a = try pop()
-                try push(.tuple([a, b]))
+                try push(.tuple(try container([a, b])))
             case 0x87:  // TUPLE3
                 let c = try pop()
                 let b = try pop()
                 let a = try pop()
-                try push(.tuple([a, b, c]))
-            case 0x6C: try push(.list(try popMark()))  // LIST
-            case 0x64: try push(.dict(try pairs(try popMark())))  // DICT
+                try push(.tuple(try container([a, b, c])))
+            case 0x6C: try push(.list(try container(try popMark())))  // LIST
+            case 0x64: try push(.dict(try container(try pairs(try popMark()))))  // DICT
             case 0x61:  // APPEND
                 let item = try pop()
-                try modifyTop { value throws(LatentFileError) in try Self.appending([item], to: value) }
+                try extend(list: try peek(), with: [item])
             case 0x65:  // APPENDS
                 let items = try popMark()
-                try modifyTop { value throws(LatentFileError) in try Self.appending(items, to: value) }
+                try extend(list: try peek(), with: items)
             case 0x73:  // SETITEM
                 let value = try pop()
                 let key = try pop()
-                try modifyTop { target throws(LatentFileError) in
-                    try Self.setting([(key, value)], in: target)
-                }
+                try extend(dict: try peek(), with: [key, value])
             case 0x75:  // SETITEMS
                 let items = try pairs(try popMark())
-                try modifyTop { target throws(LatentFileError) in try Self.setting(items, in: target) }
+                try extend(dict: try peek(), with: items)
             case 0x71: try memoize(Int(try uint(1)))  // BINPUT
             case 0x72: try memoize(Int(try uint(4)))  // LONG_BINPUT
             case 0x94: try memoize(memo.count)  // MEMOIZE
@@ -186,8 +206,15 @@ struct RestrictedUnpickler {
     // MARK: - Stack
 
     private mutating func push(_ value: PickleValue) throws(LatentFileError) {
-        guard stack.count < Self.maxItems else { throw fail("the pickle stack grows without bound") }
+        try count(1)
         stack.append(value)
+    }
+
+    private mutating func count(_ values: Int) throws(LatentFileError) {
+        made += values
+        guard made <= Self.maxValues else {
+            throw fail("the pickle makes more than \(Self.maxValues) values; it is not a latent file")
+        }
     }
 
     private mutating func pop() throws(LatentFileError) -> PickleValue {
@@ -208,15 +235,8 @@ struct RestrictedUnpickler {
         return items
     }
 
-    private mutating func modifyTop(_ change: (PickleValue) throws(LatentFileError) -> PickleValue)
-        throws(LatentFileError)
-    {
-        guard let top = stack.popLast() else { throw fail("stack underflow") }
-        stack.append(try change(top))
-    }
-
     private mutating func memoize(_ index: Int) throws(LatentFileError) {
-        guard memo.count < Self.maxItems else { throw fail("the pickle memo grows without bound") }
+        try count(1)
         memo[index] = try peek()
     }
 
@@ -227,27 +247,25 @@ struct RestrictedUnpickler {
 
     // MARK: - Containers
 
-    private func pairs(_ items: [PickleValue]) throws(LatentFileError) -> [(PickleValue, PickleValue)] {
+    private mutating func container(_ items: [PickleValue]) throws(LatentFileError) -> Int {
+        try count(1)
+        containers.append(items)
+        return containers.count - 1
+    }
+
+    private func pairs(_ items: [PickleValue]) throws(LatentFileError) -> [PickleValue] {
         guard items.count % 2 == 0 else { throw fail("odd number of dict items") }
-        return stride(from: 0, to: items.count, by: 2).map { (items[$0], items[$0 + 1]) }
+        return items
     }
 
-    private static func appending(_ items: [PickleValue], to value: PickleValue)
-        throws(LatentFileError) -> PickleValue
-    {
-        guard case .list(let list) = value else {
-            throw .unsupportedPickle(detail: "APPEND to something that is not a list")
-        }
-        return .list(list + items)
+    private mutating func extend(list: PickleValue, with items: [PickleValue]) throws(LatentFileError) {
+        guard case .list(let index) = list else { throw fail("APPEND to something that is not a list") }
+        containers[index].append(contentsOf: items)
     }
 
-    private static func setting(_ items: [(PickleValue, PickleValue)], in value: PickleValue)
-        throws(LatentFileError) -> PickleValue
-    {
-        guard case .dict(let dict) = value else {
-            throw .unsupportedPickle(detail: "SETITEM on something that is not a dict")
-        }
-        return .dict(dict + items)
+    private mutating func extend(dict: PickleValue, with items: [PickleValue]) throws(LatentFileError) {
+        guard case .dict(let index) = dict else { throw fail("SETITEM on something that is not a dict") }
+        containers[index].append(contentsOf: items)
     }
 
     // MARK: - Globals, storages, tensors
@@ -260,7 +278,9 @@ struct RestrictedUnpickler {
     }
 
     private func persistent(_ id: PickleValue) throws(LatentFileError) -> PickleValue {
-        guard case .tuple(let fields) = id, fields.count == 5,
+        let fields: [PickleValue]
+        if case .tuple(let index) = id { fields = containers[index] } else { fields = [] }
+        guard fields.count == 5,
             case .string("storage") = fields[0],
             case .global(let type) = fields[1], let dtype = type.storageDType,
             case .string(let key) = fields[2],
@@ -269,15 +289,16 @@ struct RestrictedUnpickler {
         return .storage(TorchStorageReference(key: key, dtype: dtype, elementCount: count))
     }
 
-    private func reduce(_ callable: PickleValue, _ arguments: PickleValue) throws(LatentFileError)
+    private mutating func reduce(_ callable: PickleValue, _ arguments: PickleValue) throws(LatentFileError)
         -> PickleValue
     {
-        guard case .global(let global) = callable, case .tuple(let args) = arguments else {
+        guard case .global(let global) = callable, case .tuple(let index) = arguments else {
             throw fail("REDUCE on something that is not an allowed callable")
         }
+        let args = containers[index]
         switch global {
         case .orderedDict:
-            return .dict([])
+            return .dict(try container([]))
         case .rebuildParameter:
             guard let first = args.first, case .tensor = first else {
                 throw fail("_rebuild_parameter without a tensor")
@@ -295,9 +316,9 @@ struct RestrictedUnpickler {
     }
 
     private func integers(_ value: PickleValue) -> [Int]? {
-        guard case .tuple(let items) = value else { return nil }
+        guard case .tuple(let index) = value else { return nil }
         var result: [Int] = []
-        for item in items {
+        for item in containers[index] {
             guard case .int(let number) = item else { return nil }
             result.append(number)
         }

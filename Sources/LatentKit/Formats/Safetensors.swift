@@ -70,7 +70,7 @@ public struct SafetensorsArchive: Sendable {
             let offsetValues = fields["data_offsets"] as? [Any], offsetValues.count == 2
         else {
             throw .malformedHeader(
-                format: format, detail: "entry '\(name)' lacks dtype, shape or data_offsets")
+                format: format, detail: "entry '\(name.clipped)' lacks dtype, shape or data_offsets")
         }
         guard let dtype = DType(safetensorsName: dtypeName) else {
             throw .unsupportedDType(format: format, tensor: name, dtype: dtypeName)
@@ -102,7 +102,7 @@ public struct SafetensorsArchive: Sendable {
         for value in values {
             guard let number = value as? NSNumber, Double(number.intValue) == number.doubleValue else {
                 throw .malformedHeader(
-                    format: formatName, detail: "\(field) of '\(tensor)' holds a non-integer")
+                    format: formatName, detail: "\(field) of '\(tensor.clipped)' holds a non-integer")
             }
             result.append(number.intValue)
         }

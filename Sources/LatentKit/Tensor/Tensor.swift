@@ -29,6 +29,8 @@ extension Array where Element == Int {
 
 /// Number of elements of a shape, or nil when a dimension is negative or the product overflows.
 public func shapeElementCount(_ shape: [Int]) -> Int? {
+    // A zero dimension makes the count zero whatever the others multiply to.
+    if shape.contains(0) { return shape.allSatisfy { $0 >= 0 } ? 0 : nil }
     var count = 1
     for dimension in shape {
         guard dimension >= 0 else { return nil }

@@ -38,6 +38,9 @@ extension Tensor {
 
     /// The transpose that turns a Fortran-ordered array (read with its shape reversed) into C order.
     func reversingAxes() -> Tensor {
+        // With a zero dimension the other sizes come unchecked from the file, and their product
+        // (the strides) may overflow; there is nothing to move anyway.
+        guard elementCount > 0 else { return Tensor(validated: dtype, shape: shape.reversed(), bytes: []) }
         let strides = Tensor.contiguousStrides(shape)
         return Tensor.gather(
             storage: bytes, dtype: dtype, shape: shape.reversed(), strides: strides.reversed(), offset: 0)
