@@ -50,6 +50,12 @@ public enum JPEGCodec {
         guard width > 0, height > 0, width <= ImageLimits.maxSide, height <= ImageLimits.maxSide else {
             throw .tooLarge(width: Int(width), height: Int(height))
         }
+        // Huffman coding spends at least a bit on every 8×8 block; one bit per eight blocks leaves
+        // room for arithmetic coding. A header claiming more is cut short or hostile, and decoding it
+        // would allocate for pixels the file does not hold.
+        guard Int(width) * Int(height) <= 4096 * bytes.count else {
+            throw .moreThanItsBytesHold(width: Int(width), height: Int(height), bytes: bytes.count)
+        }
         var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * 3)
         let status = bytes.withUnsafeBufferPointer { source in
             pixels.withUnsafeMutableBufferPointer { destination in

@@ -91,6 +91,13 @@ public enum PNGCodec {
         try check(spng_set_png_buffer(context, input.baseAddress, bytes.count))
         var header = spng_ihdr()
         try check(spng_get_ihdr(context, &header))
+        // Deflate packs at most 1,032 bytes into one, so rows of raw samples beyond that many times
+        // the file cannot be in it: refuse before allocating for them.
+        let channels: UInt64 = [0: 1, 2: 3, 3: 1, 4: 2, 6: 4][header.color_type] ?? 4
+        let rowBytes = (UInt64(header.width) * channels * UInt64(header.bit_depth) + 7) / 8 + 1
+        guard rowBytes * UInt64(header.height) <= 1032 * UInt64(bytes.count) else {
+            throw .moreThanItsBytesHold(width: Int(header.width), height: Int(header.height), bytes: bytes.count)
+        }
         var size = 0
         try check(spng_decoded_image_size(context, Int32(SPNG_FMT_RGB8.rawValue), &size))
         var pixels = [UInt8](repeating: 0, count: size)

@@ -25,6 +25,7 @@ public enum ImageCodecError: Error, Equatable, CustomStringConvertible {
     case jpeg(String)
     case png(String)
     case tooLarge(width: Int, height: Int)
+    case moreThanItsBytesHold(width: Int, height: Int, bytes: Int)
 
     public var description: String {
         switch self {
@@ -38,6 +39,8 @@ public enum ImageCodecError: Error, Equatable, CustomStringConvertible {
             "PNG: \(message)"
         case .tooLarge(let width, let height):
             "the image claims \(width)×\(height) pixels, beyond the \(ImageLimits.maxSide)-pixel side limit"
+        case .moreThanItsBytesHold(let width, let height, let bytes):
+            "the image claims \(width)×\(height) pixels, more than its \(bytes) bytes can encode; it is cut short or corrupt"
         }
     }
 }

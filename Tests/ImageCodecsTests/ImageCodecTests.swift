@@ -70,4 +70,30 @@ import Testing
         png.replaceSubrange(16..<20, with: [0x00, 0x0F, 0x42, 0x40])
         #expect(throws: ImageCodecError.self) { try PNGCodec.decode(png) }
     }
+
+    @Test func headersClaimingMorePixelsThanTheBytesHoldAreRefusedBeforeAllocating() throws {
+        // A 96×64 image whose header claims 16384×16384: once 805 MB allocated for a file of a few KB.
+        var png = try PNGCodec.encode(try testImage())
+        let side: [UInt8] = [0, 0, 0x40, 0]
+        png.replaceSubrange(16..<24, with: side + side)
+        png.replaceSubrange(29..<33, with: withUnsafeBytes(of: crc32(Array(png[12..<29])).bigEndian, Array.init))
+        #expect(
+            throws: ImageCodecError.moreThanItsBytesHold(width: 16_384, height: 16_384, bytes: png.count),
+            performing: { try PNGCodec.decode(png) })
+        var jpeg = try JPEGCodec.encode(try testImage())
+        let frame = try #require(jpeg.indices.first { jpeg[$0] == 0xFF && jpeg[$0 + 1] == 0xC0 })
+        jpeg.replaceSubrange((frame + 5)..<(frame + 9), with: [0x40, 0, 0x40, 0])
+        #expect(
+            throws: ImageCodecError.moreThanItsBytesHold(width: 16_384, height: 16_384, bytes: jpeg.count),
+            performing: { try JPEGCodec.decode(jpeg) })
+    }
+
+    func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
 }
