@@ -109,7 +109,8 @@ import Testing
             return
         }
         #expect(detail.contains("more than 100000 values"))
-        #expect(elapsed < .seconds(2))
+        // A bound against the old blow-up (12 s and 754 MB), loose enough for a busy 2-core debug run.
+        #expect(elapsed < .seconds(8))
     }
 
     @Test func appendsAndSetitemsAreLinear() throws {
@@ -126,7 +127,8 @@ import Testing
                 file = try LatentFile.read(data: torchFile(pickle: pickle), fileName: "x.pt")
             }
             #expect(file?.metadata.count == 40_000)
-            #expect(elapsed < .seconds(2))
+            // Quadratic copying took 16 s and 30 s; linear work stays far below this on any machine.
+            #expect(elapsed < .seconds(8))
         }
     }
 
@@ -214,7 +216,8 @@ import Testing
             file = try LatentFile.read(data: storedZip(members), fileName: "many.npz")
         }
         #expect(file?.tensors.count == 4_000)
-        #expect(elapsed < .seconds(3))
+        // Scanning every member per lookup took 28 s; indexed once, this is far below.
+        #expect(elapsed < .seconds(10))
         var message = ""
         do { _ = try file?.latent(key: "nope") } catch { message = error.description }
         #expect(message.contains("t9 and 3990 more") && message.count < 300)
