@@ -23,14 +23,19 @@ public enum JPEGCodec {
     public static func dimensions(of bytes: [UInt8]) -> (width: Int, height: Int)? {
         guard let handle = tjInitDecompress() else { return nil }
         defer { tjDestroy(handle) }
+        return header(bytes, handle: handle).map { (Int($0.width), Int($0.height)) }
+    }
+
+    /// The header's size as TurboJPEG reads it with `handle`; nil when it does not parse.
+    private static func header(_ bytes: [UInt8], handle: tjhandle) -> (width: Int32, height: Int32)? {
         var width: Int32 = 0
         var height: Int32 = 0
         var subsampling: Int32 = 0
         var colorspace: Int32 = 0
-        let header = bytes.withUnsafeBufferPointer { buffer in
+        let status = bytes.withUnsafeBufferPointer { buffer in
             tjDecompressHeader3(handle, buffer.baseAddress, UInt(buffer.count), &width, &height, &subsampling, &colorspace)
         }
-        return header == 0 ? (Int(width), Int(height)) : nil
+        return status == 0 ? (width, height) : nil
     }
 
     /// Decodes what is there; a warning (e.g. premature end of data) still yields pixels, and only
@@ -38,15 +43,7 @@ public enum JPEGCodec {
     public static func decode(_ bytes: [UInt8], complete: Bool = false) throws(ImageCodecError) -> RGBImage {
         guard let handle = tjInitDecompress() else { throw .jpeg("cannot create a decompressor") }
         defer { tjDestroy(handle) }
-        var width: Int32 = 0
-        var height: Int32 = 0
-        var subsampling: Int32 = 0
-        var colorspace: Int32 = 0
-        let header = bytes.withUnsafeBufferPointer { buffer in
-            tjDecompressHeader3(
-                handle, buffer.baseAddress, UInt(buffer.count), &width, &height, &subsampling, &colorspace)
-        }
-        guard header == 0 else { throw .jpeg(String(cString: tjGetErrorStr2(handle))) }
+        guard let (width, height) = header(bytes, handle: handle) else { throw .jpeg(String(cString: tjGetErrorStr2(handle))) }
         guard width > 0, height > 0, width <= ImageLimits.maxSide, height <= ImageLimits.maxSide else {
             throw .tooLarge(width: Int(width), height: Int(height))
         }

@@ -9,22 +9,9 @@ import Wire
 /// reason within the configured limits, and well-behaved clients are served meanwhile.
 /// Limits are set short so every wait is bounded by them; nothing sleeps to synchronise.
 @Suite struct ServerHardeningTests {
-    let transport = CurlTransport()
+    let client = ServerTestClient()
     let smallQuery = "output_type=pt&shape=1&shape=4&shape=2&shape=2&dtype=float32"
     let smallBody = [UInt8](repeating: 0, count: 64)
-
-    func post(_ url: String, query: String, body: [UInt8]) async throws -> WireResponse {
-        let request = WireRequest(query: QueryString.decode(query), headers: [Header("Content-Type", "tensor/binary")], body: body)
-        return try await transport.perform(request, url: request.url(endpoint: url))
-    }
-
-    func get(_ url: String) async throws -> WireResponse {
-        try await transport.perform(WireRequest(method: "GET", query: [], headers: [], body: []), url: url)
-    }
-
-    func errorMessage(_ response: WireResponse) -> String? {
-        (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: String])?["error"]
-    }
 
     func head(_ query: String, length: Int) -> String {
         "POST /?\(query) HTTP/1.1\r\nHost: x\r\nContent-Type: tensor/binary\r\nContent-Length: \(length)\r\n\r\n"
@@ -40,7 +27,7 @@ import Wire
                 connection.send(head(smallQuery, length: smallBody.count) + "\0")
             }
             for _ in 0..<3 {
-                let served = try await post(url, query: smallQuery, body: smallBody)
+                let served = try await client.post(url, query: smallQuery, body: smallBody)
                 #expect(served.status == 200)
             }
             for connection in slow {
@@ -49,7 +36,7 @@ import Wire
                 #expect(cut?.error?.contains("slower than this server's minimum of 1.0 KB/s") == true)
                 #expect(await onOwnThread { connection.closedByServer() })
             }
-            let metrics = String(decoding: try await get(url + "metrics").body, as: UTF8.self)
+            let metrics = String(decoding: try await client.get(url + "metrics").body, as: UTF8.self)
             #expect(metrics.contains("latentty_connections_cut_total{reason=\"slow_body\"} 6"))
         }
     }
@@ -67,7 +54,7 @@ import Wire
 
             let idle = try RawConnection(port: port(of: url))
             #expect(await onOwnThread { idle.answer() } == nil)
-            #expect(try await get(url + "health").status == 200)
+            #expect(try await client.get(url + "health").status == 200)
         }
     }
 
@@ -100,7 +87,7 @@ import Wire
             }
             let allowed = try await RawConnection.exchange(port: port, Array("DELETE /x HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
             #expect(allowed?.headers["allow"] == "GET, POST")
-            #expect(try await get(url + "health").status == 200)
+            #expect(try await client.get(url + "health").status == 200)
         }
     }
 
@@ -108,17 +95,17 @@ import Wire
         let configuration = ServerConfiguration(port: 0, maxWorkBytes: 1 << 20)
         try await withLatenttyServer(configuration: configuration) { url in
             // 32 KB of float16 latent asks for 512×512 pixels: 6 MB as float32 pixels plus a float16 answer.
-            let big = try await post(
+            let big = try await client.post(
                 url, query: "output_type=pt&shape=1&shape=4&shape=64&shape=64&dtype=float16", body: [UInt8](repeating: 0, count: 32768))
             #expect(big.status == 422)
-            #expect(errorMessage(big)?.contains("1 × 512×512 pixels, about 4.5 MB") == true)
-            #expect(errorMessage(big)?.contains("limit is 1.0 MB per request (--max-work-mb)") == true)
-            let video = try await post(
+            #expect(client.errorMessage(big)?.contains("1 × 512×512 pixels, about 4.5 MB") == true)
+            #expect(client.errorMessage(big)?.contains("limit is 1.0 MB per request (--max-work-mb)") == true)
+            let video = try await client.post(
                 url, query: "output_type=mp4&shape=1&shape=16&shape=33&shape=8&shape=8&dtype=float16",
                 body: [UInt8](repeating: 0, count: 16 * 33 * 64 * 2))
-            #expect(video.status == 422 && errorMessage(video)?.contains("129 frames of 64×64") == true)
-            #expect(try await post(url, query: smallQuery, body: smallBody).status == 200)
-            let metrics = String(decoding: try await get(url + "metrics").body, as: UTF8.self)
+            #expect(video.status == 422 && client.errorMessage(video)?.contains("129 frames of 64×64") == true)
+            #expect(try await client.post(url, query: smallQuery, body: smallBody).status == 200)
+            let metrics = String(decoding: try await client.get(url + "metrics").body, as: UTF8.self)
             #expect(metrics.contains("latentty_work_refused_total 2"))
         }
     }
@@ -128,16 +115,16 @@ import Wire
         let engine = ServerTests.GateEngine()
         let configuration = ServerConfiguration(port: 0, maxBodyBytes: 64 << 10, maxBodyBytesInFlight: 64 << 10, retryAfterSeconds: 4)
         try await withLatenttyServer(engine: engine, configuration: configuration) { url in
-            async let held = post(
+            async let held = client.post(
                 url, query: "output_type=pt&shape=1&shape=4&shape=50&shape=75&dtype=float32", body: [UInt8](repeating: 0, count: 60_000))
             await onOwnThread { engine.entered.wait() }
-            let refused = try await post(url, query: smallQuery, body: [UInt8](repeating: 0, count: 8192))
+            let refused = try await client.post(url, query: smallQuery, body: [UInt8](repeating: 0, count: 8192))
             #expect(refused.status == 503 && refused.headers["Retry-After"] == "4")
-            #expect(errorMessage(refused)?.contains("too many request bodies") == true)
-            let metrics = String(decoding: try await get(url + "metrics").body, as: UTF8.self)
+            #expect(client.errorMessage(refused)?.contains("too many request bodies") == true)
+            let metrics = String(decoding: try await client.get(url + "metrics").body, as: UTF8.self)
             #expect(metrics.contains("latentty_body_bytes_in_flight 60000\n"))
-            let tooLarge = try await post(url, query: smallQuery, body: [UInt8](repeating: 0, count: 65 << 10))
-            #expect(tooLarge.status == 413 && errorMessage(tooLarge)?.contains("64.0 KB limit") == true)
+            let tooLarge = try await client.post(url, query: smallQuery, body: [UInt8](repeating: 0, count: 65 << 10))
+            #expect(tooLarge.status == 413 && client.errorMessage(tooLarge)?.contains("64.0 KB limit") == true)
             // Refused from its Content-Length alone: the server closes rather than read the rest.
             let unread = try RawConnection(port: port(of: url))
             let (answer, closed) = await onOwnThread {
@@ -166,9 +153,9 @@ import Wire
             }
             #expect(abandoned?.hasPrefix("- - 200 ") == true)
             #expect(abandoned?.contains("error=the client stopped reading its answer for 0.3 s; the connection was closed") == true)
-            let metrics = String(decoding: try await get(url + "metrics").body, as: UTF8.self)
+            let metrics = String(decoding: try await client.get(url + "metrics").body, as: UTF8.self)
             #expect(metrics.contains("latentty_connections_cut_total{reason=\"slow_reader\"} 1\n"))
-            #expect(try await post(url, query: smallQuery, body: smallBody).status == 200)
+            #expect(try await client.post(url, query: smallQuery, body: smallBody).status == 200)
         }
     }
 
@@ -209,13 +196,13 @@ import Wire
     @Test func readyAndMetricsDescribeTheServer() async throws {
         let log = AccessLines()
         try await withLatenttyServer(configuration: ServerConfiguration(port: 0, logFormat: .json), log: log) { url in
-            let ready = try await get(url + "ready")
+            let ready = try await client.get(url + "ready")
             #expect(ready.status == 200)
             let readiness = try JSONSerialization.jsonObject(with: Data(ready.body)) as? [String: Any]
             #expect(readiness?["status"] as? String == "ready" && readiness?["engine"] as? String == "approx")
 
-            #expect(try await post(url, query: smallQuery, body: smallBody).status == 200)
-            let metrics = try await get(url + "metrics")
+            #expect(try await client.post(url, query: smallQuery, body: smallBody).status == 200)
+            let metrics = try await client.get(url + "metrics")
             #expect(metrics.headers["Content-Type"]?.hasPrefix("text/plain; version=0.0.4") == true)
             let text = String(decoding: metrics.body, as: UTF8.self)
             for line in [
@@ -238,14 +225,14 @@ import Wire
         let engine = ServerTests.GateEngine()
         let configuration = ServerConfiguration(port: 0, workers: 1, queueCapacity: 1)
         try await withLatenttyServer(engine: engine, configuration: configuration) { url in
-            async let first = post(url, query: smallQuery, body: smallBody)
+            async let first = client.post(url, query: smallQuery, body: smallBody)
             await onOwnThread { engine.entered.wait() }
-            let notReady = try await get(url + "ready")
-            #expect(notReady.status == 503 && errorMessage(notReady) == "the decode queue is full (1 of 1); send work elsewhere")
-            #expect(try await get(url + "health").status == 200)
+            let notReady = try await client.get(url + "ready")
+            #expect(notReady.status == 503 && client.errorMessage(notReady) == "the decode queue is full (1 of 1); send work elsewhere")
+            #expect(try await client.get(url + "health").status == 200)
             engine.release.signal()
             #expect(try await first.status == 200)
-            #expect(try await get(url + "ready").status == 200)
+            #expect(try await client.get(url + "ready").status == 200)
         }
     }
 }

@@ -7,6 +7,7 @@ import NativeVAE
 import RemoteDecode
 import ServiceLifecycle
 import Synchronization
+import Wire
 
 @testable import LatentKit
 
@@ -83,4 +84,22 @@ enum Fixtures {
         .appendingPathComponent("Fixtures/models")
     static let protocolFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/protocol")
+}
+
+/// Plain requests to a test server through latentty's own transport, and the JSON error they carry.
+struct ServerTestClient {
+    let transport = CurlTransport()
+
+    func post(_ url: String, query: String, body: [UInt8]) async throws -> WireResponse {
+        let request = WireRequest(query: QueryString.decode(query), headers: [Header("Content-Type", "tensor/binary")], body: body)
+        return try await transport.perform(request, url: request.url(endpoint: url))
+    }
+
+    func get(_ url: String) async throws -> WireResponse {
+        try await transport.perform(WireRequest(method: "GET", query: [], headers: [], body: []), url: url)
+    }
+
+    func errorMessage(_ response: WireResponse) -> String? {
+        (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: String])?["error"]
+    }
 }
