@@ -210,3 +210,17 @@ func noise(count: Int) -> [UInt8] {
         #expect(inner == original)
     }
 }
+
+@Suite struct KittyQueryTests {
+    @Test func request() {
+        #expect(String(decoding: KittyQuery.request, as: UTF8.self) == "\u{1B}_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\u{1B}\\")
+    }
+
+    @Test func replies() {
+        // kitty answers the query and then DA1, in one read.
+        #expect(KittyQuery.supported(replies: Array("\u{1B}_Gi=31;OK\u{1B}\\\u{1B}[?62;c".utf8)))
+        #expect(!KittyQuery.supported(replies: Array("\u{1B}_Gi=31;ENOTSUPPORTED:no\u{1B}\\\u{1B}[?62;c".utf8)))
+        #expect(!KittyQuery.supported(replies: Array("\u{1B}[?63;1;4c".utf8)))
+        #expect(!KittyQuery.supported(replies: []))
+    }
+}
