@@ -29,6 +29,8 @@ let package = Package(
         systemLibrary("CDNNL", apt: "libdnnl-dev"),
         systemLibrary("CTurboJPEG", pkgConfig: "libturbojpeg", apt: "libturbojpeg0-dev"),
         systemLibrary("CSpng", pkgConfig: "spng", apt: "libspng-dev"),
+        // Not "CZlib": ZIPFoundation already defines a module of that name.
+        systemLibrary("CSystemZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
         .target(
             name: "LatentKit",
             dependencies: [
@@ -53,7 +55,7 @@ let package = Package(
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
             ]
         ),
-        .target(name: "TerminalGraphics", dependencies: ["ImageCodecs", "CSixel"]),
+        .target(name: "TerminalGraphics", dependencies: ["ImageCodecs", "CSixel", "CSystemZlib"]),
         .target(
             name: "LatenttyTUI",
             dependencies: [
@@ -82,7 +84,7 @@ let package = Package(
             name: "WireTests",
             dependencies: ["Wire", "LatentKit", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "ImageCodecs"]),
+        .testTarget(name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "ImageCodecs", "CSystemZlib"]),
         .testTarget(
             name: "LatenttyTUITests",
             dependencies: [
