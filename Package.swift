@@ -78,7 +78,9 @@ let package = Package(
             name: "LatentKitTests",
             dependencies: ["LatentKit", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
-        .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs"]),
+        .testTarget(
+            name: "ImageCodecsTests", dependencies: ["ImageCodecs", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         .testTarget(name: "SystemInfoTests", dependencies: ["SystemInfo"]),
         .testTarget(
             name: "WireTests",
@@ -107,10 +109,11 @@ let package = Package(
 
 // One libFuzzer target per reader (Fuzz/Targets/<name>). A normal build links them as inert
 // executables; scripts/fuzz.sh builds them with `--sanitize fuzzer --sanitize address` and runs them.
-let fuzzTargets: [(name: String, dependency: Target.Dependency)] = [
-    ("safetensors", "LatentKit"), ("latent", "LatentKit"), ("npy", "LatentKit"), ("npz", "LatentKit"), ("pt", "LatentKit"),
-    ("png", "ImageCodecs"), ("jpeg", "ImageCodecs"), ("request", "Wire"), ("response", "Wire"),
+let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+    ("safetensors", ["LatentKit"]), ("latent", ["LatentKit"]), ("npy", ["LatentKit"]), ("npz", ["LatentKit"]),
+    ("pt", ["LatentKit", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+    ("png", ["ImageCodecs"]), ("jpeg", ["ImageCodecs"]), ("request", ["Wire"]), ("response", ["Wire"]),
 ]
 package.targets += fuzzTargets.map {
-    .executableTarget(name: "latentty-fuzz-\($0.name)", dependencies: [$0.dependency], path: "Fuzz/Targets/\($0.name)")
+    .executableTarget(name: "latentty-fuzz-\($0.name)", dependencies: $0.dependencies, path: "Fuzz/Targets/\($0.name)")
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZIPFoundation
 
 @testable import ImageCodecs
 
@@ -76,7 +77,7 @@ import Testing
         var png = try PNGCodec.encode(try testImage())
         let side: [UInt8] = [0, 0, 0x40, 0]
         png.replaceSubrange(16..<24, with: side + side)
-        png.replaceSubrange(29..<33, with: withUnsafeBytes(of: crc32(Array(png[12..<29])).bigEndian, Array.init))
+        png.replaceSubrange(29..<33, with: withUnsafeBytes(of: Data(png[12..<29]).crc32(checksum: 0).bigEndian, Array.init))
         #expect(
             throws: ImageCodecError.moreThanItsBytesHold(width: 16_384, height: 16_384, bytes: png.count),
             performing: { try PNGCodec.decode(png) })
@@ -88,12 +89,4 @@ import Testing
             performing: { try JPEGCodec.decode(jpeg) })
     }
 
-    func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        }
-        return ~crc
-    }
 }

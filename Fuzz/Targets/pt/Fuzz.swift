@@ -1,5 +1,6 @@
 import Foundation
 import LatentKit
+import ZIPFoundation
 
 /// `torch.save` files: the zip layer, the restricted unpickler and strided tensor views.
 /// An input whose first byte is even is a whole file. Odd, the rest is `data.pkl` itself, packed
@@ -28,7 +29,7 @@ func storedZip(_ members: [(String, [UInt8])]) -> Data {
     func u32(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.littleEndian, Array.init) }
     for (path, content) in members {
         let name = Array(path.utf8)
-        let sizes = u32(crc32(content)) + u32(UInt32(content.count)) + u32(UInt32(content.count))
+        let sizes = u32(Data(content).crc32(checksum: 0)) + u32(UInt32(content.count)) + u32(UInt32(content.count))
         let offset = u32(UInt32(file.count))
         file += u32(0x0403_4B50) + [UInt8](repeating: 0, count: 10) + sizes + u16(name.count) + u16(0) + name + content
         directory += u32(0x0201_4B50) + [UInt8](repeating: 0, count: 12) + sizes + u16(name.count)
@@ -36,13 +37,4 @@ func storedZip(_ members: [(String, [UInt8])]) -> Data {
     }
     let end = u32(0x0605_4B50) + u16(0) + u16(0) + u16(members.count) + u16(members.count)
     return Data(file + directory + end + u32(UInt32(directory.count)) + u32(UInt32(file.count)) + u16(0))
-}
-
-func crc32(_ bytes: [UInt8]) -> UInt32 {
-    var crc: UInt32 = 0xFFFF_FFFF
-    for byte in bytes {
-        crc ^= UInt32(byte)
-        for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-    }
-    return ~crc
 }
