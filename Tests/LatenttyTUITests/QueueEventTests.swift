@@ -30,3 +30,13 @@ import Testing
         #expect(s.jobs.map(\.name) == ["b"])
     }
 }
+
+/// A journal that cannot be written is said in the status line, not swallowed.
+@Suite struct JournalWarningTests {
+    @Test func aFailedJournalWriteReachesTheStatusLine() {
+        var s = Fixtures.state()
+        let message = "the job journal cannot be written (/x is a file, not a folder); jobs will not resume after quitting"
+        Fixtures.run(&s, .queue(.journalFailed(message)))
+        #expect(s.status?.text == message && s.status?.kind == .warning)
+    }
+}

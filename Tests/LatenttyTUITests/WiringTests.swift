@@ -91,6 +91,33 @@ import Wire
         #expect(saved != (try decoded(with: Latent2RGBEngine())))
     }
 
+    @Test func afterBTheNextDecodeRunsOnTheChosenEngine() async throws {
+        let root = try temporaryRoot()
+        let weights = Self.models.appendingPathComponent("taesd_random.safetensors").path
+        let spec = LocalEngineSpec(engine: .tiny, weights: weights)
+        let tiny = try spec.engine.makeEngine(vae: weights)
+        let wiring = WorkbenchWiring(options: options(root: root, engine: PreloadedEngine(spec: spec, engine: tiny)))
+        var state = wiring.initialState(columns: 100, rows: 30, workingDirectory: "/")
+        _ = Reducer.reduce(&state, .loaded([try latent("cat", preset: .sd15, shape: [1, 4, 8, 8])], errors: []))
+        // tiny → remote → latent2rgb
+        _ = Reducer.reduce(&state, .command(.toggleBackend))
+        _ = Reducer.reduce(&state, .command(.toggleBackend))
+        #expect(state.backend == .local(.approx))
+        let queue = wiring.makeQueue()
+        let statuses = await perform(Reducer.reduce(&state, .command(.decode)), queue: queue, root: root, count: 1)
+        let status = try #require(statuses.first)
+        #expect(status.state == .done && status.engine == "approx" && status.backend == .local(.approx))
+        let file = try #require(status.outputs.first { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") })
+        let saved = try ImageDecoder.decode(Array(try Data(contentsOf: URL(fileURLWithPath: file))))
+        let job = try #require(await queue.job(status.id))
+        guard case .image(_, let bytes) = try LocalDecoder(engine: Latent2RGBEngine()).decode(try job.request(), preset: .sd15).payload
+        else {
+            Issue.record("latent2rgb should answer an image")
+            return
+        }
+        #expect(saved == (try ImageDecoder.decode(bytes)))
+    }
+
     @Test func eachJobGoesToItsOwnPresetsEndpoint() async throws {
         let root = try temporaryRoot()
         let imageLog = AccessLog()
