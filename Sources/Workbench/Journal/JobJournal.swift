@@ -11,6 +11,8 @@ import Synchronization
 /// temporary files of a killed writer are removed when the journal is next loaded.
 public struct JobJournal: Sendable {
     public let directory: URL
+    /// Each job's submission sequence, as recorded or loaded, so updates need not read their record back.
+    private let sequences = SequenceBook()
 
     public init(directory: URL) {
         self.directory = directory
@@ -74,13 +76,17 @@ public struct JobJournal: Sendable {
         }
         let latent = SafetensorsWriter.encode([NamedTensor(name: "latents", tensor: job.latent)])
         try writing(latentURL(job.id), .writing) { try folder.replaceFile(named: latentURL(job.id).lastPathComponent, with: Array(latent)) }
-        try write(Record(job: job, status: JobStatus(job: job), sequence: Self.nextSequence()))
+        let sequence = Self.nextSequence()
+        try write(Record(job: job, status: JobStatus(job: job), sequence: sequence))
+        sequences.set(sequence, for: job.id)
     }
 
     /// Records a job's new state (only changes of state matter; progress is not journaled).
     public func update(_ status: JobStatus, job: DecodeJob) throws(WriteError) {
-        let sequence = readRecord(job.id)?.sequence ?? Self.nextSequence()
+        let known = sequences.sequence(of: job.id)
+        let sequence = known ?? readRecord(job.id)?.sequence ?? Self.nextSequence()
         try write(Record(job: job, status: status, sequence: sequence))
+        if known == nil { sequences.set(sequence, for: job.id) }
         // A finished job's latent is no longer needed to resume it; its outputs are on disk.
         if status.state == .done { try? FileManager.default.removeItem(at: latentURL(job.id)) }
     }
@@ -106,6 +112,7 @@ public struct JobJournal: Sendable {
                 continue
             }
             records.append(record)
+            if let sequence = record.sequence { sequences.set(sequence, for: id) }
         }
         records.sort { ($0.sequence ?? 0, $0.queuedAt) < ($1.sequence ?? 0, $1.queuedAt) }
         var entries: [Entry] = []
@@ -202,4 +209,12 @@ extension JobJournal.Record {
         }
         return JobJournal.Entry(job: job, status: status)
     }
+}
+
+/// Sequences by job, shared by every copy of a journal value.
+private final class SequenceBook: Sendable {
+    private let sequences = Mutex<[UUID: Int64]>([:])
+
+    func sequence(of id: UUID) -> Int64? { sequences.withLock { $0[id] } }
+    func set(_ sequence: Int64, for id: UUID) { sequences.withLock { $0[id] = sequence } }
 }
