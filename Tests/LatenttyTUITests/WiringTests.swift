@@ -187,10 +187,8 @@ import Wire
             ModelDiscovery.Availability(preset: "sdxl", full: location, tiny: nil),
         ])
         #expect(cached == [LocalEngineSpec(engine: .full)])
-        #expect(
-            AppState.choices(localEngine: tiny, cached: cached, presets: offline) == [
-                .local(.approx), tiny, .local(LocalEngineSpec(engine: .full)),
-            ])
+        _ = Reducer.reduce(&state, .enginesFound(cached + cached))
+        #expect(state.backendChoices == [.local(.approx), tiny, .local(LocalEngineSpec(engine: .full)), .remote])
     }
 
     /// latentty's own server on a free loopback port, its access log kept.

@@ -103,8 +103,11 @@ public final class WorkbenchApp {
         defer { screen.shutdown() }
         let palette = Palette(theme: options.theme, screen: screen)
         var state = wiring.initialState(
-            columns: screen.columns, rows: screen.rows, workingDirectory: FileManager.default.currentDirectoryPath,
-            cachedEngines: WorkbenchWiring.cachedEngines(ModelDiscovery.survey(options.catalog.presets)))
+            columns: screen.columns, rows: screen.rows, workingDirectory: FileManager.default.currentDirectoryPath)
+        // Looking through the model cache touches the disk: not before the first frame, not on this thread.
+        Task.detached { [inbox, presets = options.catalog.presets] in
+            inbox.post(.enginesFound(WorkbenchWiring.cachedEngines(ModelDiscovery.survey(presets))))
+        }
         state.recentFiles = Self.loadRecent(journal)
         defer { Self.saveRecent(state.recentFiles, journal) }
         WorkbenchWiring.forwardEvents(of: queue, to: inbox)

@@ -45,13 +45,13 @@ struct WorkbenchWiring {
         return engines
     }
 
-    func initialState(columns: Int, rows: Int, workingDirectory: String, cachedEngines: [LocalEngineSpec] = []) -> AppState {
+    func initialState(columns: Int, rows: Int, workingDirectory: String) -> AppState {
         let presets = presets
         let backend = initialBackend
         let localChoice = BackendChoice.local(options.localEngine?.spec ?? .approx)
         var state = AppState(
             columns: columns, rows: rows, presets: presets, backend: backend,
-            backendChoices: AppState.choices(localEngine: localChoice, cached: cachedEngines, presets: presets), keyMap: options.keyMap,
+            backendChoices: AppState.choices(localEngine: localChoice, presets: presets), keyMap: options.keyMap,
             workingDirectory: workingDirectory)
         state.autoDecode = options.decode && !options.files.isEmpty
         if let id = options.presetID, let index = presets.firstIndex(where: { $0.id == id }) { state.presetIndex = index }

@@ -13,6 +13,8 @@ public enum Action: Sendable {
     case scroll(up: Bool)
     case queue(QueueEvent)
     case loaded([LoadedLatent], errors: [String])
+    /// Engines whose weights were found in the model cache (looked up off the UI thread at start).
+    case enginesFound([LocalEngineSpec])
     /// Latents that appeared in a watched folder: loaded and decoded at once.
     case arrived([LoadedLatent], errors: [String])
     case listed(directory: String, entries: [FileDialog.Entry])

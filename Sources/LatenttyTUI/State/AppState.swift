@@ -103,13 +103,11 @@ public struct AppState: Sendable {
         self.workingDirectory = workingDirectory
     }
 
-    /// latent2rgb always; the engine given on the command line; the engines whose weights are in
-    /// the model cache (each preset then uses its own model); remote when some preset has an endpoint.
-    public static func choices(localEngine: BackendChoice?, cached: [LocalEngineSpec] = [], presets: [Preset]) -> [BackendChoice] {
+    /// latent2rgb always; the engine given on the command line; remote when some preset has an
+    /// endpoint. Engines found in the model cache join later (`.enginesFound`).
+    public static func choices(localEngine: BackendChoice?, presets: [Preset]) -> [BackendChoice] {
         var choices: [BackendChoice] = [.local(.approx)]
-        for choice in [localEngine].compactMap({ $0 }) + cached.map(BackendChoice.local) where !choices.contains(choice) {
-            choices.append(choice)
-        }
+        if let localEngine, localEngine != .local(.approx) { choices.append(localEngine) }
         if presets.contains(where: { !$0.endpoints.isEmpty }) { choices.append(.remote) }
         return choices
     }

@@ -23,6 +23,12 @@ public enum Reducer {
             return []
         case .loaded(let latents, let errors):
             return loaded(latents, errors: errors, &state)
+        case .enginesFound(let specs):
+            for spec in specs where !state.backendChoices.contains(.local(spec)) {
+                let beforeRemote = state.backendChoices.firstIndex(of: .remote) ?? state.backendChoices.endIndex
+                state.backendChoices.insert(.local(spec), at: beforeRemote)
+            }
+            return []
         case .arrived(let latents, let errors):
             _ = loaded(latents, errors: errors, &state)
             return latents.isEmpty ? [] : PaneReducer.submit(latents, &state)
