@@ -8,8 +8,9 @@ import LatentKit
 ///
 /// - every file is first written whole under a temporary name in the folder itself (so publishing
 ///   is a `link` on the same file system), named `.latentty-tmp-<pid>-…`;
-/// - a result's stem (`x` of `x.png`, `x.json`) is reserved by creating `.latentty-tmp-stem-<stem>`
-///   exclusively (`O_EXCL`), which two writers cannot both do, and checked free again after;
+/// - a result's stem (`x` of `x.png`, `x.json`) is reserved by linking a temporary file holding the
+///   writer's pid to `.latentty-tmp-stem-<stem>` (`link` fails if the name exists, so two writers
+///   cannot both succeed, and the reservation is never seen without its owner), then checked free again;
 /// - a file is published with `link`, which never replaces what is there;
 /// - leftovers of writers that no longer run are removed before each write.
 struct SafeFolder {
@@ -17,8 +18,6 @@ struct SafeFolder {
 
     static let temporaryPrefix = ".latentty-tmp-"
     private static let reservationPrefix = temporaryPrefix + "stem-"
-    /// A reservation that never got its owner's pid (a kill between create and write) is stale after this.
-    private static let orphanAge: TimeInterval = 60
 
     /// Writes `bytes` to a new temporary file in the folder.
     func writeTemporary(_ bytes: [UInt8]) throws -> URL {
@@ -40,13 +39,14 @@ struct SafeFolder {
             let stem = index == 1 ? name : "\(name)-\(index)"
             if Self.taken(stem, in: existing) { continue }
             let marker = reservation(stem)
-            let descriptor = open(marker.path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o644)
-            if descriptor < 0 {
-                if errno == EEXIST { continue }
-                throw FileSystemError(Self.posixError(), url: marker, access: .writing)
+            let claim = try writeTemporary(Array("\(getpid())".utf8))
+            let linked = link(claim.path, marker.path)
+            let failure = errno
+            unlink(claim.path)
+            if linked != 0 {
+                if failure == EEXIST { continue }
+                throw FileSystemError(POSIXError(POSIXErrorCode(rawValue: failure) ?? .EIO), url: marker, access: .writing)
             }
-            try? Self.writeAll(Array("\(getpid())".utf8), to: descriptor)
-            close(descriptor)
             // Another writer may have published this stem and let it go since the folder was listed.
             existing = try listing()
             if Self.taken(stem, in: existing) {
@@ -97,12 +97,10 @@ struct SafeFolder {
     private func isStale(_ name: String, path: String) -> Bool {
         let owner: Int32?
         if name.hasPrefix(Self.reservationPrefix) {
+            // Reservations are linked into place whole, so one without a pid is not latentty's own.
             let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
             owner = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
-            if owner == nil {
-                let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? nil
-                return modified.map { Date().timeIntervalSince($0) > Self.orphanAge } ?? false
-            }
+            if owner == nil { return true }
         } else {
             owner = Int32(name.dropFirst(Self.temporaryPrefix.count).prefix { $0 != "-" })
         }
