@@ -61,14 +61,15 @@ public enum KittyGraphics {
         return chunked(keys: keys, base64: Array(Data(payload).base64EncodedData()))
     }
 
-    /// Shows image `id` at the cursor, scaled into `columns`×`rows` cells. Placing again with the
-    /// same `placement` moves that placement instead of adding another.
+    /// Shows image `id` at the cursor, scaled into `columns`×`rows` cells, leaving the cursor where
+    /// it was (`C=1`). Placing again with the same `placement` moves that placement instead of
+    /// adding another.
     public static func place(id: UInt32, placement: UInt32 = 1, columns: Int, rows: Int) throws(KittyGraphicsError)
         -> [UInt8]
     {
         guard id != 0 else { throw .reservedImageID }
         guard columns > 0, rows > 0 else { throw .emptyArea(columns: columns, rows: rows) }
-        return command("a=p,i=\(id),p=\(placement),c=\(columns),r=\(rows),q=2")
+        return command("a=p,i=\(id),p=\(placement),c=\(columns),r=\(rows),C=1,q=2")
     }
 
     /// Removes image `id`'s placements. With `freeData` the terminal also forgets the pixels (`d=I`);
@@ -85,14 +86,15 @@ public enum KittyGraphics {
         return bytes + [0x1B, 0x5C]
     }
 
-    /// Only the first chunk carries the keys; `m=1` says more follows, `m=0` ends the image.
+    /// Only the first chunk carries the keys; `m=1` says more follows, `m=0` ends the image. Later
+    /// chunks repeat `q=2` (the one other key they may carry) so no kitty version answers them.
     static func chunked(keys: String, base64: [UInt8]) -> [UInt8] {
         var bytes: [UInt8] = []
         var start = 0
         repeat {
             let end = min(start + maxChunk, base64.count)
             let more = end < base64.count ? 1 : 0
-            let chunkKeys = start == 0 ? "\(keys),m=\(more)" : "m=\(more)"
+            let chunkKeys = start == 0 ? "\(keys),m=\(more)" : "m=\(more),q=2"
             bytes += command(chunkKeys, payload: base64[start..<end])
             start = end
         } while start < base64.count

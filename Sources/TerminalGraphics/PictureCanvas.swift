@@ -1,0 +1,92 @@
+/// The single owner of what one terminal shows and holds: it pairs each picture with its upload
+/// the first time (kitty's pixels, sent once per image id), remembers what the terminal stores, and
+/// frees the oldest stored images past a budget so the terminal's own quota never evicts one we
+/// still place. Makes bytes only; the caller writes them, so everything here is testable.
+public final class PictureCanvas {
+    public let backend: any PictureBackend
+    /// Bytes of decoded pixels the terminal may hold for us; kitty's default quota is 320 MB.
+    public let storageBudget: Int
+    private var stored: [(id: UInt32, bytes: Int)] = []
+
+    public init(backend: any PictureBackend, storageBudget: Int = 192 << 20) {
+        self.backend = backend
+        self.storageBudget = storageBudget
+    }
+
+    /// Ids whose pixels the terminal holds, oldest first.
+    public var storedImageIDs: [UInt32] { stored.map(\.id) }
+
+    /// Bytes that show `picture` with its top-left cell at 0-based (`row`, `column`).
+    public func show(_ picture: TerminalPicture, row: Int, column: Int) -> [UInt8] {
+        uploadIfNeeded(picture) + backend.place(picture, row: row, column: column)
+    }
+
+    /// Bytes that take `picture` off the screen (see `PictureBackend.erase`).
+    public func erase(_ picture: TerminalPicture) -> [UInt8] { backend.erase(picture) }
+
+    /// Bytes that print `picture` at the cursor in a shell, leaving the cursor at the start of the
+    /// line below it. Text pictures are printed line by line; the others first reserve their rows
+    /// with newlines (scrolling if needed), then draw over them.
+    public func inline(_ picture: TerminalPicture) -> [UInt8] {
+        guard picture.rows > 0 else { return [] }
+        var bytes = uploadIfNeeded(picture)
+        if backend.drawsText {
+            for piece in picture.pieces.sorted(by: { $0.row < $1.row }) { bytes += piece.bytes + Array("\r\n".utf8) }
+            return bytes
+        }
+        bytes += Array(String(repeating: "\n", count: picture.rows).utf8) + Array("\r\u{1B}[\(picture.rows)A".utf8)
+        return bytes + replacePieces(picture) + Array("\u{1B}[\(picture.rows)B\r".utf8)
+    }
+
+    /// Bytes that draw `picture` over the rows an earlier `inline` reserved, with the cursor on the
+    /// line below them (video played in place).
+    public func redrawInline(_ picture: TerminalPicture, replacing previous: TerminalPicture?) -> [UInt8] {
+        let rows = max(picture.rows, previous?.rows ?? 0)
+        guard rows > 0 else { return [] }
+        var bytes = uploadIfNeeded(picture) + Array("\u{1B}[\(rows)A\r".utf8)
+        if backend.drawsText {
+            for piece in picture.pieces.sorted(by: { $0.row < $1.row }) { bytes += piece.bytes + Array("\r\n".utf8) }
+            if rows > picture.rows { bytes += Array("\u{1B}[\(rows - picture.rows)B".utf8) }
+            return bytes
+        }
+        bytes += replacePieces(picture)
+        if let previous, previous.imageID != picture.imageID { bytes += backend.erase(previous) }
+        return bytes + Array("\u{1B}[\(rows)B\r".utf8)
+    }
+
+    /// Bytes that free every image this canvas stored (at exit, so the terminal's memory is not
+    /// held by a program that is gone).
+    public func releaseAll() -> [UInt8] {
+        defer { stored.removeAll() }
+        return stored.flatMap { free($0.id) }
+    }
+
+    private func replacePieces(_ picture: TerminalPicture) -> [UInt8] {
+        var bytes: [UInt8] = [0x1B, 0x37]
+        for piece in picture.pieces {
+            if piece.row > 0 { bytes += Array("\u{1B}[\(piece.row)B".utf8) }
+            if piece.column > 0 { bytes += Array("\u{1B}[\(piece.column)C".utf8) }
+            bytes += piece.bytes + [0x1B, 0x38, 0x1B, 0x37]
+        }
+        return bytes + [0x1B, 0x38]
+    }
+
+    private func uploadIfNeeded(_ picture: TerminalPicture) -> [UInt8] {
+        guard let id = picture.imageID, !picture.upload.isEmpty else { return [] }
+        if let index = stored.firstIndex(where: { $0.id == id }) {
+            stored.append(stored.remove(at: index))
+            return []
+        }
+        var bytes: [UInt8] = []
+        stored.append((id, picture.storedBytes))
+        while stored.count > 1, stored.reduce(0, { $0 + $1.bytes }) > storageBudget {
+            bytes += free(stored.removeFirst().id)
+        }
+        return bytes + picture.upload
+    }
+
+    private func free(_ id: UInt32) -> [UInt8] {
+        guard let bytes = try? KittyGraphics.delete(id: id, freeData: true) else { return [] }
+        return backend.target.tmuxPassthrough ? TmuxPassthrough.wrap(bytes) : bytes
+    }
+}
