@@ -1,4 +1,5 @@
 import Foundation
+import LatentKit
 import Synchronization
 import Wire
 
@@ -20,7 +21,10 @@ public enum RemoteError: Error, Equatable, CustomStringConvertible {
     case noEndpoints
     case cancelled
 
-    public var description: String {
+    /// Reasons quote endpoints' answers, so control characters are escaped wherever the error is printed.
+    public var description: String { words.terminalSafe }
+
+    private var words: String {
         switch self {
         case .exhausted(let endpoint, let attempts, let last):
             "\(endpoint): gave up after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(last)"

@@ -1,3 +1,5 @@
+import LatentKit
+
 /// Why a request never produced a complete HTTP response.
 public enum TransportError: Error, Equatable, CustomStringConvertible {
     /// Nothing listens at the address: a retry would be refused too.
@@ -11,7 +13,11 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
     case cancelled
     case other(code: Int, message: String)
 
-    public var description: String {
+    /// curl's words can quote what the server sent, so control characters are escaped wherever the
+    /// error is printed.
+    public var description: String { words.terminalSafe }
+
+    private var words: String {
         switch self {
         case .connectionRefused(let url): "connection refused at \(url)"
         case .couldNotConnect(let detail): "could not connect: \(detail)"

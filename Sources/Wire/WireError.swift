@@ -15,7 +15,11 @@ public enum WireError: Error, Equatable, CustomStringConvertible {
     /// The endpoint answered with an error status; `message` is what it said, cleaned of markup.
     case server(status: Int, message: String)
 
-    public var description: String {
+    /// Values, headers and server words quoted here come from the other side of the connection,
+    /// so control characters are escaped wherever the error is printed.
+    public var description: String { words.terminalSafe }
+
+    private var words: String {
         switch self {
         case .missingParameter(let name):
             return "missing query parameter '\(name)'"

@@ -77,7 +77,8 @@ struct GenerateCommand: ParsableCommand {
                     path: url.path, preset: preset.id, shape: tensor.shape, dtype: dtype, seed: seed,
                     packed: packed))
         } else {
-            print(
+            // The preset's name may come from config.toml.
+            printLine(
                 "wrote \(url.path): \(preset.name) noise \(tensor.shape.shapeText) \(dtype.rawValue), seed \(seed)"
             )
         }

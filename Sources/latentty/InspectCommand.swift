@@ -36,12 +36,13 @@ struct InspectCommand: ParsableCommand {
         if json {
             try printJSON(report)
         } else {
-            // Names, metadata and the file name come from the file: shown, never obeyed.
-            print(TerminalSafe.text(render(report), newlines: true))
+            // Names, metadata and the file name come from the file: shown, never obeyed. Line by
+            // line, so a newline inside a metadata value shows as `\x0A` instead of forging a line.
+            print(render(report).map(\.terminalSafe).joined(separator: "\n"))
         }
     }
 
-    private func render(_ report: LatentReport) -> String {
+    private func render(_ report: LatentReport) -> [String] {
         var lines = ["\(file): \(report.format.rawValue)"]
         for tensor in report.tensors {
             let marker = tensor.name == report.latentKey ? "*" : " "
@@ -73,6 +74,6 @@ struct InspectCommand: ParsableCommand {
         for key in report.metadata.keys.sorted() {
             lines.append("metadata \(key) = \(report.metadata[key]!)")
         }
-        return lines.joined(separator: "\n")
+        return lines
     }
 }

@@ -39,19 +39,22 @@ struct PresetOptions: ParsableArguments {
 
     func preset(_ name: String, in catalog: PresetCatalog) throws -> Preset {
         guard let preset = catalog.preset(named: name) else {
+            // Preset ids come from config.toml, and argument parsing prints this message as it is.
             throw ValidationError(
-                "unknown preset '\(name)'; choose one of: \(catalog.ids.joined(separator: ", "))")
+                "unknown preset '\(name)'; choose one of: \(catalog.ids.joined(separator: ", "))".terminalSafe)
         }
         return preset
     }
 }
 
+/// JSON on stdout; names and metadata in it come from files, so the characters JSON leaves raw are
+/// escaped too (`TerminalSafe.json`).
 func printJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(
         positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    print(TerminalSafe.json(String(decoding: try encoder.encode(value), as: UTF8.self)))
 }
 
 func formatNumber(_ value: Double) -> String {

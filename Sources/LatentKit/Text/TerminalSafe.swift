@@ -19,6 +19,24 @@ public enum TerminalSafe {
         return String(out)
     }
 
+    /// `json` with every character a terminal would act on written as a `\uXXXX` escape: the same
+    /// JSON value, safe to print. JSON encoders escape C0 controls themselves but leave DEL, the C1
+    /// controls (U+009B is CSI to xterm in UTF-8) and the bidi overrides raw. Such characters can only
+    /// be inside strings in valid JSON, where an escape means the very same character.
+    public static func json(_ json: String) -> String {
+        guard json.unicodeScalars.contains(where: { needsEscape($0, newlines: true) }) else { return json }
+        var out = String.UnicodeScalarView()
+        for scalar in json.unicodeScalars {
+            guard needsEscape(scalar, newlines: true) else {
+                out.append(scalar)
+                continue
+            }
+            let hex = String(scalar.value, radix: 16, uppercase: true)
+            out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).unicodeScalars)
+        }
+        return String(out)
+    }
+
     /// C0 and C1 controls, DEL, and the bidirectional overrides and isolates that reorder text.
     static func needsEscape(_ scalar: Unicode.Scalar, newlines: Bool) -> Bool {
         switch scalar.value {

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Finds a picture in a screenshot and scores it against the image that should be there.
+
+  compare.py frame SHOT.ppm EXPECTED.ppm   the picture carries make_image.py's magenta frame
+  compare.py find  SHOT.ppm EXPECTED.ppm   a decoded preview: the densest colourful block, refined
+                                           to the placement that matches best
+
+Prints one line: where the picture is, its size against the expected size, PSNR in dB (the
+expected image resized to what is on screen by area averaging, as latentty's ImageFitting does),
+and distinct colours on screen against expected. Exit status 0; the caller judges the numbers.
+"""
+import sys
+
+import numpy as np
+
+
+def ppm(path):
+    data = open(path, "rb").read()
+    fields, index = [], 0
+    while len(fields) < 4:
+        while data[index:index + 1].isspace():
+            index += 1
+        end = index
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[index:end])
+        index = end
+    width, height = int(fields[1]), int(fields[2])
+    return np.frombuffer(data[index + 1:index + 1 + width * height * 3], np.uint8).reshape(height, width, 3)
+
+
+def resize(image, width, height):
+    """ImageFitting.resize: the mean of the source pixels under each target pixel, nearest when enlarging."""
+    if (height, width) == image.shape[:2]:
+        return image.astype(np.float64)
+    source_h, source_w = image.shape[:2]
+    integral = np.pad(image.astype(np.float64), ((1, 0), (1, 0), (0, 0))).cumsum(0).cumsum(1)
+    y0 = np.arange(height) * source_h // height
+    y1 = np.maximum(y0 + 1, (np.arange(height) + 1) * source_h // height)
+    x0 = np.arange(width) * source_w // width
+    x1 = np.maximum(x0 + 1, (np.arange(width) + 1) * source_w // width)
+    total = integral[y1][:, x1] - integral[y0][:, x1] - integral[y1][:, x0] + integral[y0][:, x0]
+    area = ((y1 - y0)[:, None] * (x1 - x0)[None, :])[..., None]
+    return total / area
+
+
+def psnr(a, b):
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return 99.0 if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)
+
+
+def colours(image):
+    flat = image.reshape(-1, 3).astype(np.uint32)
+    return len(np.unique(flat[:, 0] << 16 | flat[:, 1] << 8 | flat[:, 2]))
+
+
+def frame_box(shot):
+    magenta = (shot[..., 0] > 200) & (shot[..., 1] < 60) & (shot[..., 2] > 200)
+    rows, cols = np.where(magenta.sum(1) >= 8)[0], np.where(magenta.sum(0) >= 8)[0]
+    if len(rows) == 0 or len(cols) == 0:
+        return None
+    return rows.min(), cols.min(), rows.max() + 1, cols.max() + 1
+
+
+def dense_box(shot):
+    saturation = shot.max(axis=2).astype(int) - shot.min(axis=2)
+    colourful = (saturation > 30).astype(np.float64)
+    k = 16
+    integral = np.pad(colourful, ((1, 0), (1, 0))).cumsum(0).cumsum(1)
+    density = (integral[k:, k:] - integral[:-k, k:] - integral[k:, :-k] + integral[:-k, :-k]) / (k * k)
+    dense = np.argwhere(density > 0.5)
+    if len(dense) < 64:
+        return None
+    top, left = dense.min(axis=0)
+    bottom, right = dense.max(axis=0) + k
+    return top, left, bottom, right
+
+
+def refine(shot, expected, box, reach=4):
+    """The placement within `reach` pixels of each edge of `box` that matches `expected` best."""
+    top, left, bottom, right = box
+    best = (-1.0, box)
+    for height in range(bottom - top - reach, bottom - top + reach + 1):
+        for width in range(right - left - reach, right - left + reach + 1):
+            if height < 8 or width < 8:
+                continue
+            reference = resize(expected, width, height)
+            for y in range(max(0, top - reach), top + reach + 1):
+                for x in range(max(0, left - reach), left + reach + 1):
+                    crop = shot[y:y + height, x:x + width]
+                    if crop.shape[:2] != (height, width):
+                        continue
+                    score = psnr(crop, reference)
+                    if score > best[0]:
+                        best = (score, (y, x, y + height, x + width))
+    return best[1]
+
+
+mode, shot, expected = sys.argv[1], ppm(sys.argv[2]), ppm(sys.argv[3])
+box = frame_box(shot) if mode == "frame" else dense_box(shot)
+if box is None:
+    print("picture not found on the screen psnr=0.0 colours=0 expected_colours=%d" % colours(expected))
+    sys.exit(0)
+if mode == "find":
+    box = refine(shot, expected, box)
+top, left, bottom, right = box
+crop = shot[top:bottom, left:right]
+reference = resize(expected, right - left, bottom - top)
+print(
+    "at x=%d y=%d size %dx%d (expected %dx%d) psnr=%.1f colours=%d expected_colours=%d"
+    % (left, top, right - left, bottom - top, expected.shape[1], expected.shape[0], psnr(crop, reference), colours(crop),
+       colours(np.rint(reference).astype(np.uint8))))
