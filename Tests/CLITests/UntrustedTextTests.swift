@@ -148,6 +148,26 @@ import Testing
     }
 }
 
+/// The workbench in a real terminal (tmux), given a hostile latent and an endpoint that answers
+/// with hostile words: tmux interprets whatever reaches it, so a raw `OSC 0` would retitle the pane
+/// and a raw `CSI 2 J` would wipe the layout.
+@Suite(.serialized) struct UntrustedTextWorkbenchTests {
+    @Test func theWorkbenchDrawsHostileNamesMetadataAndAnswersEscaped() throws {
+        let tmux = WorkbenchTmuxTests()
+        defer { tmux.stop() }
+        let server = try HostileEndpoint(answer: HostileAnswer.jsonError.bytes)
+        defer { server.stop() }
+        let latent = try UntrustedTextTests().hostileLatent(in: try UntrustedTextTests().scratch())
+        try tmux.start([latent.path, "--endpoint", server.url, "--decode", "--no-journal", "--graphics", "none"], columns: 160, rows: 40)
+        let screen = try tmux.waitFor("the job to fail") { $0.contains("✗ failed") && $0.contains("HTTP 400") }
+        #expect(screen.contains("Preview") && screen.contains("Jobs"), "the layout was wiped:\n\(screen)")
+        #expect(screen.contains("\\x1B]0;pwned"), "no escaped name or words on the screen:\n\(screen)")
+        let title = try tmux.tmux(["display", "-p", "-t", tmux.session, "#{pane_title}"])
+        #expect(!title.contains("pwned"), "the pane was retitled to \(title)")
+        #expect(server.requests >= 1)
+    }
+}
+
 /// Answers an endpoint can give that carry escape sequences where a client quotes them.
 enum HostileAnswer: String, CaseIterable, CustomTestStringConvertible, Sendable {
     /// A final 400 with the reference server's JSON error, its words full of escapes (after JSON decoding).
