@@ -8,8 +8,8 @@ import TerminalGraphics
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure local decoding.",
-        subcommands: [LocalBench.self])
+        abstract: "Measure local decoding and picture protocols.",
+        subcommands: [LocalBench.self, GraphicsBench.self])
 }
 
 /// A full-size SD v1 decoder with random weights (the real one's FLOPs and memory), timed on one
