@@ -55,9 +55,10 @@ export DISPLAY="$display"
 for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
 
 # Starts terminal $1 running the shell command $2 at the screen's top-left, waits until the
-# command has written $work/done (or 120 s), lets the terminal paint, and screenshots the screen.
+# command has written $work/done (or $4 seconds, default 120), lets the terminal paint, and
+# screenshots the screen into $3.
 in_terminal() {
-  local name="$1" command="$2" shot="$3"
+  local name="$1" command="$2" shot="$3" limit="${4:-120}"
   rm -f "$work/done"
   local inner="printf '\\033[?25l\\033[2J\\033[H'; $command; touch '$work/done'; sleep 600"
   case "$name" in
@@ -81,8 +82,8 @@ in_terminal() {
       ;;
   esac
   term_pid=$!
-  for _ in $(seq 1200); do [ -f "$work/done" ] && break; sleep 0.1; done
-  [ -f "$work/done" ] || echo "  (the command did not finish within 120 s)"
+  for _ in $(seq $((limit * 10))); do [ -f "$work/done" ] && break; sleep 0.1; done
+  [ -f "$work/done" ] || echo "  (the command did not finish within $limit s)"
   # Software GL and the X server paint after the bytes are parsed; no signal says when.
   sleep 2
   import -window root "$shot"
@@ -103,6 +104,9 @@ judge() {
   psnr="$(sed -n 's/.*psnr=\([0-9.]*\).*/\1/p' <<<"$result")"
   if [ "$line" = - ]; then
     verdict="(for comparison)"
+  elif [ "$line" != 0 ] && [ "$mode" = frame ]; then
+    # A framed picture must also be drawn at its own size: not stretched to whole cells.
+    verdict="$(python3 -c "print('PASS' if $psnr >= $line and '$result'.endswith('size_ok=yes') else 'FAIL')") (pass: PSNR ≥ $line dB at its own size)"
   elif [ "$line" != 0 ]; then
     verdict="$(python3 -c "print('PASS' if $psnr >= $line else 'FAIL')") (pass: PSNR ≥ $line dB)"
   else
@@ -156,6 +160,11 @@ for name in $terminals; do
     show="'$binary' show '$work/detail.png' --width $cells_wide --height $cells_high --no-caption"
     in_terminal "$name" "$show" "$work/$name-show.png"
     judge "show (auto) ${width}×${height}" "$work/$name-show.png" "$work/detail.ppm" frame "$line"
+    # A box that is not a whole number of cells: latentty scales the picture (ImageFitting) and
+    # it must be drawn at that size, not stretched to the cells it touches.
+    python3 "$helpers/compare.py" fit "$work/detail.ppm" $((cells_wide + 1)) $((cells_high + 10)) "$cell_width" "$cell_height" "$work/fitted.ppm"
+    in_terminal "$name" "'$binary' show '$work/detail.png' --width $((cells_wide + 1)) --height $((cells_high + 10)) --no-caption" "$work/$name-show-fitted.png"
+    judge "show (auto), scaled" "$work/$name-show-fitted.png" "$work/fitted.ppm" frame "$line"
     in_terminal "$name" "$show --graphics blocks" "$work/$name-blocks.png"
     judge "control: show --graphics blocks" "$work/$name-blocks.png" "$work/detail.ppm" frame 0 "$sixel_line"
   else
@@ -192,7 +201,7 @@ for name in $terminals; do
       *) protocols="sixel blocks-256" ;;
     esac
     arguments="$(for p in $protocols; do printf -- ' --protocol %s' "$p"; done)$(for s in $bench_sizes; do printf -- ' --size %s' "$s"; done)"
-    in_terminal "$name" "'$binary' bench graphics --terminal --repeats 1 $arguments > '$work/$name-bench.txt' 2>&1" "$work/$name-bench.png"
+    in_terminal "$name" "'$binary' bench graphics --terminal --repeats 1 $arguments > '$work/$name-bench.txt' 2>&1" "$work/$name-bench.png" 1800
     sed 's/^/  bench: /' "$work/$name-bench.txt"
   fi
 done

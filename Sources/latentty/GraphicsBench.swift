@@ -47,11 +47,8 @@ struct GraphicsBench: ParsableCommand {
         // Cells of the terminal drawn in, else what terminals commonly use.
         let cell = tty?.cellSize ?? (GraphicsTarget.defaultCellWidth, GraphicsTarget.defaultCellHeight)
         let inTmux = ProcessInfo.processInfo.environment["TMUX"] != nil
-        var rows: [BenchRow] = []
-        defer {
-            if let tty { tty.finish() }
-            report(rows, cell: cell, inTmux: inTmux)
-        }
+        defer { tty?.finish() }
+        let report = BenchReport(json: json, cell: cell, inTmux: inTmux)
         for side in size {
             // Made once per size: in a debug build, making the pictures costs more than encoding them.
             let images = try reportingErrors { try (0..<frames).map { try BenchImage.make(side: side, frame: $0) } }
@@ -82,17 +79,16 @@ struct GraphicsBench: ParsableCommand {
                     row.terminalReplaceSeconds = try tty.timeUntilConsumed(again)
                     tty.clear(erasing: canvas.releaseAll())
                 }
-                rows.append(row)
-                try video(images, kind, target: target, columns: columns, lines: lines, tty: tty, into: &rows)
+                report.emit(row)
+                report.emit(try video(images, kind, target: target, columns: columns, lines: lines, tty: tty))
             }
         }
     }
 
     /// Distinct frames played in place twice, as `show --play` and the workbench play video.
     private func video(
-        _ images: [RGBImage], _ kind: BenchProtocol, target: GraphicsTarget, columns: Int, lines: Int, tty: BenchTerminal?,
-        into rows: inout [BenchRow]
-    ) throws {
+        _ images: [RGBImage], _ kind: BenchProtocol, target: GraphicsTarget, columns: Int, lines: Int, tty: BenchTerminal?
+    ) throws -> BenchRow {
         let backend = PictureBackends.backend(for: target)
         var encodeSeconds = 0.0
         var pictures: [TerminalPicture] = []
@@ -122,32 +118,50 @@ struct GraphicsBench: ParsableCommand {
             row.terminalReplaceSeconds = try tty.timeUntilConsumed(passes[1])
             tty.clear(erasing: canvas.releaseAll())
         }
-        rows.append(row)
+        return row
     }
 
-    private func report(_ rows: [BenchRow], cell: (Int, Int), inTmux: Bool) {
-        #if DEBUG
-            let build = "debug"
-        #else
-            let build = "release"
-        #endif
-        if json {
-            for row in rows {
-                var fields: [String: Any] = [
-                    "protocol": row.protocolName, "size": row.side, "cells": "\(row.columns)x\(row.rows)",
-                    "encode_seconds": row.encodeSeconds, "first_bytes": row.firstBytes, "replace_bytes": row.replaceBytes, "build": build,
-                    "cell": "\(cell.0)x\(cell.1)", "tmux": inTmux,
-                ]
-                if let frames = row.videoFrames { fields["video_frames"] = frames }
-                if let seconds = row.terminalFirstSeconds { fields["terminal_first_seconds"] = seconds }
-                if let seconds = row.terminalReplaceSeconds { fields["terminal_replace_seconds"] = seconds }
-                printJSONLine(fields)
-            }
-            return
+    static func bytes(_ count: Int) -> String {
+        switch count {
+        case ..<10_000: "\(count) B"
+        case ..<1_000_000: String(format: "%.1f KB", Double(count) / 1000)
+        default: String(format: "%.1f MB", Double(count) / 1_000_000)
         }
+    }
+}
+
+/// Prints each row as it is measured, so a run cut short still leaves its numbers.
+struct BenchReport {
+    let json: Bool
+    let cell: (Int, Int)
+    let inTmux: Bool
+    #if DEBUG
+        let build = "debug"
+    #else
+        let build = "release"
+    #endif
+
+    init(json: Bool, cell: (Int, Int), inTmux: Bool) {
+        self.json = json
+        self.cell = cell
+        self.inTmux = inTmux
+        guard !json else { return }
         print("bench graphics (\(build) build), cells \(cell.0)×\(cell.1) px\(inTmux ? ", inside tmux" : "")")
         print("what                               cells   encode     first show   again        terminal: first / again")
-        for row in rows {
+    }
+
+    func emit(_ row: BenchRow) {
+        if json {
+            var fields: [String: Any] = [
+                "protocol": row.protocolName, "size": row.side, "cells": "\(row.columns)x\(row.rows)", "encode_seconds": row.encodeSeconds,
+                "first_bytes": row.firstBytes, "replace_bytes": row.replaceBytes, "build": build, "cell": "\(cell.0)x\(cell.1)",
+                "tmux": inTmux,
+            ]
+            if let frames = row.videoFrames { fields["video_frames"] = frames }
+            if let seconds = row.terminalFirstSeconds { fields["terminal_first_seconds"] = seconds }
+            if let seconds = row.terminalReplaceSeconds { fields["terminal_replace_seconds"] = seconds }
+            printJSONLine(fields)
+        } else {
             let what = row.videoFrames.map { "\(row.protocolName) \(row.side)² video ×\($0)" } ?? "\(row.protocolName) \(row.side)²"
             let encode = String(format: row.videoFrames == nil ? "%.1f ms" : "%.1f ms/fr", row.encodeSeconds * 1000)
             let timed =
@@ -158,17 +172,12 @@ struct GraphicsBench: ParsableCommand {
                 what.padding(toLength: 34, withPad: " ", startingAt: 0) + " "
                     + "\(row.columns)×\(row.rows)".padding(toLength: 7, withPad: " ", startingAt: 0) + " "
                     + encode.padding(toLength: 10, withPad: " ", startingAt: 0) + " "
-                    + Self.bytes(row.firstBytes).padding(toLength: 12, withPad: " ", startingAt: 0) + " "
-                    + Self.bytes(row.replaceBytes).padding(toLength: 12, withPad: " ", startingAt: 0) + " " + timed)
+                    + GraphicsBench.bytes(row.firstBytes).padding(toLength: 12, withPad: " ", startingAt: 0) + " "
+                    + GraphicsBench.bytes(row.replaceBytes).padding(toLength: 12, withPad: " ", startingAt: 0) + " " + timed)
         }
-    }
-
-    static func bytes(_ count: Int) -> String {
-        switch count {
-        case ..<10_000: "\(count) B"
-        case ..<1_000_000: String(format: "%.1f KB", Double(count) / 1000)
-        default: String(format: "%.1f MB", Double(count) / 1_000_000)
-        }
+        // Into a file, stdout is block-buffered; each row should be there the moment it is measured
+        // (nil: every stream, which names no global).
+        fflush(nil)
     }
 }
 

@@ -4,10 +4,13 @@
   compare.py frame SHOT.ppm EXPECTED.ppm   the picture carries make_image.py's magenta frame
   compare.py find  SHOT.ppm EXPECTED.ppm   a decoded preview: the densest colourful block, refined
                                            to the placement that matches best
+  compare.py fit IMAGE.ppm COLUMNS ROWS CELL_W CELL_H OUT.ppm
+                                           IMAGE as latentty fits it into that box (ImageFitting)
 
 Prints one line: where the picture is, its size against the expected size, PSNR in dB (the
 expected image resized to what is on screen by area averaging, as latentty's ImageFitting does),
-and distinct colours on screen against expected. Exit status 0; the caller judges the numbers.
+distinct colours on screen against expected, and whether the size on screen is the expected one
+(size_ok: a picture stretched to whole cells is not). Exit status 0; the caller judges the numbers.
 """
 import sys
 
@@ -100,6 +103,16 @@ def refine(shot, expected, box, reach=8):
     return found
 
 
+if sys.argv[1] == "fit":
+    image = ppm(sys.argv[2])
+    columns, rows, cell_w, cell_h = map(int, sys.argv[3:7])
+    scale = min(columns * cell_w / image.shape[1], rows * cell_h / image.shape[0], 4)
+    width, height = max(1, int(image.shape[1] * scale)), max(1, int(image.shape[0] * scale))
+    fitted = np.rint(resize(image, width, height)).astype(np.uint8)
+    with open(sys.argv[7], "wb") as out:
+        out.write(b"P6\n%d %d\n255\n" % (width, height) + fitted.tobytes())
+    sys.exit(0)
+
 mode, shot, expected = sys.argv[1], ppm(sys.argv[2]), ppm(sys.argv[3])
 box = frame_box(shot) if mode == "frame" else dense_box(shot)
 if box is None:
@@ -111,6 +124,6 @@ top, left, bottom, right = box
 crop = shot[top:bottom, left:right]
 reference = resize(expected, right - left, bottom - top)
 print(
-    "at x=%d y=%d size %dx%d (expected %dx%d) psnr=%.1f colours=%d expected_colours=%d"
+    "at x=%d y=%d size %dx%d (expected %dx%d) psnr=%.1f colours=%d expected_colours=%d size_ok=%s"
     % (left, top, right - left, bottom - top, expected.shape[1], expected.shape[0], psnr(crop, reference), colours(crop),
-       colours(np.rint(reference).astype(np.uint8))))
+       colours(np.rint(reference).astype(np.uint8)), "yes" if crop.shape[:2] == expected.shape[:2] else "no"))
