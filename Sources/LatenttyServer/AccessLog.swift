@@ -1,4 +1,5 @@
 import Foundation
+import LatentKit
 
 /// One record per answer: what was asked, by whom, and what it cost.
 struct AccessRecord: Encodable {
@@ -25,7 +26,8 @@ struct AccessRecord: Encodable {
         case .json:
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            // JSON escapes C0 controls itself; `TerminalSafe.json` the C1 and bidi ones it leaves raw.
+            return (try? encoder.encode(self)).map { TerminalSafe.json(String(decoding: $0, as: UTF8.self)) } ?? "{}"
         case .text:
             let reason = error.map { " error=\($0)" } ?? ""
             return
@@ -33,10 +35,10 @@ struct AccessRecord: Encodable {
         }
     }
 
-    /// A target as sent, with control characters shown as `?`, so no request can forge or
-    /// colour log lines (JSON lines escape them instead).
+    /// A target as sent, with control characters and bidi overrides shown as `?`, so no request can
+    /// forge, colour or reorder log lines (JSON lines escape them instead).
     static func printable(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))
+        String(String.UnicodeScalarView(text.unicodeScalars.map { TerminalSafe.needsEscape($0, newlines: false) ? "?" : $0 }))
     }
 
     static func now() -> String {

@@ -38,7 +38,7 @@ public enum TerminalSafe {
     }
 
     /// C0 and C1 controls, DEL, and the bidirectional overrides and isolates that reorder text.
-    static func needsEscape(_ scalar: Unicode.Scalar, newlines: Bool) -> Bool {
+    public static func needsEscape(_ scalar: Unicode.Scalar, newlines: Bool) -> Bool {
         switch scalar.value {
         case 0x0A: !newlines
         case 0x00...0x1F, 0x7F...0x9F: true
