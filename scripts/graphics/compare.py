@@ -124,6 +124,7 @@ top, left, bottom, right = box
 crop = shot[top:bottom, left:right]
 reference = resize(expected, right - left, bottom - top)
 print(
-    "at x=%d y=%d size %dx%d (expected %dx%d) psnr=%.1f colours=%d expected_colours=%d size_ok=%s"
-    % (left, top, right - left, bottom - top, expected.shape[1], expected.shape[0], psnr(crop, reference), colours(crop),
-       colours(np.rint(reference).astype(np.uint8)), "yes" if crop.shape[:2] == expected.shape[:2] else "no"))
+    "at x=%d y=%d size %dx%d (%s %dx%d) psnr=%.1f colours=%d expected_colours=%d%s"
+    % (left, top, right - left, bottom - top, "expected" if mode == "frame" else "source", expected.shape[1], expected.shape[0],
+       psnr(crop, reference), colours(crop), colours(np.rint(reference).astype(np.uint8)),
+       (" size_ok=yes" if crop.shape[:2] == expected.shape[:2] else " size_ok=no") if mode == "frame" else ""))
