@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Pictures in real terminals, screenshotted under Xvfb: for each terminal found — kitty, kitty with
 # tmux, xterm as a VT340 (sixel) and mlterm —
-#   show       `latentty show --width W --height H` of a picture with 1-pixel checkerboards, gradients
-#              and hard edges, sized to whole cells so it is drawn at 1:1; the screenshot's picture
-#              (found by its magenta frame) is compared with the image pixel for pixel;
+#   show       `latentty show --graphics P --width W --height H` (P: kitty, or sixel) of a picture
+#              with 1-pixel checkerboards, gradients and hard edges, sized to whole cells so it is
+#              drawn at 1:1; the screenshot's picture (found by its magenta frame) is compared with
+#              the image pixel for pixel; then the same in a box of no whole number of cells (it
+#              must be drawn at latentty's fitted size, not stretched), then without --graphics
+#              (detection must find P);
 #   control    the same with --graphics blocks: half blocks must score far below the pass line, so
 #              a fallback can never pass for the real thing;
 #   reference  the same picture through another encoder (kitty's icat, ImageMagick's sixel): what
@@ -93,14 +96,16 @@ in_terminal() {
   term_pid=
 }
 
-# Scores the picture in screenshot $2 against image $3 (mode $4: frame or find) and judges it by
+# Scores the picture in screenshot $2 against image $3 (mode $4: frame, find or "box X Y") and judges it by
 # pass line $5 ("-": no verdict; 0: a control that must stay below $6); prints one line and
 # counts failures.
 judge() {
   local label="$1" shot="$2" expected="$3" mode="$4" line="$5" ceiling="${6:-0}"
   convert "$shot" "$work/shot.ppm"
   local result psnr verdict
-  result="$(python3 "$helpers/compare.py" "$mode" "$work/shot.ppm" "$expected")"
+  local place=()
+  [[ "$mode" == box* ]] && read -ra place <<<"${mode#box }"
+  result="$(python3 "$helpers/compare.py" "${mode%% *}" "$work/shot.ppm" "$expected" "${place[@]}")"
   psnr="$(sed -n 's/.*psnr=\([0-9.]*\).*/\1/p' <<<"$result")"
   if [ "$line" = - ]; then
     verdict="(for comparison)"
@@ -113,7 +118,7 @@ judge() {
     verdict="$(python3 -c "print('PASS' if $psnr < $ceiling else 'FAIL')") (a control: must stay below $ceiling dB)"
   fi
   [[ "$verdict" == FAIL* ]] && failures=$((failures + 1))
-  printf '  %-26s %s  %s\n' "$label" "$result" "$verdict"
+  printf '  %-32s %s  %s\n' "$label" "$result" "$verdict"
 }
 
 has_show() { "$binary" --help | grep -q '^  show '; }
@@ -139,9 +144,13 @@ for name in $terminals; do
     continue
   fi
   echo "== $name"
-  in_terminal "$name" "python3 '$helpers/cellsize.py' '$work/geometry'" "$work/$name-geometry.png"
+  # The cell size, and where the top-left cell is on the screen: four magenta cells there.
+  in_terminal "$name" "python3 '$helpers/cellsize.py' '$work/geometry'; printf '\\033[48;2;255;0;255m    \\033[0m'" \
+    "$work/$name-geometry.png"
   read -r columns rows cell_width cell_height <"$work/geometry"
-  echo "  terminal $columns×$rows cells of $cell_width×$cell_height px"
+  convert "$work/$name-geometry.png" "$work/shot.ppm"
+  read -r origin_x origin_y < <(python3 "$helpers/compare.py" frame "$work/shot.ppm" "$work/shot.ppm" | sed -n 's/^at x=\([0-9]*\) y=\([0-9]*\).*/\1 \2/p')
+  echo "  terminal $columns×$rows cells of $cell_width×$cell_height px, top-left cell at ${origin_x:-?},${origin_y:-?}"
   # A picture of whole cells, its height a whole number of sixel bands too, so every protocol
   # draws it at 1:1.
   cells_wide=40
@@ -158,15 +167,19 @@ for name in $terminals; do
 
   if has_show; then
     show="'$binary' show '$work/detail.png' --width $cells_wide --height $cells_high --no-caption"
-    in_terminal "$name" "$show" "$work/$name-show.png"
-    judge "show (auto) ${width}×${height}" "$work/$name-show.png" "$work/detail.ppm" frame "$line"
+    in_terminal "$name" "$show --graphics $protocol" "$work/$name-show.png"
+    judge "show --graphics $protocol" "$work/$name-show.png" "$work/detail.ppm" frame "$line"
     # A box that is not a whole number of cells: latentty scales the picture (ImageFitting) and
     # it must be drawn at that size, not stretched to the cells it touches.
     python3 "$helpers/compare.py" fit "$work/detail.ppm" $((cells_wide + 1)) $((cells_high + 10)) "$cell_width" "$cell_height" "$work/fitted.ppm"
-    in_terminal "$name" "'$binary' show '$work/detail.png' --width $((cells_wide + 1)) --height $((cells_high + 10)) --no-caption" "$work/$name-show-fitted.png"
-    judge "show (auto), scaled" "$work/$name-show-fitted.png" "$work/fitted.ppm" frame "$line"
+    in_terminal "$name" "'$binary' show '$work/detail.png' --width $((cells_wide + 1)) --height $((cells_high + 10)) --no-caption --graphics $protocol" \
+      "$work/$name-show-fitted.png"
+    judge "show, scaled (not whole cells)" "$work/$name-show-fitted.png" "$work/fitted.ppm" frame "$line"
+    # What a user gets without saying: detection must find the protocol.
+    in_terminal "$name" "$show" "$work/$name-show-auto.png"
+    judge "show (graphics auto)" "$work/$name-show-auto.png" "$work/detail.ppm" frame "$line"
     in_terminal "$name" "$show --graphics blocks" "$work/$name-blocks.png"
-    judge "control: show --graphics blocks" "$work/$name-blocks.png" "$work/detail.ppm" frame 0 "$sixel_line"
+    judge "control: show --graphics blocks" "$work/$name-blocks.png" "$work/detail.ppm" "box ${origin_x:-0} ${origin_y:-0}" 0 "$sixel_line"
   else
     echo "  SKIP show: this latentty has no show command"
   fi

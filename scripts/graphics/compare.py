@@ -4,6 +4,9 @@
   compare.py frame SHOT.ppm EXPECTED.ppm   the picture carries make_image.py's magenta frame
   compare.py find  SHOT.ppm EXPECTED.ppm   a decoded preview: the densest colourful block, refined
                                            to the placement that matches best
+  compare.py box   SHOT.ppm EXPECTED.ppm X Y
+                                           the picture is at X,Y at its own size (where a picture
+                                           without its frame, such as half blocks, must be)
   compare.py fit IMAGE.ppm COLUMNS ROWS CELL_W CELL_H OUT.ppm
                                            IMAGE as latentty fits it into that box (ImageFitting)
 
@@ -114,7 +117,11 @@ if sys.argv[1] == "fit":
     sys.exit(0)
 
 mode, shot, expected = sys.argv[1], ppm(sys.argv[2]), ppm(sys.argv[3])
-box = frame_box(shot) if mode == "frame" else dense_box(shot)
+if mode == "box":
+    x, y = int(sys.argv[4]), int(sys.argv[5])
+    box = (y, x, y + expected.shape[0], x + expected.shape[1])
+else:
+    box = frame_box(shot) if mode == "frame" else dense_box(shot)
 if box is None:
     print("picture not found on the screen psnr=0.0 colours=0 expected_colours=%d" % colours(expected))
     sys.exit(0)
@@ -125,6 +132,6 @@ crop = shot[top:bottom, left:right]
 reference = resize(expected, right - left, bottom - top)
 print(
     "at x=%d y=%d size %dx%d (%s %dx%d) psnr=%.1f colours=%d expected_colours=%d%s"
-    % (left, top, right - left, bottom - top, "expected" if mode == "frame" else "source", expected.shape[1], expected.shape[0],
+    % (left, top, right - left, bottom - top, "source" if mode == "find" else "expected", expected.shape[1], expected.shape[0],
        psnr(crop, reference), colours(crop), colours(np.rint(reference).astype(np.uint8)),
        (" size_ok=yes" if crop.shape[:2] == expected.shape[:2] else " size_ok=no") if mode == "frame" else ""))
