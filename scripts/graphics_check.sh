@@ -193,19 +193,24 @@ for name in $terminals; do
     judge "reference (${reference%% *})" "$work/$name-reference.png" "$work/detail.ppm" frame -
   fi
 
-  out="$work/out-$name"
-  rm -rf "$out"
-  # The workbench runs in the foreground (it reads the terminal); a watcher says when its result
-  # is written, and the preview has had a moment to be encoded and drawn.
-  watcher="(until [ -f '$out/detail.jpg' ]; do sleep 0.2; done; sleep 3; touch '$work/done') &"
-  in_terminal "$name" "$watcher cd '$work' && XDG_STATE_HOME='$work/state' '$binary' detail.npy --preset sd15 --local --engine approx --decode --no-journal --out '$out'" "$work/$name-workbench.png"
-  if [ -f "$out/detail.jpg" ]; then
-    convert "$out/detail.jpg" "$work/decoded.ppm"
-    judge "workbench preview" "$work/$name-workbench.png" "$work/decoded.ppm" find "$line"
-  else
-    echo "  FAIL workbench: the decode did not finish"
-    failures=$((failures + 1))
-  fi
+  # The workbench with the protocol named (where it knows the name), then as a user starts it.
+  choices=auto
+  "$binary" workbench --help | tr -d '\n' | grep -q "values: auto,[^)]*$protocol" && choices="$protocol auto"
+  for choice in $choices; do
+    out="$work/out-$name-$choice"
+    # The workbench runs in the foreground (it reads the terminal); a watcher says when its result
+    # is written, and the preview has had a moment to be encoded and drawn.
+    watcher="(until [ -f '$out/detail.jpg' ]; do sleep 0.2; done; sleep 3; touch '$work/done') &"
+    in_terminal "$name" "$watcher cd '$work' && XDG_STATE_HOME='$work/state' '$binary' detail.npy --preset sd15 --local --engine approx --decode --no-journal --graphics $choice --out '$out'" \
+      "$work/$name-workbench-$choice.png"
+    if [ -f "$out/detail.jpg" ]; then
+      convert "$out/detail.jpg" "$work/decoded.ppm"
+      judge "workbench preview ($choice)" "$work/$name-workbench-$choice.png" "$work/decoded.ppm" find "$line"
+    else
+      echo "  FAIL workbench ($choice): the decode did not finish"
+      failures=$((failures + 1))
+    fi
+  done
 
   if [ -n "$bench_sizes" ]; then
     case "$name" in
