@@ -87,7 +87,8 @@ extension MP4Decoder {
     public static func frameRate(of url: URL) -> Double? {
         guard let ffprobe = MP4Encoder.findExecutable("ffprobe") else { return nil }
         let probe = ExternalTool.run(
-            ffprobe, arguments: ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=avg_frame_rate", "-of", "csv=p=0", url.path])
+            ffprobe,
+            arguments: ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=avg_frame_rate", "-of", "csv=p=0", url.path])
         guard probe.status == 0 else { return nil }
         // "15/1", or "0/0" when the container does not say.
         let parts = String(decoding: probe.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "/")

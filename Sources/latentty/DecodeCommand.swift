@@ -107,7 +107,9 @@ struct DecodeCommand: AsyncParsableCommand {
         let statuses = await queue.allStatuses
         if let pictures {
             // A status the stream had not passed on by the time the queue went idle.
-            for status in statuses where status.state == .done && shown.insert(status.id).inserted { await Self.display(status, on: pictures) }
+            for status in statuses where status.state == .done && shown.insert(status.id).inserted {
+                await Self.display(status, on: pictures)
+            }
             pictures.finish()
         }
         for status in statuses { reporter.finished(status) }

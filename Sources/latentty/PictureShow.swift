@@ -50,7 +50,8 @@ final class PictureShow {
         let target: GraphicsTarget
         var screen: (columns: Int, rows: Int)? = nil
         if isatty(STDOUT_FILENO) == 1 {
-            target = TerminalProbe.graphics(choice: choice ?? .auto, input: STDIN_FILENO, output: STDOUT_FILENO, environment: environment)
+            target =
+                TerminalProbe.graphics(choice: choice ?? .auto, input: STDIN_FILENO, output: STDOUT_FILENO, environment: environment)
                 .target
             var size = winsize()
             if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0, size.ws_row > 0 {

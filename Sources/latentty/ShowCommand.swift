@@ -65,6 +65,7 @@ struct ShowCommand: AsyncParsableCommand {
         if let height, height < 1 { throw ValidationError("--height must be at least 1 cell") }
         if let fps, !(fps > 0 && fps.isFinite) { throw ValidationError("--fps must be a number above 0") }
         guard loop >= 1 else { throw ValidationError("--loop must be at least 1") }
+        if !play && (fps != nil || loop != 1) { throw ValidationError("--fps and --loop are for playing videos: add --play") }
     }
 
     func run() async throws {
@@ -99,7 +100,9 @@ struct ShowCommand: AsyncParsableCommand {
         let catalog: PresetCatalog
         let requested: Preset?
         let registry: BackendRegistry
-        let command: ShowCommand
+        let backend: BackendOptions
+        let key: String?
+        let space: LatentSpace?
 
         init(command: ShowCommand) throws {
             let catalog = try command.presets.catalog()
@@ -109,16 +112,18 @@ struct ShowCommand: AsyncParsableCommand {
             }
             self.catalog = catalog
             self.requested = requested
-            self.command = command
+            backend = command.backend
+            key = command.key
+            space = command.space
         }
 
         /// Asked for as PNG, so the pixels are exactly the decoder's (a batch or video comes back as
         /// a uint8 tensor, which is exact too).
         func decode(_ file: LatentFile, path: String) async throws -> ResultFrames {
-            let backend = command.backend
+            let backend = self.backend
             let job = try JobLoader.job(
-                file: file, path: path, key: command.key, preset: requested, catalog: catalog,
-                backend: { try backend.identity(for: $0, followingPresets: false) }, outputType: .pil, format: .png, space: command.space,
+                file: file, path: path, key: key, preset: requested, catalog: catalog,
+                backend: { try backend.identity(for: $0, followingPresets: false) }, outputType: .pil, format: .png, space: space,
                 height: nil, width: nil)
             let name = job.name
             let result = try await registry.backend(for: job.backend).run(job) { update in

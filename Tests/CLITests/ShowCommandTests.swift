@@ -182,7 +182,8 @@ import Testing
         var shown: [RGBImage] = []
         for (name, options) in engines {
             let out = folder.appendingPathComponent(name)
-            let decoded = try CLITests.run(["decode", latent, "--preset", "sd15", "--local", "--format", "png", "--out", out.path] + options)
+            let decoded = try CLITests.run(
+                ["decode", latent, "--preset", "sd15", "--local", "--format", "png", "--out", out.path] + options)
             #expect(decoded.status == 0, "\(decoded.stdout)\(decoded.stderr)")
             let direct = try PNGCodec.decode(Array(try Data(contentsOf: out.appendingPathComponent("taesd_random_latent.png")))).image
             let result = try Self.run(
@@ -202,7 +203,8 @@ import Testing
     @Test func playingTwiceWithKittySendsEachFrameOnce() throws {
         let folder = try Self.scratch()
         let frames = try (0..<3).map { index in
-            try RGBImage(width: 24, height: 16, pixels: (0..<(24 * 16)).flatMap { pixel in [UInt8(index * 80), UInt8(pixel % 24 * 10), 128] })
+            try RGBImage(
+                width: 24, height: 16, pixels: (0..<(24 * 16)).flatMap { pixel in [UInt8(index * 80), UInt8(pixel % 24 * 10), 128] })
         }
         let file = folder.appendingPathComponent("clip.safetensors")
         try SafetensorsWriter.encode([NamedTensor(name: "images", tensor: try TensorImages.uint8Tensor(from: frames))]).write(to: file)
@@ -273,13 +275,27 @@ import Testing
         #expect(!result.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x9B })
     }
 
+    @Test func optionsThatCannotWorkAreRefused() throws {
+        let refusals = [
+            (["show", "a.png", "--loop", "2"], "--fps and --loop are for playing videos: add --play"),
+            (["show", "a.png", "--width", "0"], "--width must be at least 1 cell"),
+            (["show", "a.png", "--graphics", "ascii"], "The value 'ascii' is invalid for '--graphics <graphics>'"),
+            (["decode", "a.safetensors", "--show", "--json"], "--show prints pictures where --json prints its lines; choose one"),
+        ]
+        for (arguments, message) in refusals {
+            let result = try Self.run(arguments)
+            #expect(result.status == 64 && result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+    }
+
     // MARK: - decode --show
 
     @Test func decodeShowPrintsAPictureForEachResult() throws {
         let folder = try Self.scratch()
         let latents = try ["one", "two"].map { name in
             let url = folder.appendingPathComponent("\(name).safetensors")
-            try FileManager.default.copyItem(at: CLITests.repository.appendingPathComponent("Tests/Fixtures/formats/latent.safetensors"), to: url)
+            try FileManager.default.copyItem(
+                at: CLITests.repository.appendingPathComponent("Tests/Fixtures/formats/latent.safetensors"), to: url)
             return url.path
         }
         let out = folder.appendingPathComponent("out")
