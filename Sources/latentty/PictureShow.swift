@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Glibc
 import LatentKit
+import Synchronization
 import TerminalGraphics
 import Workbench
 
@@ -69,24 +70,29 @@ final class PictureShow {
     }
 
     /// Prints `caption` and the first frame; with `playback`, then plays every frame in place.
-    func show(_ frames: ResultFrames, caption: String, playback: Playback? = nil) async throws(PictureError) {
+    /// Returns false when ^C stopped the playing (the frames sent so far are still freed by `finish`).
+    @discardableResult
+    func show(_ frames: ResultFrames, caption: String, playback: Playback? = nil) async throws(PictureError) -> Bool {
         var bytes = captions ? Array((caption.terminalSafe + "\n").utf8) : []
         guard let first = frames.images.first else {
             write(bytes)
-            return
+            return true
         }
         var shown = try canvas.backend.encode(first, columns: columns, rows: rows)
         bytes += canvas.inline(shown)
         write(bytes)
         defer { if let id = shown.imageID { onScreen.insert(id) } }
-        guard let playback, frames.images.count > 1 else { return }
+        guard let playback, frames.images.count > 1 else { return true }
         let interval = Duration.seconds(1 / (playback.framesPerSecond ?? frames.frameRate ?? Self.defaultFrameRate))
         // Encoded once each: a kitty frame keeps its image id, so later loops only re-place it.
         var pictures: [TerminalPicture?] = [shown] + Array(repeating: nil, count: frames.images.count - 1)
         let clock = ContinuousClock()
         var due = clock.now
+        let interrupt = InterruptWatch()
+        defer { interrupt.stop() }
         for loop in 0..<playback.loops {
             for index in frames.images.indices where loop > 0 || index > 0 {
+                if interrupt.happened { return false }
                 let picture: TerminalPicture
                 if let encoded = pictures[index] {
                     picture = encoded
@@ -101,6 +107,7 @@ final class PictureShow {
                 shown = picture
             }
         }
+        return true
     }
 
     /// Frees the kitty images no longer on screen (a played video's other frames).
@@ -120,5 +127,29 @@ final class PictureShow {
                 offset += written
             }
         }
+    }
+}
+
+/// ^C while a video plays: noted instead of ending the process at once, so the loop stops at the
+/// next frame and the frames a kitty terminal holds can be freed on the way out.
+final class InterruptWatch {
+    private final class Flag: Sendable {
+        let raised = Atomic(false)
+    }
+
+    private let flag = Flag()
+    private let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+
+    init() {
+        signal(SIGINT, SIG_IGN)
+        source.setEventHandler { [flag] in flag.raised.store(true, ordering: .relaxed) }
+        source.resume()
+    }
+
+    var happened: Bool { flag.raised.load(ordering: .relaxed) }
+
+    func stop() {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
     }
 }

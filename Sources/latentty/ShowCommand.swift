@@ -73,6 +73,7 @@ struct ShowCommand: AsyncParsableCommand {
         var decoder = try preset.map { _ in try LatentDecoder(command: self) }
         let pictures = PictureShow(choice: graphicsOptions.graphics, columns: width, rows: height, captions: !noCaption)
         var failures = 0
+        var interrupted = false
         for path in files {
             do {
                 let frames: ResultFrames
@@ -84,13 +85,17 @@ struct ShowCommand: AsyncParsableCommand {
                     decoder = latents
                     frames = try await latents.decode(file, path: path)
                 }
-                try await pictures.show(frames, caption: path, playback: play ? Playback(framesPerSecond: fps, loops: loop) : nil)
+                let playback = play ? Playback(framesPerSecond: fps, loops: loop) : nil
+                interrupted = !(try await pictures.show(frames, caption: path, playback: playback))
             } catch {
                 failures += 1
                 printError("cannot show \(path): \(error)")
             }
+            if interrupted { break }
         }
         pictures.finish()
+        // What a shell reports for a program ^C ended.
+        if interrupted { throw ExitCode(128 + SIGINT) }
         if failures > 0 { throw ExitCode(1) }
     }
 

@@ -226,6 +226,40 @@ import Testing
         #expect(kitty.uploads.map { $0.image()?.pixels.first } == [0, 80, 160])
     }
 
+    /// ^C while playing stops at the next frame, frees every frame but the one on screen, and
+    /// exits as an interrupted program does.
+    @Test func interruptedPlayingFreesTheFramesSent() throws {
+        let folder = try Self.scratch()
+        let frames = try (0..<3).map { index in
+            try RGBImage(width: 8, height: 8, pixels: [UInt8](repeating: UInt8(index * 80), count: 8 * 8 * 3))
+        }
+        let file = folder.appendingPathComponent("clip.safetensors")
+        try SafetensorsWriter.encode([NamedTensor(name: "images", tensor: try TensorImages.uint8Tensor(from: frames))]).write(to: file)
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = ["show", file.path, "--graphics", "kitty", "--play", "--loop", "100000", "--fps", "100", "--width", "4"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var bytes: [UInt8] = []
+        // Playing has begun (the handler is set before the first redraw) once a frame is placed twice.
+        while KittyStream(bytes).placements.count < 5 {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            bytes += chunk
+        }
+        kill(process.processIdentifier, SIGINT)
+        bytes += out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 130)
+        let kitty = KittyStream(bytes)
+        #expect(kitty.uploads.count == 3)
+        let last = try #require(kitty.placements.last?.id)
+        let freed = kitty.commands.filter { $0.keys["a"] == "d" && $0.keys["d"] == "I" }.compactMap { $0.keys["i"].flatMap(UInt32.init) }
+        #expect(Set(freed) == Set(kitty.uploads.map(\.id)).subtracting([last]))
+    }
+
     /// Without --play a video shows its first frame only.
     @Test func withoutPlayAVideoShowsItsFirstFrame() throws {
         let folder = try Self.scratch()
