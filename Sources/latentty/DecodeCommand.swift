@@ -71,6 +71,7 @@ struct DecodeCommand: AsyncParsableCommand {
         guard !files.isEmpty else { throw ValidationError("give at least one latent file") }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         if show && json { throw ValidationError("--show prints pictures where --json prints its lines; choose one") }
+        if !show && graphicsOptions.graphics != nil { throw ValidationError("--graphics is for --show") }
     }
 
     func run() async throws {

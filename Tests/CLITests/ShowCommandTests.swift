@@ -349,6 +349,23 @@ import Testing
         }
         #expect(text.contains("done    one") && text.contains("done    two"))
     }
+
+    /// A pt result is shown from its tensor, the exact pixels, under the tensor file's name.
+    @Test func decodeShowOfAPtResultShowsTheTensor() throws {
+        let folder = try Self.scratch()
+        let out = folder.appendingPathComponent("out")
+        let result = try Self.run([
+            "decode", "Tests/Fixtures/formats/latent.safetensors", "--preset", "sd15", "--local", "--output-type", "pt", "--format", "png",
+            "--out", out.path, "--show", "--graphics", "kitty",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let text = String(decoding: result.stdout, as: UTF8.self)
+        #expect(text.hasPrefix(out.appendingPathComponent("latent.safetensors").path + "\n"), "\(text.prefix(200))")
+        let written = try PNGCodec.decode(Array(try Data(contentsOf: out.appendingPathComponent("latent.png")))).image
+        #expect(KittyStream(result.stdout).uploads.map { $0.image() } == [Self.expected(written, columns: 80, rows: 10_000)])
+        let refused = try Self.run(["decode", "Tests/Fixtures/formats/latent.safetensors", "--graphics", "kitty"])
+        #expect(refused.status == 64 && refused.stderr.contains("--graphics is for --show"), "\(refused.stderr)")
+    }
 }
 
 /// The kitty graphics commands in a byte stream.
