@@ -78,7 +78,7 @@ struct DecodeCommand: AsyncParsableCommand {
         let catalog = try presets.catalog()
         let requested = try preset.map { try presets.preset($0, in: catalog) }
         let registry = try reportingErrors {
-            try backend.makeRegistry(remote: remote, preset: requested, concurrency: concurrency, followingPresets: true)
+            try backend.choice.makeRegistry(remote: remote, preset: requested, concurrency: concurrency)
         }
         let jobJournal = journal.map { JobJournal(directory: URL(fileURLWithPath: $0)) }
         jobJournal?.removeStaleTemporaries()
@@ -91,7 +91,7 @@ struct DecodeCommand: AsyncParsableCommand {
                 jobs.append(
                     try JobLoader.job(
                         path: path, key: key, preset: requested, catalog: catalog,
-                        backend: { try backend.identity(for: $0, followingPresets: true) }, outputType: outputType,
+                        backend: backend.choice.identity(for:), outputType: outputType,
                         format: format, space: space, height: height, width: width))
             } catch {
                 failedToLoad += 1

@@ -31,32 +31,42 @@ struct RemoteOptions: ParsableArguments {
     }
 }
 
-extension BackendOptions {
-    /// Whether latents decode on this machine: `--local`, or — where presets do not choose
-    /// (`show`) — no `--endpoint` either.
-    func decodesHere(followingPresets: Bool) -> Bool { local || (endpoint.isEmpty && !followingPresets) }
+/// Where latents decode, as `decode` and `show` resolve their options into one rule.
+struct BackendChoice {
+    /// Endpoints named on the command line.
+    var endpoints: [String]
+    /// With no endpoints named: this machine (else each preset's own endpoints).
+    var local: Bool
+    var engine: EngineOptions
+
+    /// Whether latents decode on this machine.
+    var decodesHere: Bool { endpoints.isEmpty && local }
 
     /// Where a latent of `preset` decodes: this machine, the endpoints given, else the preset's own.
-    func identity(for preset: Preset, followingPresets: Bool) throws -> BackendIdentity {
-        if decodesHere(followingPresets: followingPresets) { return .local(engineOptions.spec) }
-        let endpoints = endpoint.isEmpty ? preset.endpoints : endpoint
-        if endpoints.isEmpty { throw BackendChoiceError.noEndpoint(preset: preset) }
-        return .remote(endpoints: endpoints)
+    func identity(for preset: Preset) throws -> BackendIdentity {
+        if decodesHere { return .local(engine.spec) }
+        let chosen = endpoints.isEmpty ? preset.endpoints : endpoints
+        if chosen.isEmpty { throw BackendChoiceError.noEndpoint(preset: preset) }
+        return .remote(endpoints: chosen)
     }
 
     /// The backends jobs go to. Remote ones share `remote`'s retry, limit and token settings; a
     /// local engine is loaded now (bad weights fail before any job) unless it must be found per
     /// preset in the model cache.
-    func makeRegistry(remote: RemoteOptions, preset: Preset?, concurrency: Int, followingPresets: Bool) throws -> BackendRegistry {
+    func makeRegistry(remote: RemoteOptions, preset: Preset?, concurrency: Int) throws -> BackendRegistry {
         let registry = BackendRegistry.standard(remote: remote.configuration, remoteConcurrency: concurrency)
-        guard decodesHere(followingPresets: followingPresets) else { return registry }
-        let options = engineOptions
-        if options.spec.weights == nil, options.spec.engine != .approx, preset == nil {
-            options.runtime.apply()
-            registry.register(LocalBackend(spec: options.spec, concurrency: concurrency))
+        guard decodesHere else { return registry }
+        if engine.spec.weights == nil, engine.spec.engine != .approx, preset == nil {
+            engine.runtime.apply()
+            registry.register(LocalBackend(spec: engine.spec, concurrency: concurrency))
         } else {
-            registry.register(LocalBackend(engine: try options.makeEngine(preset: preset), spec: options.spec, concurrency: concurrency))
+            registry.register(LocalBackend(engine: try engine.makeEngine(preset: preset), spec: engine.spec, concurrency: concurrency))
         }
         return registry
     }
+}
+
+extension BackendOptions {
+    /// `--local`, `--endpoint`, or neither: each preset's endpoints.
+    var choice: BackendChoice { BackendChoice(endpoints: endpoint, local: local, engine: engineOptions) }
 }

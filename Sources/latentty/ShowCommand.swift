@@ -8,10 +8,10 @@ struct ShowCommand: AsyncParsableCommand {
         commandName: "show",
         abstract: "Print pictures in the terminal: images, decoded results, or latents decoded on the way.",
         discussion: """
-            Each file is printed under its name, fitted to the terminal's width and height (or to --width and
-            --height cells), with kitty graphics, iTerm2 inline images, sixel or half blocks as the terminal
-            allows. A video shows its first frame, or plays in place with --play. A latent is decoded first: on
-            this machine with --engine (approx by default, which needs no weights), or on --endpoint. A file
+            Each file is printed under its name, fitted to the terminal's width and height (or to --width and \
+            --height cells), with kitty graphics, iTerm2 inline images, sixel or half blocks as the terminal \
+            allows. A video shows its first frame, or plays in place with --play. A latent is decoded first: on \
+            this machine with --engine (approx by default, which needs no weights), or on --endpoint. A file \
             that cannot be shown is reported on stderr, the others are still shown, and the exit status is 1.
 
             Examples:
@@ -55,12 +55,16 @@ struct ShowCommand: AsyncParsableCommand {
     @Option(help: "diffusion (pipeline output, scaled; the default) or vae (raw VAE latents).")
     var space: LatentSpace?
 
-    @OptionGroup var backend: BackendOptions
+    @Option(help: "Decode latents on this endpoint instead of this machine; repeat to spread them over several.")
+    var endpoint: [String] = []
+
+    @OptionGroup var engineOptions: EngineOptions
 
     @OptionGroup var remote: RemoteOptions
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one file to show") }
+        try BackendOptions.validate(endpoints: endpoint)
         if let width, width < 1 { throw ValidationError("--width must be at least 1 cell") }
         if let height, height < 1 { throw ValidationError("--height must be at least 1 cell") }
         if let fps, !(fps > 0 && fps.isFinite) { throw ValidationError("--fps must be a number above 0") }
@@ -99,25 +103,24 @@ struct ShowCommand: AsyncParsableCommand {
         if failures > 0 { throw ExitCode(1) }
     }
 
-    /// Latents decode through the same backends as `decode`; without --endpoint on this machine,
-    /// since a preview should not send a file away unasked.
+    /// Latents decode through the same backends as `decode`.
     struct LatentDecoder {
         let catalog: PresetCatalog
         let requested: Preset?
         let registry: BackendRegistry
-        let backend: BackendOptions
+        let backend: BackendChoice
         let key: String?
         let space: LatentSpace?
 
         init(command: ShowCommand) throws {
             let catalog = try command.presets.catalog()
             let requested = try command.preset.map { try command.presets.preset($0, in: catalog) }
-            registry = try reportingErrors {
-                try command.backend.makeRegistry(remote: command.remote, preset: requested, concurrency: 1, followingPresets: false)
-            }
+            // Without --endpoint on this machine: a preview should not send a file away unasked.
+            let backend = BackendChoice(endpoints: command.endpoint, local: true, engine: command.engineOptions)
+            registry = try reportingErrors { try backend.makeRegistry(remote: command.remote, preset: requested, concurrency: 1) }
+            self.backend = backend
             self.catalog = catalog
             self.requested = requested
-            backend = command.backend
             key = command.key
             space = command.space
         }
@@ -125,11 +128,9 @@ struct ShowCommand: AsyncParsableCommand {
         /// Asked for as PNG, so the pixels are exactly the decoder's (a batch or video comes back as
         /// a uint8 tensor, which is exact too).
         func decode(_ file: LatentFile, path: String) async throws -> ResultFrames {
-            let backend = self.backend
             let job = try JobLoader.job(
-                file: file, path: path, key: key, preset: requested, catalog: catalog,
-                backend: { try backend.identity(for: $0, followingPresets: false) }, outputType: .pil, format: .png, space: space,
-                height: nil, width: nil)
+                file: file, path: path, key: key, preset: requested, catalog: catalog, backend: backend.identity(for:), outputType: .pil,
+                format: .png, space: space, height: nil, width: nil)
             let name = job.name
             let result = try await registry.backend(for: job.backend).run(job) { update in
                 if case .retrying(let reason, _) = update { printError("retrying \(name): \(reason)") }
