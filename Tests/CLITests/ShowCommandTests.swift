@@ -197,6 +197,18 @@ import Testing
         #expect(shown.count == 2 && shown[0] != shown[1])
     }
 
+    /// On an endpoint (`serve` with the approx engine) a latent shows the same pixels as on this machine.
+    @Test func aLatentDecodedOnAnEndpointShowsTheSamePixels() throws {
+        let latent = "Tests/Fixtures/formats/latent.safetensors"
+        let options = ["--preset", "sd15", "--graphics", "kitty", "--width", "12", "--height", "6"]
+        let local = try Self.run(["show", latent] + options)
+        #expect(local.status == 0, "\(local.stderr)")
+        let remote = try CLITests.withServe { url in try Self.run(["show", latent, "--endpoint", url] + options) }
+        #expect(remote.status == 0, "\(remote.stderr)")
+        let pictures = [local, remote].map { KittyStream($0.stdout).uploads.first?.image() }
+        #expect(pictures[0] != nil && pictures[0] == pictures[1])
+    }
+
     // MARK: - Video
 
     /// Three frames played twice: each frame's pixels go up once, the second loop only re-places them.
