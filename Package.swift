@@ -95,7 +95,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["LatentKit", "ImageCodecs", "Workbench"]),
+        .testTarget(name: "CLITests", dependencies: ["LatentKit", "ImageCodecs", "Workbench", "TerminalGraphics", "CSystemZlib"]),
         .testTarget(name: "NativeVAETests", dependencies: ["NativeVAE", "LatentKit", "ImageCodecs"]),
         .testTarget(
             name: "RemoteDecodeTests",

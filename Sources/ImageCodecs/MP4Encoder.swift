@@ -80,3 +80,20 @@ public enum MP4Decoder {
         }
     }
 }
+
+extension MP4Decoder {
+    /// The rate the video's first stream plays at, as ffprobe reads it from the container; nil when
+    /// ffprobe is missing or the file names none.
+    public static func frameRate(of url: URL) -> Double? {
+        guard let ffprobe = MP4Encoder.findExecutable("ffprobe") else { return nil }
+        let probe = ExternalTool.run(
+            ffprobe,
+            arguments: ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=avg_frame_rate", "-of", "csv=p=0", url.path])
+        guard probe.status == 0 else { return nil }
+        // "15/1", or "0/0" when the container does not say.
+        let parts = String(decoding: probe.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "/")
+            .compactMap { Double($0) }
+        guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { return nil }
+        return parts[0] / parts[1]
+    }
+}

@@ -55,10 +55,12 @@ public final class PictureCanvas {
     }
 
     /// Bytes that free every image this canvas stored (at exit, so the terminal's memory is not
-    /// held by a program that is gone).
-    public func releaseAll() -> [UInt8] {
-        defer { stored.removeAll() }
-        return stored.flatMap { free($0.id) }
+    /// held by a program that is gone), except the ids in `kept`: pictures printed into a shell
+    /// stay in its scrollback after the program ends, and freeing their pixels would blank them.
+    public func releaseAll(keeping kept: Set<UInt32> = []) -> [UInt8] {
+        let freed = stored.filter { !kept.contains($0.id) }
+        stored.removeAll { !kept.contains($0.id) }
+        return freed.flatMap { free($0.id) }
     }
 
     private func replacePieces(_ picture: TerminalPicture) -> [UInt8] {

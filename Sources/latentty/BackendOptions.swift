@@ -17,7 +17,11 @@ struct BackendOptions: ParsableArguments {
 
     func validate() throws {
         if local && !endpoint.isEmpty { throw ValidationError("--local and --endpoint exclude each other") }
-        for url in endpoint {
+        try Self.validate(endpoints: endpoint)
+    }
+
+    static func validate(endpoints: [String]) throws {
+        for url in endpoints {
             guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil else {
                 throw ValidationError("--endpoint '\(url)' is not an http(s) URL like http://127.0.0.1:8000/")
             }

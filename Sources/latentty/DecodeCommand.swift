@@ -17,6 +17,7 @@ struct DecodeCommand: AsyncParsableCommand {
               latentty decode Samples/sd15_512_seed13.safetensors --preset sd15 --endpoint http://127.0.0.1:8000/
               latentty decode a.pt b.npy --preset sdxl --output-type pt --format png --out decoded/ --concurrency 4
               latentty decode Samples/sd15_512_seed13.safetensors --local --engine approx
+              latentty decode Samples/*.safetensors --local --engine tiny --show
             """)
 
     @OptionGroup var presets: PresetOptions
@@ -53,38 +54,32 @@ struct DecodeCommand: AsyncParsableCommand {
     @Option(help: "Image width in pixels (packed Flux latents that are not square).")
     var width: Int?
 
-    @Option(help: "Seconds a whole request may take.")
-    var timeout: Double = 300
-
-    @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for a connection.")
-    var connectTimeout: Double = 10
-
-    @Option(help: "Tries per endpoint for 429/502/503/504, resets and timeouts.")
-    var attempts: Int = 4
-
-    @Flag(name: .customLong("token-for-all"), help: "Send the Hugging Face token to every endpoint, not only Hugging Face hosts.")
-    var tokenForAll = false
+    @OptionGroup var remote: RemoteOptions
 
     @Option(help: "Record the jobs in this journal folder, as the workbench does (its own: ~/.local/state/latentty/journal).")
     var journal: String?
 
-    @Flag(
-        name: .customLong("follow-redirects"),
-        help: "Follow an endpoint's redirects to other hosts (those within its own host are always followed).")
-    var followRedirects = false
-
     @Flag(help: "Print one JSON object per job.")
     var json = false
+
+    @Flag(help: "Show each result in the terminal as it finishes, as `latentty show` would (sized to the terminal).")
+    var show = false
+
+    @OptionGroup var graphicsOptions: GraphicsOptions
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one latent file") }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        if show && json { throw ValidationError("--show prints pictures where --json prints its lines; choose one") }
+        if !show && graphicsOptions.graphics != nil { throw ValidationError("--graphics is for --show") }
     }
 
     func run() async throws {
         let catalog = try presets.catalog()
         let requested = try preset.map { try presets.preset($0, in: catalog) }
-        let registry = try reportingErrors { try makeRegistry(preset: requested) }
+        let registry = try reportingErrors {
+            try backend.choice.makeRegistry(remote: remote, preset: requested, concurrency: concurrency)
+        }
         let jobJournal = journal.map { JobJournal(directory: URL(fileURLWithPath: $0)) }
         jobJournal?.removeStaleTemporaries()
         let queue = DecodeQueue(registry: registry, writer: OutputWriter(directory: URL(fileURLWithPath: out)), journal: jobJournal)
@@ -95,7 +90,8 @@ struct DecodeCommand: AsyncParsableCommand {
             do {
                 jobs.append(
                     try JobLoader.job(
-                        path: path, key: key, preset: requested, catalog: catalog, backend: identity(for:), outputType: outputType,
+                        path: path, key: key, preset: requested, catalog: catalog,
+                        backend: backend.choice.identity(for:), outputType: outputType,
                         format: format, space: space, height: height, width: width))
             } catch {
                 failedToLoad += 1
@@ -103,43 +99,47 @@ struct DecodeCommand: AsyncParsableCommand {
             }
         }
         for job in jobs { await queue.submit(job) }
-        let events = await queue.events()
-        let watcher = Task {
-            for await event in events {
-                if case .status(let status) = event { reporter.observe(status) }
-            }
+        var shown = Set<UUID>()
+        let pictures = show ? PictureShow(choice: graphicsOptions.graphics, captions: true) : nil
+        for await status in Self.statusesUntilIdle(of: queue) {
+            reporter.observe(status)
+            if let pictures, status.state == .done, shown.insert(status.id).inserted { await Self.display(status, on: pictures) }
         }
-        await queue.waitUntilIdle()
         let statuses = await queue.allStatuses
-        watcher.cancel()
+        if let pictures {
+            // A status the stream had not passed on by the time the queue went idle.
+            for status in statuses where status.state == .done && shown.insert(status.id).inserted {
+                await Self.display(status, on: pictures)
+            }
+            pictures.finish()
+        }
         for status in statuses { reporter.finished(status) }
         if failedToLoad > 0 || statuses.contains(where: { $0.state != .done }) { throw ExitCode(1) }
     }
 
-    /// Where a latent of `preset` decodes: this machine, the endpoints given, else the preset's own.
-    private func identity(for preset: Preset) throws -> BackendIdentity {
-        if backend.local { return .local(backend.engineOptions.spec) }
-        let endpoints = backend.endpoint.isEmpty ? preset.endpoints : backend.endpoint
-        if endpoints.isEmpty { throw BackendChoiceError.noEndpoint(preset: preset) }
-        return .remote(endpoints: endpoints)
+    /// The queue's job statuses as they change, ending once no job is queued or running.
+    private static func statusesUntilIdle(of queue: DecodeQueue) -> AsyncStream<JobStatus> {
+        let (stream, continuation) = AsyncStream<JobStatus>.makeStream()
+        let forwarder = Task {
+            for await event in await queue.events() {
+                if case .status(let status) = event { continuation.yield(status) }
+            }
+        }
+        Task {
+            await queue.waitUntilIdle()
+            forwarder.cancel()
+            continuation.finish()
+        }
+        return stream
     }
 
-    /// Remote backends share these retry, limit and token settings; a local engine is loaded now
-    /// (bad weights fail before any job) unless it must be found per preset in the model cache.
-    private func makeRegistry(preset: Preset?) throws -> BackendRegistry {
-        let configuration = RemoteConfiguration(
-            endpoints: [], retry: RetryPolicy(maxAttempts: attempts),
-            limits: TransferLimits(connectTimeout: connectTimeout, totalTimeout: timeout),
-            token: AccessToken.discover(), tokenForAllEndpoints: tokenForAll, followRedirects: followRedirects)
-        let registry = BackendRegistry.standard(remote: configuration, remoteConcurrency: concurrency)
-        guard backend.local else { return registry }
-        let options = backend.engineOptions
-        if options.spec.weights == nil, options.spec.engine != .approx, preset == nil {
-            options.runtime.apply()
-            registry.register(LocalBackend(spec: options.spec, concurrency: concurrency))
-        } else {
-            registry.register(LocalBackend(engine: try options.makeEngine(preset: preset), spec: options.spec, concurrency: concurrency))
+    /// A finished job's result, read back from the files just written.
+    private static func display(_ status: JobStatus, on pictures: PictureShow) async {
+        let caption = status.outputs.first { !$0.hasSuffix(".json") }.map(relativePath) ?? status.name
+        do {
+            try await pictures.show(try ResultFrames.read(outputs: status.outputs), caption: caption)
+        } catch {
+            printError("cannot show \(caption): \(error)")
         }
-        return registry
     }
 }

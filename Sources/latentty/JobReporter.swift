@@ -48,7 +48,7 @@ final class JobReporter: Sendable {
         }
         switch status.state {
         case .done:
-            let files = status.outputs.filter { !$0.hasSuffix(".json") }.map(relative).joined(separator: ", ")
+            let files = status.outputs.filter { !$0.hasSuffix(".json") }.map(relativePath).joined(separator: ", ")
             var facts: [String] = []
             if let total = status.timings["total"] { facts.append(String(format: "%.2f s", total)) }
             let phases = ["upload", "wait", "download", "decode", "encode", "write"].compactMap { key in
@@ -66,11 +66,12 @@ final class JobReporter: Sendable {
             printLine("failed  \(status.name): \(status.error ?? "unknown error")")
         }
     }
+}
 
-    private func relative(_ path: String) -> String {
-        let cwd = FileManager.default.currentDirectoryPath + "/"
-        return path.hasPrefix(cwd) ? String(path.dropFirst(cwd.count)) : path
-    }
+/// `path` from the working folder when it lies inside it: what a person typed, more or less.
+func relativePath(_ path: String) -> String {
+    let cwd = FileManager.default.currentDirectoryPath + "/"
+    return path.hasPrefix(cwd) ? String(path.dropFirst(cwd.count)) : path
 }
 
 /// JSON escapes control characters itself, so these lines need no `TerminalSafe`.

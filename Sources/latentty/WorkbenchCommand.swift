@@ -3,6 +3,7 @@ import Foundation
 import LatentKit
 import LatenttyTUI
 import RemoteDecode
+import TerminalGraphics
 import Workbench
 
 struct WorkbenchCommand: AsyncParsableCommand {
@@ -32,8 +33,8 @@ struct WorkbenchCommand: AsyncParsableCommand {
     @Option(help: "Theme name or file (default: the config's, else dark).")
     var theme: String?
 
-    @Option(help: "Preview graphics (auto: sixel where the terminal has it, else half blocks).")
-    var graphics: GraphicsMode = .auto
+    @Option(help: "Preview graphics: auto (detect: kitty, iterm2, sixel, else half blocks), kitty, iterm2, sixel, blocks or none.")
+    var graphics: GraphicsChoice = .auto
 
     @Option(help: "Folder for decoded results (default: the config's [output] directory, else ./decoded).")
     var out: String?

@@ -219,34 +219,97 @@ import Wire
     }
 }
 
-/// The picture painter writes the encoded picture at the placement's cells, once it is ready.
+/// The picture painter draws through the terminal's backend once a picture is ready, takes it off
+/// when the preview changes, and never sends kitty pixels twice.
 @Suite struct PicturePainterTests {
-    @Test func paintsAtThePlacementOnceEncoded() async throws {
+    /// A finished job whose outputs are `frames` PNGs, each a different pattern.
+    static func job(frames: Int) throws -> JobStatus {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-paint-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let file = root.appendingPathComponent("a.png")
-        let image = try RGBImage(width: 16, height: 16, pixels: (0..<(16 * 16 * 3)).map { UInt8($0 % 251) })
-        try Data(try PNGCodec.encode(image)).write(to: file)
         var job = JobStatus(id: UUID(), name: "a", backend: .local(.approx), state: .done, queuedAt: Date())
-        job.outputs = [file.path]
-        let written = Mutex<[[UInt8]]>([])
-        let (ready, readySink) = AsyncStream<Void>.makeStream()
-        let painter = PicturePainter(
-            previews: PreviewStore(), mode: .blocks, capabilities: TerminalCapabilities(), redraw: { readySink.yield() },
-            output: { bytes in written.withLock { $0.append(bytes) } })
-        let placement = ImagePlacement(jobID: job.id, compareWith: nil, frame: 0, rect: Rect(x: 10, y: 3, width: 8, height: 4))
-        var redraws = ready.makeAsyncIterator()
-        var painted = painter.paint(placement, jobs: [job])
-        while painted == nil {
-            #expect(written.withLock { $0.isEmpty })
-            _ = await redraws.next()
-            painted = painter.paint(placement, jobs: [job])
+        for frame in 0..<frames {
+            let image = try RGBImage(width: 16, height: 16, pixels: (0..<(16 * 16 * 3)).map { UInt8(($0 * (frame + 1)) % 251) })
+            let file = root.appendingPathComponent("a_\(frame).png")
+            try Data(try PNGCodec.encode(image)).write(to: file)
+            job.outputs.append(file.path)
         }
-        #expect(painted?.rect == placement.rect)
-        let bytes = try #require(written.withLock { $0.first })
-        let text = String(decoding: bytes, as: UTF8.self)
-        #expect(text.hasPrefix("\u{1B}7\u{1B}[4;11H") && text.hasSuffix("\u{1B}8"))
-        #expect(painter.paint(placement, jobs: []) == nil)
+        return job
+    }
+
+    /// A painter writing into memory, and a way to wait until it has drawn a placement.
+    final class Harness: @unchecked Sendable {
+        final class Sink: Sendable {
+            let bytes = Mutex<[UInt8]>([])
+        }
+        let sink = Sink()
+        let painter: PicturePainter
+        private var redraws: AsyncStream<Void>.AsyncIterator
+
+        init(backend: any PictureBackend) {
+            let (ready, sink) = AsyncStream<Void>.makeStream()
+            redraws = ready.makeAsyncIterator()
+            let written = self.sink
+            painter = PicturePainter(
+                previews: PreviewStore(), backend: backend, redraw: { sink.yield() },
+                output: { bytes in written.bytes.withLock { $0 += bytes } })
+        }
+
+        /// Retires what no longer matches, then paints until `placement` is on screen; returns the
+        /// rows curses was asked to repaint and the bytes written.
+        func show(_ placement: ImagePlacement?, jobs: [JobStatus]) async -> (repaint: Range<Int>?, bytes: String) {
+            sink.bytes.withLock { $0.removeAll() }
+            let repaint = painter.retire(for: placement)
+            painter.paint(placement, jobs: jobs)
+            while let placement, painter.showing != painter.key(for: placement) {
+                _ = await redraws.next()
+                painter.paint(placement, jobs: jobs)
+            }
+            return (repaint, String(decoding: sink.bytes.withLock { $0 }, as: UTF8.self))
+        }
+    }
+
+    @Test func halfBlocksArePaintedAtThePlacementAndTheirRowsRepaintedWhenTheyGo() async throws {
+        let job = try Self.job(frames: 1)
+        let harness = Harness(backend: HalfBlockBackend(target: GraphicsTarget(graphics: .blocks, truecolor: true)))
+        let placement = ImagePlacement(jobID: job.id, compareWith: nil, frame: 0, rect: Rect(x: 10, y: 3, width: 8, height: 4))
+        let first = await harness.show(placement, jobs: [job])
+        #expect(first.bytes.hasPrefix("\u{1B}7\u{1B}[4;11H\u{1B}[38;2;") && first.bytes.hasSuffix("\u{1B}8"))
+        #expect(first.bytes.components(separatedBy: "▀").count - 1 == 8 * 4)
+        #expect(await harness.show(placement, jobs: [job]).bytes.isEmpty, "an unchanged preview is not drawn again")
+        let gone = await harness.show(nil, jobs: [job])
+        #expect(gone.repaint == 3..<7 && gone.bytes.isEmpty)
+    }
+
+    @Test func kittyUploadsEachFrameOnceAndSwitchesByPlacement() async throws {
+        let job = try Self.job(frames: 2)
+        let harness = Harness(backend: KittyBackend(target: GraphicsTarget(graphics: .kitty, cellWidth: 4, cellHeight: 8)))
+        func at(frame: Int) -> ImagePlacement {
+            ImagePlacement(jobID: job.id, compareWith: nil, frame: frame, rect: Rect(x: 2, y: 1, width: 8, height: 4))
+        }
+        let first = await harness.show(at(frame: 0), jobs: [job])
+        #expect(first.bytes.contains("a=t,f=24,s=16,v=16") && first.bytes.contains("a=p,"))
+        let firstID = try #require(first.bytes.firstMatch(of: /a=t,f=24,s=16,v=16,i=(\d+)/)?.1)
+        let second = await harness.show(at(frame: 1), jobs: [job])
+        #expect(second.bytes.contains("a=t,") && second.bytes.contains("a=d,d=i,i=\(firstID),"))
+        #expect(second.repaint == nil, "kitty pictures float over the cells; curses has nothing to repaint")
+        let again = await harness.show(at(frame: 0), jobs: [job])
+        #expect(!again.bytes.contains("a=t"), "the first frame is still in the terminal: placed, not re-sent")
+        #expect(again.bytes.contains("a=p,i=\(firstID),"))
+        harness.painter.screenCleared()
+        #expect(!(await harness.show(at(frame: 0), jobs: [job])).bytes.contains("a=t"))
+        let overlay = await harness.show(nil, jobs: [job])
+        #expect(overlay.bytes == "\u{1B}_Ga=d,d=i,i=\(firstID),q=2\u{1B}\\", "an overlay takes the picture off")
+        harness.painter.releaseAll()
+        #expect(harness.sink.bytes.withLock { String(decoding: $0, as: UTF8.self) }.components(separatedBy: "d=I").count == 3)
+    }
+
+    @Test func aComparisonDrawsBothSidesInTheirHalves() async throws {
+        let (left, right) = (try Self.job(frames: 1), try Self.job(frames: 1))
+        let harness = Harness(backend: SixelBackend(target: GraphicsTarget(graphics: .sixel, cellWidth: 4, cellHeight: 6)))
+        let placement = ImagePlacement(jobID: left.id, compareWith: right.id, frame: 0, rect: Rect(x: 0, y: 2, width: 21, height: 5))
+        let bytes = await harness.show(placement, jobs: [left, right]).bytes
+        #expect(bytes.contains("\u{1B}[3;1H\u{1B}P") && bytes.contains("\u{1B}[3;12H\u{1B}P"))
+        #expect(harness.painter.previews.psnr(of: left.id, against: right.id)?.isInfinite == true)
     }
 }
 

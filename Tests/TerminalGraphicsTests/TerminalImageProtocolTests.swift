@@ -61,7 +61,7 @@ func noise(count: Int) -> [UInt8] {
         #expect(commands.count > 2)
         let first = commands[0].keys
         #expect(first == ["a": "t", "f": "24", "s": "64", "v": "48", "i": "7", "q": "2", "m": "1"])
-        for command in commands.dropFirst() { #expect(Set(command.keys.keys) == ["m"]) }
+        for command in commands.dropFirst() { #expect(Set(command.keys.keys) == ["m", "q"] && command.keys["q"] == "2") }
         #expect(commands.dropLast().allSatisfy { $0.keys["m"] == "1" && $0.payload.count == KittyGraphics.maxChunk })
         #expect(commands.last?.keys["m"] == "0")
         #expect(commands.last!.payload.count <= KittyGraphics.maxChunk)
@@ -94,7 +94,7 @@ func noise(count: Int) -> [UInt8] {
     @Test func placeAndDelete() throws {
         #expect(
             String(decoding: try KittyGraphics.place(id: 9, placement: 2, columns: 40, rows: 20), as: UTF8.self)
-                == "\u{1B}_Ga=p,i=9,p=2,c=40,r=20,q=2\u{1B}\\")
+                == "\u{1B}_Ga=p,i=9,p=2,c=40,r=20,C=1,q=2\u{1B}\\")
         #expect(String(decoding: try KittyGraphics.delete(id: 9), as: UTF8.self) == "\u{1B}_Ga=d,d=i,i=9,q=2\u{1B}\\")
         #expect(
             String(decoding: try KittyGraphics.delete(id: 9, freeData: true), as: UTF8.self)

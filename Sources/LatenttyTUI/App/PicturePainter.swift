@@ -2,28 +2,43 @@ import Foundation
 import TerminalGraphics
 import Workbench
 
-/// Puts the selected result's picture on the terminal after curses has drawn: it asks the preview
-/// store to read and encode it (posting a redraw when ready) and, once encoded, writes the pieces
-/// at the placement's cells. Bytes go to `output`, so what is painted can be checked without a terminal.
+/// Puts the selected result's picture on the terminal after curses has drawn, through the picture
+/// backend the terminal speaks, and takes it off again when the preview changes — so a picture is
+/// never left stale over text. It asks the preview store to read and encode pictures (a redraw is
+/// posted when they are ready). The single owner of the terminal's pictures: only the UI thread
+/// calls it. Bytes go to `output`, so what is painted can be checked without a terminal.
 final class PicturePainter {
-    typealias Painted = (key: PreviewStore.EncodingKey, rect: Rect)
+    private struct Shown {
+        var key: PreviewStore.EncodingKey
+        var rect: Rect
+        var pictures: [(column: Int, picture: TerminalPicture)]
+
+        var footprint: [Int] { pictures.flatMap { [$0.column, $0.picture.columns, $0.picture.rows] } }
+    }
 
     let previews: PreviewStore
-    let mode: GraphicsMode
-    let capabilities: TerminalCapabilities
+    private(set) var canvas: PictureCanvas
     private let redraw: @Sendable () -> Void
     private let output: ([UInt8]) -> Void
+    private var shown: Shown?
+    /// A picture replaced by one of the same footprint: erased only once its successor is drawn,
+    /// so video frames do not flash the background between them.
+    private var replaced: Shown?
 
     init(
-        previews: PreviewStore, mode: GraphicsMode, capabilities: TerminalCapabilities, redraw: @escaping @Sendable () -> Void,
+        previews: PreviewStore, backend: any PictureBackend, redraw: @escaping @Sendable () -> Void,
         output: @escaping ([UInt8]) -> Void
     ) {
         self.previews = previews
-        self.mode = mode
-        self.capabilities = capabilities
+        self.canvas = PictureCanvas(backend: backend)
         self.redraw = redraw
         self.output = output
     }
+
+    var backend: any PictureBackend { canvas.backend }
+
+    /// What is on screen now.
+    var showing: PreviewStore.EncodingKey? { shown?.key }
 
     func key(for placement: ImagePlacement) -> PreviewStore.EncodingKey {
         let count = previews.frames(placement.jobID)?.images.count ?? 1
@@ -32,30 +47,78 @@ final class PicturePainter {
             columns: placement.rect.width, rows: placement.rect.height)
     }
 
-    /// Writes the cached picture for `placement`, or starts loading/encoding it (the redraw comes
-    /// when it is ready). Returns what was painted.
-    func paint(_ placement: ImagePlacement, jobs: [JobStatus]) -> Painted? {
-        guard let job = jobs.first(where: { $0.id == placement.jobID }) else { return nil }
+    /// Before curses updates the screen: takes the shown picture off unless `placement` is the same.
+    /// Returns the rows curses must repaint, since it believes the cells under a picture are blank.
+    func retire(for placement: ImagePlacement?) -> Range<Int>? {
+        guard let old = shown else { return nil }
+        if let placement, placement.rect == old.rect {
+            let next = key(for: placement)
+            if next == old.key { return nil }
+            if let pictures = previews.encoding(next).map(Self.drawable), Shown(key: next, rect: old.rect, pictures: pictures).footprint == old.footprint {
+                replaced = old
+                shown = nil
+                return nil
+            }
+        }
+        shown = nil
+        output(erase(old))
+        return backend.livesInCells ? old.rect.y..<(old.rect.y + old.rect.height) : nil
+    }
+
+    /// After curses has updated the screen: draws `placement` unless it is already there, or starts
+    /// loading and encoding it.
+    func paint(_ placement: ImagePlacement?, jobs: [JobStatus]) {
+        guard let placement, shown == nil, let job = jobs.first(where: { $0.id == placement.jobID }) else { return }
         guard previews.frames(job.id) != nil else {
             previews.load(job.id, outputs: job.outputs, done: redraw)
-            return nil
+            return
         }
         if let other = placement.compareWith, previews.frames(other) == nil, let compared = jobs.first(where: { $0.id == other }) {
             previews.load(other, outputs: compared.outputs, done: redraw)
-            return nil
+            return
         }
         let key = key(for: placement)
-        guard let pieces = previews.encoding(key) else {
-            previews.encode(key, mode: mode, capabilities: capabilities, done: redraw)
-            return nil
+        guard let encoded = previews.encoding(key) else {
+            previews.encode(key, backend: backend, done: redraw)
+            return
         }
-        var bytes = Array("\u{1B}7".utf8)
-        for piece in pieces {
-            bytes += Array("\u{1B}[\(placement.rect.y + piece.row + 1);\(placement.rect.x + piece.column + 1)H".utf8) + piece.bytes
+        let pictures = Self.drawable(encoded)
+        var bytes: [UInt8] = []
+        for (column, picture) in pictures {
+            bytes += canvas.show(picture, row: placement.rect.y, column: placement.rect.x + column)
         }
-        bytes += Array("\u{1B}8".utf8)
+        if let replaced { bytes += erase(replaced) }
+        replaced = nil
+        shown = Shown(key: key, rect: placement.rect, pictures: pictures)
         output(bytes)
-        return (key, placement.rect)
+    }
+
+    /// The screen was cleared (resize, full repaint): whatever was drawn is gone and is drawn again.
+    func screenCleared() {
+        if let shown { output(erase(shown)) }
+        shown = nil
+        replaced = nil
+    }
+
+    /// Draws with `backend` from now on (tmux passthrough was just allowed, say): frees what the
+    /// old one stored and encodes afresh.
+    func switchBackend(to backend: any PictureBackend) {
+        screenCleared()
+        output(canvas.releaseAll())
+        canvas = PictureCanvas(backend: backend)
+        previews.forgetEncodings()
+    }
+
+    /// Takes the picture off and frees what the terminal stores for us (on quitting).
+    func releaseAll() {
+        screenCleared()
+        output(canvas.releaseAll())
+    }
+
+    private func erase(_ shown: Shown) -> [UInt8] { shown.pictures.flatMap { canvas.erase($0.picture) } }
+
+    private static func drawable(_ pictures: [PlacedPicture]) -> [(column: Int, picture: TerminalPicture)] {
+        pictures.compactMap { placed in (try? placed.picture.get()).map { (placed.column, $0) } }
     }
 
     /// Writes everything to standard output, retrying short writes.
@@ -63,6 +126,7 @@ final class PicturePainter {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+            if written < 0, errno == EINTR || errno == EAGAIN { continue }
             if written <= 0 { return }
             offset += written
         }

@@ -5,11 +5,6 @@ import Synchronization
 import TerminalGraphics
 import Wire
 
-/// How previews are drawn in this terminal.
-public enum GraphicsMode: String, Sendable, CaseIterable {
-    case auto, sixel, blocks, none
-}
-
 /// Decoded images per job (read from the job's output files off the UI thread) and their
 /// terminal encodings per size, so a redraw costs a dictionary lookup.
 final class PreviewStore: Sendable {
@@ -29,7 +24,7 @@ final class PreviewStore: Sendable {
     private struct State {
         var frames: [UUID: Frames] = [:]
         var loading: Set<UUID> = []
-        var encodings: [EncodingKey: [RasterPiece]] = [:]
+        var encodings: [EncodingKey: [PlacedPicture]] = [:]
         var encoding: Set<EncodingKey> = []
         var psnr: [EncodingKey: Double] = [:]
     }
@@ -74,7 +69,12 @@ final class PreviewStore: Sendable {
         }
     }
 
-    func encoding(_ key: EncodingKey) -> [RasterPiece]? { state.withLock { $0.encodings[key] } }
+    func encoding(_ key: EncodingKey) -> [PlacedPicture]? { state.withLock { $0.encodings[key] } }
+
+    /// Why the newest encoding of `id`'s picture failed, if it did.
+    func drawingFailure(_ id: UUID) -> String? {
+        state.withLock { state in state.encodings.first { $0.key.jobID == id }?.value.lazy.compactMap(\.failure).first }
+    }
     func psnr(_ key: EncodingKey) -> Double? { state.withLock { $0.psnr[key] } }
 
     /// The PSNR of `right` against `left` once a side-by-side picture of the two was encoded (any size).
@@ -82,8 +82,8 @@ final class PreviewStore: Sendable {
         state.withLock { state in state.psnr.first { $0.key.jobID == left && $0.key.compareWith == right }?.value }
     }
 
-    /// Encodes for the terminal off the UI thread; `done` runs when the bytes are ready.
-    func encode(_ key: EncodingKey, mode: GraphicsMode, capabilities: TerminalCapabilities, done: @escaping @Sendable () -> Void) {
+    /// Encodes for the terminal off the UI thread; `done` runs when the pictures are ready.
+    func encode(_ key: EncodingKey, backend: any PictureBackend, done: @escaping @Sendable () -> Void) {
         let start = state.withLock { state -> Bool in
             guard state.encodings[key] == nil, !state.encoding.contains(key) else { return false }
             state.encoding.insert(key)
@@ -96,20 +96,23 @@ final class PreviewStore: Sendable {
         let second = key.compareWith.flatMap { frames($0) }
         Task.detached { [self] in
             let image = first.images[key.frame % first.images.count]
-            var bytes: [RasterPiece] = []
+            var pictures: [PlacedPicture] = []
             var psnr: Double? = nil
             if let other = second?.images.first {
                 let resized = ImageFitting.resize(other, width: image.width, height: image.height)
                 psnr = ImageFitting.psnr(image, resized)
                 let halfColumns = max(1, (key.columns - 1) / 2)
-                bytes = Self.encode(image, columns: halfColumns, rows: key.rows, originColumn: 0, mode: mode, capabilities: capabilities)
-                bytes += Self.encode(
-                    other, columns: halfColumns, rows: key.rows, originColumn: halfColumns + 1, mode: mode, capabilities: capabilities)
+                pictures = [
+                    PlacedPicture(column: 0, picture: Result { () throws(PictureError) in try backend.encode(image, columns: halfColumns, rows: key.rows) }),
+                    PlacedPicture(
+                        column: halfColumns + 1,
+                        picture: Result { () throws(PictureError) in try backend.encode(other, columns: halfColumns, rows: key.rows) }),
+                ]
             } else {
-                bytes = Self.encode(image, columns: key.columns, rows: key.rows, originColumn: 0, mode: mode, capabilities: capabilities)
+                pictures = [PlacedPicture(column: 0, picture: Result { () throws(PictureError) in try backend.encode(image, columns: key.columns, rows: key.rows) })]
             }
             state.withLock { state in
-                state.encodings[key] = bytes
+                state.encodings[key] = pictures
                 state.psnr[key] = psnr
                 state.encoding.remove(key)
                 if state.encodings.count > 64 { state.encodings.removeAll() }
@@ -118,39 +121,18 @@ final class PreviewStore: Sendable {
         }
     }
 
-    /// The pieces that draw `image` in a `columns`×`rows` cell box, positioned relative to the box.
-    static func encode(
-        _ image: RGBImage, columns: Int, rows: Int, originColumn: Int, mode: GraphicsMode, capabilities: TerminalCapabilities
-    ) -> [RasterPiece] {
-        switch mode {
-        case .sixel:
-            let cellWidth = capabilities.cellWidth ?? 10
-            let cellHeight = capabilities.cellHeight ?? 20
-            var boxWidth = columns * cellWidth
-            // Sixel rows come in bands of 6 pixels: stay inside the box so nothing scrolls.
-            var boxHeight = (rows * cellHeight) / 6 * 6
-            if let maxWidth = capabilities.maxSixelWidth { boxWidth = min(boxWidth, maxWidth) }
-            if let maxHeight = capabilities.maxSixelHeight { boxHeight = min(boxHeight, maxHeight / 6 * 6) }
-            let size = ImageFitting.fittedSize(imageWidth: image.width, imageHeight: image.height, boxWidth: boxWidth, boxHeight: boxHeight)
-            guard let sixel = try? SixelEncoder.encode(ImageFitting.resize(image, width: size.width, height: size.height)) else {
-                return []
-            }
-            return [RasterPiece(row: 0, column: originColumn, bytes: sixel)]
-        case .blocks, .auto:
-            return HalfBlocks.render(image, columns: columns, rows: rows).enumerated().map { index, line in
-                var out = ""
-                for cell in line { out += TerminalColors.halfBlock(cell, truecolor: capabilities.truecolor) }
-                return RasterPiece(row: index, column: originColumn, bytes: Array((out + "\u{1B}[0m").utf8))
-            }
-        case .none:
-            return []
-        }
-    }
+    /// Forgets every encoding (the terminal's protocol changed).
+    func forgetEncodings() { state.withLock { $0.encodings.removeAll() } }
 }
 
-/// Bytes to write at a cell offset inside the preview box.
-struct RasterPiece: Sendable, Equatable {
-    var row: Int
+/// One picture of a preview and its column offset inside the preview box (a comparison has two).
+struct PlacedPicture: Sendable {
     var column: Int
-    var bytes: [UInt8]
+    var picture: Result<TerminalPicture, PictureError>
+
+    /// Why the picture cannot be drawn, for the caption.
+    var failure: String? {
+        guard case .failure(let error) = picture else { return nil }
+        return "cannot draw the picture: \(error)"
+    }
 }

@@ -28,7 +28,7 @@ public struct TUIOptions: Sendable {
     public var local: Bool
     public var decode: Bool
     public var theme: Theme
-    public var graphics: GraphicsMode
+    public var graphics: GraphicsChoice
     public var catalog: PresetCatalog
     public var settings: Settings
     public var keyMap: KeyMap
@@ -45,7 +45,7 @@ public struct TUIOptions: Sendable {
     public var remote: RemoteConfiguration
 
     public init(
-        files: [String], presetID: String?, endpoints: [String], local: Bool, decode: Bool, theme: Theme, graphics: GraphicsMode,
+        files: [String], presetID: String?, endpoints: [String], local: Bool, decode: Bool, theme: Theme, graphics: GraphicsChoice,
         catalog: PresetCatalog, settings: Settings, keyMap: KeyMap, configFile: URL, journalDirectory: URL?, outputDirectory: URL,
         exportDirectory: URL, useColor: Bool, samplesDirectory: String?, localEngine: PreloadedEngine? = nil,
         remote: RemoteConfiguration = RemoteConfiguration(endpoints: [])
@@ -86,8 +86,8 @@ public final class WorkbenchApp {
     /// Runs until the user quits; returns the process exit status.
     public func run() -> Int32 {
         let started = Date()
-        let capabilities = TerminalProbe.probe(input: STDIN_FILENO, output: STDOUT_FILENO)
-        let mode: GraphicsMode = options.graphics == .auto ? (capabilities.sixel ? .sixel : .blocks) : options.graphics
+        let graphics = TerminalProbe.graphics(
+            choice: options.graphics, input: STDIN_FILENO, output: STDOUT_FILENO, environment: ProcessInfo.processInfo.environment)
         let wiring = WorkbenchWiring(options: options)
         let queue = wiring.makeQueue()
         let journal = options.journalDirectory.map(JobJournal.init(directory:))
@@ -129,9 +129,9 @@ public final class WorkbenchApp {
             comparisonPSNR: { [previews] left, right in previews.psnr(of: left, against: right) })
         let inbox = self.inbox
         let painter = PicturePainter(
-            previews: previews, mode: mode, capabilities: capabilities, redraw: { inbox.post(.tick(now: Date())) },
+            previews: previews, backend: PictureBackends.backend(for: graphics.target), redraw: { inbox.post(.tick(now: Date())) },
             output: PicturePainter.writeToStandardOutput)
-        var painted: PicturePainter.Painted? = nil
+        defer { painter.releaseAll() }
         var firstFrameLogged = false
         var fullRepaint = true
 
@@ -145,7 +145,6 @@ public final class WorkbenchApp {
             case .resize:
                 effects += Reducer.reduce(&state, .resize(columns: screen.columns, rows: screen.rows))
                 fullRepaint = true
-                painted = nil
             case .mouse(let column, let row, let wheelUp):
                 if let wheelUp {
                     effects += Reducer.reduce(&state, .scroll(up: wheelUp))
@@ -164,20 +163,14 @@ public final class WorkbenchApp {
 
             if fullRepaint {
                 screen.touchAll()
-                painted = nil
+                painter.screenCleared()
                 fullRepaint = false
             }
             let placement = renderer.draw(state)
             screen.stage()
-            if let old = painted, placement.map({ painter.key(for: $0) }) != old.key || placement?.rect != old.rect {
-                // The old picture's cells look blank to curses; make it repaint them.
-                screen.repaint(rows: old.rect.y..<(old.rect.y + old.rect.height))
-                painted = nil
-            }
+            if let rows = painter.retire(for: placement) { screen.repaint(rows: rows) }
             screen.update()
-            if let placement, mode != .none, painted == nil {
-                painted = painter.paint(placement, jobs: state.jobs)
-            }
+            painter.paint(placement, jobs: state.jobs)
             if let keyReadAt { Self.recordTiming("key_redraw", Date().timeIntervalSince(keyReadAt)) }
             if !firstFrameLogged {
                 firstFrameLogged = true

@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+
+@testable import ImageCodecs
+@testable import TerminalGraphics
+
+/// A 64×32 picture with detail in both directions.
+private func detailed() throws -> RGBImage {
+    var pixels: [UInt8] = []
+    for y in 0..<32 {
+        for x in 0..<64 { pixels += [UInt8(x * 4), UInt8(y * 8), ((x ^ y) & 1) == 1 ? 255 : 0] }
+    }
+    return try RGBImage(width: 64, height: 32, pixels: pixels)
+}
+
+/// Every backend fits the picture in the box with its aspect kept, and its bytes carry the pixels.
+@Suite struct PictureBackendTests {
+    let target = GraphicsTarget(graphics: .kitty, cellWidth: 8, cellHeight: 16)
+
+    @Test func kittySendsTheFittedPixelsOnceAndPlacesByID() throws {
+        let picture = try KittyBackend(target: target).encode(try detailed(), columns: 10, rows: 10)
+        // Box 80×160 px: scale 1.25 → 80×40 px → 10×3 cells.
+        #expect(picture.columns == 10 && picture.rows == 3)
+        let id = try #require(picture.imageID)
+        let upload = kittyCommands(picture.upload)
+        #expect(upload[0].keys["s"] == "80" && upload[0].keys["v"] == "40" && upload[0].keys["i"] == String(id))
+        let payload = try #require(Data(base64Encoded: Data(upload.flatMap(\.payload))))
+        let pixels = upload[0].keys["o"] == "z" ? inflate(Array(payload), expectedSize: 80 * 40 * 3) : Array(payload)
+        #expect(pixels == ImageFitting.resize(try detailed(), width: 80, height: 40).pixels)
+        #expect(picture.pieces == [RasterPiece(row: 0, column: 0, bytes: try KittyGraphics.place(id: id, columns: 10, rows: 3))])
+        #expect(KittyBackend(target: target).erase(picture) == (try KittyGraphics.delete(id: id)))
+        #expect(!KittyBackend(target: target).livesInCells)
+    }
+
+    @Test func placeholdersAreTextAndTheGraphicsGoThroughTmux() throws {
+        var tmux = target
+        tmux.placeholders = true
+        tmux.tmuxPassthrough = true
+        let backend = KittyPlaceholderBackend(target: tmux)
+        let picture = try backend.encode(try detailed(), columns: 10, rows: 10)
+        let id = try #require(picture.imageID)
+        let upload = String(decoding: picture.upload, as: UTF8.self)
+        #expect(upload.hasPrefix("\u{1B}Ptmux;\u{1B}\u{1B}_Ga=t,"))
+        #expect(upload.contains("\u{1B}Ptmux;\u{1B}\u{1B}_Ga=p,U=1,i=\(id),c=10,r=3,q=2\u{1B}\u{1B}\\\u{1B}\\"))
+        #expect(
+            upload.components(separatedBy: "\u{1B}_G").count == upload.components(separatedBy: "\u{1B}\u{1B}_G").count,
+            "every graphics escape is wrapped, its ESC doubled")
+        let rows = try KittyPlaceholders.grid(id: id, columns: 10, rows: 3)
+        #expect(picture.pieces.map { String(decoding: $0.bytes, as: UTF8.self) } == rows)
+        #expect(picture.pieces.map(\.row) == [0, 1, 2] && backend.drawsText && backend.erase(picture).isEmpty)
+    }
+
+    @Test func iTermCarriesAPNGOfTheFittedSize() throws {
+        let picture = try ITermBackend(target: target).encode(try detailed(), columns: 10, rows: 10)
+        let text = String(decoding: picture.pieces[0].bytes, as: UTF8.self)
+        let header = "\u{1B}]1337;File=inline=1;width=10;height=3;preserveAspectRatio=1;size="
+        #expect(text.hasPrefix(header) && text.hasSuffix("\u{07}"))
+        let base64 = try #require(text.split(separator: ":").last?.dropLast())
+        let png = try #require(Data(base64Encoded: String(base64)))
+        #expect(try ImageDecoder.decode(Array(png)) == ImageFitting.resize(try detailed(), width: 80, height: 40))
+    }
+
+    @Test func sixelStaysInsideTheBoxInWholeBands() throws {
+        let backend = SixelBackend(target: GraphicsTarget(graphics: .sixel, cellWidth: 10, cellHeight: 20, maxSixelHeight: 100))
+        let picture = try backend.encode(try detailed(), columns: 40, rows: 10)
+        let image = try #require(SixelEncoder.decode(picture.pieces[0].bytes))
+        #expect(image.height <= 96 && image.height % 6 == 0 && image.width == image.height * 2)
+        #expect(picture.rows == (image.height + 19) / 20)
+    }
+
+    @Test func halfBlocksUseTheTargetsColours() throws {
+        let truecolor = try HalfBlockBackend(target: GraphicsTarget(graphics: .blocks, truecolor: true)).encode(
+            try detailed(), columns: 16, rows: 4)
+        let palette = try HalfBlockBackend(target: GraphicsTarget(graphics: .blocks)).encode(try detailed(), columns: 16, rows: 4)
+        #expect(truecolor.columns == 16 && truecolor.rows == 4)
+        #expect(String(decoding: truecolor.pieces[0].bytes, as: UTF8.self).hasPrefix("\u{1B}[38;2;"))
+        #expect(String(decoding: palette.pieces[0].bytes, as: UTF8.self).hasPrefix("\u{1B}[38;5;"))
+    }
+
+    @Test func anEmptyBoxIsRefusedWithAReason() throws {
+        #expect(throws: PictureError.emptyBox(columns: 0, rows: 3)) {
+            try KittyBackend(target: target).encode(try detailed(), columns: 0, rows: 3)
+        }
+        #expect(PictureError.emptyBox(columns: 0, rows: 3).description.contains("at least one cell"))
+    }
+
+    @Test func tmuxPassthroughWrapsSixelAndITerm() throws {
+        var tmux = target
+        tmux.tmuxPassthrough = true
+        for backend in [SixelBackend(target: tmux), ITermBackend(target: tmux)] as [any PictureBackend] {
+            let bytes = try backend.encode(try detailed(), columns: 4, rows: 4).pieces[0].bytes
+            #expect(bytes.starts(with: Array("\u{1B}Ptmux;\u{1B}\u{1B}".utf8)) && bytes.suffix(2) == [0x1B, 0x5C])
+        }
+    }
+}
+
+/// The canvas sends kitty pixels once, frees the oldest past its budget, and prints pictures inline.
+@Suite struct PictureCanvasTests {
+    let kitty = KittyBackend(target: GraphicsTarget(graphics: .kitty, cellWidth: 8, cellHeight: 16))
+
+    @Test func uploadsOnceThenOnlyPlaces() throws {
+        let canvas = PictureCanvas(backend: kitty)
+        let picture = try kitty.encode(try detailed(), columns: 10, rows: 10)
+        let first = canvas.show(picture, row: 4, column: 2)
+        #expect(first.starts(with: picture.upload))
+        let again = canvas.show(picture, row: 5, column: 2)
+        #expect(again == kitty.place(picture, row: 5, column: 2))
+        #expect(String(decoding: again, as: UTF8.self).hasPrefix("\u{1B}7\u{1B}[6;3H\u{1B}_Ga=p,"))
+        #expect(canvas.storedImageIDs == [picture.imageID!])
+    }
+
+    @Test func theOldestStoredImageIsFreedPastTheBudget() throws {
+        let canvas = PictureCanvas(backend: kitty, storageBudget: 30_000)
+        let pictures = try (0..<3).map { _ in try kitty.encode(try detailed(), columns: 10, rows: 10) }
+        _ = canvas.show(pictures[0], row: 0, column: 0)
+        _ = canvas.show(pictures[1], row: 0, column: 0)
+        let third = String(decoding: canvas.show(pictures[2], row: 0, column: 0), as: UTF8.self)
+        #expect(third.hasPrefix("\u{1B}_Ga=d,d=I,i=\(pictures[0].imageID!),q=2\u{1B}\\"))
+        #expect(canvas.storedImageIDs == [pictures[1].imageID!, pictures[2].imageID!])
+        #expect(canvas.show(pictures[0], row: 0, column: 0).starts(with: Array("\u{1B}_Ga=d,d=I".utf8)), "a freed image is sent again")
+    }
+
+    @Test func inlineReservesRowsThenDrawsOverThem() throws {
+        let canvas = PictureCanvas(backend: kitty)
+        let picture = try kitty.encode(try detailed(), columns: 10, rows: 10)
+        let text = String(decoding: canvas.inline(picture), as: UTF8.self)
+        let placement = String(decoding: picture.pieces[0].bytes, as: UTF8.self)
+        #expect(text.hasSuffix("\n\n\n\r\u{1B}[3A\u{1B}7" + placement + "\u{1B}8\u{1B}7\u{1B}8\u{1B}[3B\r"))
+        let replay = String(decoding: canvas.redrawInline(picture, replacing: picture), as: UTF8.self)
+        #expect(!replay.contains("a=t") && replay.hasPrefix("\u{1B}[3A\r"))
+    }
+
+    @Test func textPicturesPrintLineByLine() throws {
+        let blocks = HalfBlockBackend(target: GraphicsTarget(graphics: .blocks, truecolor: true))
+        let picture = try blocks.encode(try detailed(), columns: 8, rows: 2)
+        let text = String(decoding: PictureCanvas(backend: blocks).inline(picture), as: UTF8.self)
+        #expect(text == picture.pieces.map { String(decoding: $0.bytes, as: UTF8.self) + "\r\n" }.joined())
+    }
+}
