@@ -74,13 +74,27 @@ def dense_box(shot):
     k = 16
     integral = np.pad(colourful, ((1, 0), (1, 0))).cumsum(0).cumsum(1)
     density = (integral[k:, k:] - integral[:-k, k:] - integral[k:, :-k] + integral[:-k, :-k]) / (k * k)
-    dense = np.argwhere(density > 0.5)
-    if len(dense) < 64:
+    dense = density > 0.5
+    if dense.sum() < 64:
         return None
+
+    def longest_run(counts):
+        """The longest stretch of rows (or columns) that each hold at least half the most any does:
+        the picture, not a coloured progress bar or a selected line beside it."""
+        strong = counts >= counts.max() / 2
+        best, start = (0, 0), None
+        for index, value in enumerate(np.append(strong, False)):
+            if value and start is None:
+                start = index
+            elif not value and start is not None:
+                best = max(best, (index - start, start))
+                start = None
+        return best[1], best[1] + best[0]
+
+    top, bottom = longest_run(dense.sum(axis=1))
+    left, right = longest_run(dense[top:bottom].sum(axis=0))
     # A window counts when it is mostly inside the picture: its centre is near the picture's edge.
-    top, left = dense.min(axis=0) + k // 2
-    bottom, right = dense.max(axis=0) + k // 2
-    return top, left, bottom, right
+    return top + k // 2, left + k // 2, bottom + k // 2, right + k // 2
 
 
 def refine(shot, expected, box, reach=8):
