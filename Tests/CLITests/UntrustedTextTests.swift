@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import ImageCodecs
 import Synchronization
 import Testing
 
@@ -87,6 +88,32 @@ import Testing
         #expect((object?["job"] as? String)?.hasPrefix("evil\u{1B}]0;pwned") == true)
         withKnownIssue("JobReporter.printJSONLine does not pass its JSON through TerminalSafe.json yet") {
             Self.expectClean(decode)
+        }
+    }
+
+    /// `show` names each picture in a caption line, and `decode --show` each result. Half blocks
+    /// into a pipe draw with colour escapes (`ESC [ … m`) and CR LF of their own; those are the only
+    /// controls allowed through, and with `--graphics none` there are none at all.
+    @Test func showCaptionsAreEscaped() throws {
+        let root = try scratch()
+        let picture = root.appendingPathComponent("pic\(Self.hostile).png")
+        try Data(try PNGCodec.encode(try ShowCommandTests.detailedImage(width: 16, height: 16))).write(to: picture)
+        let latent = try hostileLatent(in: root)
+        let runs = [
+            ["show", picture.path, "--graphics", "none"],
+            ["show", picture.path, latent.path, "--engine", "approx", "--graphics", "blocks", "--width", "8"],
+            [
+                "decode", latent.path, "--local", "--engine", "approx", "--show", "--graphics", "blocks", "--out",
+                root.appendingPathComponent("out").path,
+            ],
+        ]
+        for arguments in runs {
+            let run = try CLITests.run(arguments)
+            #expect(run.status == 0, "\(arguments): \(run.stderr)")
+            // The program's own drawing: colours and the CR LF that end picture lines.
+            let drawn = run.stdout.replacing(#/\x1B\[[0-9;]*m/#, with: "").replacing("\r\n", with: "\n")
+            Self.expectClean(CLITests.Outcome(status: run.status, stdout: drawn, stderr: run.stderr))
+            #expect(run.stdout.contains("\(Self.shown)"), "\(arguments): no escaped name in \(run.stdout.debugDescription)")
         }
     }
 
