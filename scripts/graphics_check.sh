@@ -145,8 +145,10 @@ for name in $terminals; do
   fi
   echo "== $name"
   # The cell size, and where the top-left cell is on the screen: four magenta cells there.
-  in_terminal "$name" "python3 '$helpers/cellsize.py' '$work/geometry'; printf '\\033[48;2;255;0;255m    \\033[0m'" \
+  in_terminal "$name" "python3 '$helpers/replies.py' '$work/replies'; python3 '$helpers/cellsize.py' '$work/geometry'; printf '\\033[2J\\033[H\\033[48;2;255;0;255m    \\033[0m'" \
     "$work/$name-geometry.png"
+  # What detection has to go on: the raw answers to its queries (XTVERSION, kitty, XTSMGRAPHICS, CSI 16 t, DA1).
+  echo "  replies: $(cat "$work/replies" 2>/dev/null || echo none)"
   read -r columns rows cell_width cell_height <"$work/geometry"
   convert "$work/$name-geometry.png" "$work/shot.ppm"
   read -r origin_x origin_y < <(python3 "$helpers/compare.py" frame "$work/shot.ppm" "$work/shot.ppm" | sed -n 's/^at x=\([0-9]*\) y=\([0-9]*\).*/\1 \2/p')
