@@ -1,3 +1,4 @@
+// What real terminals under Xvfb showed (scripts/graphics_check.sh), pinned down without one.
 import Foundation
 import Testing
 
@@ -48,6 +49,24 @@ import Testing
         let again = uploads(playing: video, on: canvas, after: &previous)
         withKnownIssue("PictureCanvas evicts the oldest image first, which re-sends every frame of a loop that does not fit") {
             #expect(again <= 5, "re-sent \(again) of 10 frames with room for 6")
+        }
+    }
+}
+
+/// kitty scales a placement that names both columns (`c=`) and rows (`r=`) to fill exactly those
+/// cells: seen under Xvfb, a 368×368 picture placed in 41×21 cells of 9×18 px was drawn 369×378.
+@Suite struct KittyPlacementSizeTests {
+    @Test func aPictureOfNoWholeNumberOfCellsIsNotStretched() throws {
+        let backend = KittyBackend(target: GraphicsTarget(graphics: .kitty, cellWidth: 8, cellHeight: 16))
+        let picture = try backend.encode(try RGBImage(width: 32, height: 30, pixels: noise(count: 32 * 30 * 3)), columns: 4, rows: 2)
+        let upload = String(decoding: picture.upload, as: UTF8.self)
+        let place = String(decoding: picture.pieces[0].bytes, as: UTF8.self)
+        let height = try #require(upload.firstMatch(of: /v=(\d+)/).flatMap { Int($0.1) })
+        #expect(height == 30)
+        let rows = place.firstMatch(of: /[,_G]r=(\d+)/).flatMap { Int($0.1) }
+        withKnownIssue("KittyGraphics.place names both c= and r=, rounded up to whole cells") {
+            // Either no row count (kitty keeps the pixels' own size) or one that the pixels fill.
+            #expect(rows == nil || rows.map { $0 * 16 } == height, "placement \(place.debugDescription) for a picture \(height) px high")
         }
     }
 }
