@@ -2,6 +2,7 @@ import ArgumentParser
 import LatentKit
 import LatenttyTUI
 import NativeVAE
+import TerminalGraphics
 
 // The library enums become option types here, so the parser itself refuses an unknown value with
 // the accepted list (and shells complete the choices) while the libraries stay free of
@@ -12,6 +13,7 @@ extension Precision: ExpressibleByArgument {}
 extension OutputType: ExpressibleByArgument {}
 extension LatentSpace: ExpressibleByArgument {}
 extension GraphicsMode: ExpressibleByArgument {}
+extension GraphicsChoice: ExpressibleByArgument {}
 
 extension ImageFormat: ExpressibleByArgument {
     /// `jpeg` is typed as often as `jpg`.
