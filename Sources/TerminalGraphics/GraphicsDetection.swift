@@ -55,8 +55,9 @@ private struct Detection {
         let environmentIdentity = readEnvironment()
         readReplies()
         let identity = outerIdentity() ?? environmentIdentity
-        var target = inTmux ? pickInsideTmux(identity: identity, choice: choice) : pick(identity: identity, choice: choice)
+        var (target, why) = inTmux ? pickInsideTmux(identity: identity, choice: choice) : pick(identity: identity, choice: choice)
         applyGeometry(to: &target, identity: identity)
+        note("decision", target.summary, why)
         return GraphicsReport(target: target, signals: signals, advice: advice, canEnablePassthrough: canEnablePassthrough)
     }
 
@@ -89,6 +90,7 @@ private struct Detection {
             ("GHOSTTY_RESOURCES_DIR", .ghostty, "started in Ghostty"),
             ("WEZTERM_EXECUTABLE", .wezterm, "started in WezTerm"),
             ("WT_SESSION", .windowsTerminal, "started in Windows Terminal (sixel from 1.22; its answers decide)"),
+            ("MLTERM", .mlterm, "started in mlterm"),
         ]
         for (name, family, meaning) in markers {
             guard let value = environment[name] else { continue }
@@ -124,10 +126,10 @@ private struct Detection {
 
     mutating func readReplies() {
         guard let replies else {
-            note("probe", "not run", "no answers: the environment decides")
+            note("answers", "none", "the terminal was not asked: the environment decides")
             return
         }
-        record(replies, from: inTmux ? "tmux" : "terminal")
+        record(replies, from: inTmux ? "tmux" : "terminal", askedKitty: !inTmux)
         if inTmux, let tmux {
             if let version = tmux.version { note("tmux version", version.text, "from tmux display") }
             if let name = tmux.clientTermName { note("client_termname", name, "the TERM of the terminal tmux is shown in") }
@@ -140,20 +142,23 @@ private struct Detection {
                 note("allow-passthrough", "(none)", "tmux before 3.3 always forwards wrapped escapes")
             }
             if let outer = tmux.outerReplies {
-                record(outer, from: "outer terminal")
+                record(outer, from: "outer terminal", askedKitty: true)
             } else {
                 note("outer terminal", "no answer", "nothing came back through passthrough")
             }
         }
     }
 
-    mutating func record(_ replies: ProbeReplies, from who: String) {
+    /// `askedKitty` is false for tmux itself, which is never sent the kitty query.
+    mutating func record(_ replies: ProbeReplies, from who: String, askedKitty: Bool) {
         guard replies.answered else {
             note("\(who) DA1", "no answer", "the answers did not arrive in time, so their silence rules nothing out")
             return
         }
         if let version = replies.terminalVersion { note("\(who) XTVERSION", version, "the terminal's own name and version") }
-        note("\(who) kitty query", replies.kittyGraphics ? "OK" : "no answer", replies.kittyGraphics ? "speaks the kitty graphics protocol" : "no kitty graphics")
+        if askedKitty {
+            note("\(who) kitty query", replies.kittyGraphics ? "OK" : "no answer", replies.kittyGraphics ? "speaks the kitty graphics protocol" : "no kitty graphics")
+        }
         let attributes = replies.primaryAttributes ?? []
         note(
             "\(who) DA1", attributes.map(String.init).joined(separator: ";"),
@@ -179,12 +184,12 @@ private struct Detection {
 
     // MARK: Deciding
 
-    mutating func decided(_ target: GraphicsTarget, _ why: String) -> GraphicsTarget {
-        note("decision", target.summary, why)
-        return target
-    }
+    /// A protocol and why; the decision is noted last, once geometry and colour are known.
+    typealias Decision = (target: GraphicsTarget, why: String)
 
-    mutating func pick(identity: TerminalIdentity?, choice: GraphicsChoice) -> GraphicsTarget {
+    func decided(_ target: GraphicsTarget, _ why: String) -> Decision { (target, why) }
+
+    mutating func pick(identity: TerminalIdentity?, choice: GraphicsChoice) -> Decision {
         if let forced = GraphicsProtocol(rawValue: choice.rawValue), choice != .auto {
             return decided(GraphicsTarget(graphics: forced), "chosen with --graphics or config.toml")
         }
@@ -220,7 +225,7 @@ private struct Detection {
                 : "no answers from the terminal and nothing in the environment names one that draws pictures")
     }
 
-    mutating func pickInsideTmux(identity: TerminalIdentity?, choice: GraphicsChoice) -> GraphicsTarget {
+    mutating func pickInsideTmux(identity: TerminalIdentity?, choice: GraphicsChoice) -> Decision {
         let passthrough = tmux?.passthroughWorks
         let tmuxSixel = replies?.sixel == true
         let outer = tmux?.outerReplies ?? ProbeReplies()
@@ -235,11 +240,7 @@ private struct Detection {
         if passthrough != false {
             let kitty = outer.kittyGraphics || (!outer.answered && identity?.family.speaksKitty == true)
             if kitty, let identity, !identity.drawsPlaceholders {
-                if identity.family == .kitty {
-                    advice.append(
-                        "\(identity.name) predates Unicode placeholders (kitty 0.28), the only way kitty pictures stay in place inside tmux: upgrade kitty, or run latentty outside tmux."
-                    )
-                }
+                if identity.family == .kitty { adviseKittyUpgrade(identity) }
                 note("placeholders", "no", "\(identity.name) cannot draw kitty pictures as text cells, which tmux needs")
             } else if kitty {
                 return decided(
@@ -275,11 +276,19 @@ private struct Detection {
     /// can help: tmux can be asked (its version has the option) and the terminal outside is not one
     /// known to be unable to draw inside tmux.
     mutating func advisePassthrough(identity: TerminalIdentity?) {
-        let hopeless = identity.map { $0.family == .kitty && !$0.drawsPlaceholders } ?? false
-        guard !hopeless else { return }
+        if let identity, identity.family == .kitty, !identity.drawsPlaceholders {
+            adviseKittyUpgrade(identity)
+            return
+        }
         canEnablePassthrough = environment["TMUX"] != nil && tmux?.version?.hasPassthroughOption != false && tmux?.allowPassthrough == .off
         advice.append(
             "tmux blocks pictures: allow-passthrough is off for this pane; `tmux set -p allow-passthrough on` lets them through for this pane only (or add `set -g allow-passthrough on` to ~/.tmux.conf for every pane)."
+        )
+    }
+
+    mutating func adviseKittyUpgrade(_ identity: TerminalIdentity) {
+        advice.append(
+            "\(identity.name) predates Unicode placeholders (kitty 0.28), the only way kitty pictures stay in place inside tmux: upgrade kitty, or run latentty outside tmux."
         )
     }
 

@@ -92,7 +92,11 @@ struct DoctorCommand: ParsableCommand {
             try TmuxControl.enablePassthroughForPane(environment: environment)
         }
         let choice = graphics ?? configuredGraphics ?? .auto
-        let detected = TerminalProbe.graphics(choice: choice, input: STDIN_FILENO, output: STDOUT_FILENO, environment: environment)
+        // The terminal doctor runs in is asked even when its output goes to a file or a pipe.
+        let terminal = open("/dev/tty", O_RDWR | O_CLOEXEC)
+        defer { if terminal >= 0 { close(terminal) } }
+        let descriptor = terminal >= 0 ? terminal : STDOUT_FILENO
+        let detected = TerminalProbe.graphics(choice: choice, input: descriptor, output: descriptor, environment: environment)
         let report = Report(
             libraries: LinkedLibraries.all(), cpuISA: LinkedLibraries.oneDNNCPUISA(),
             configFile: configURL.path, configStatus: status, graphics: GraphicsSection(choice: choice, report: detected))
