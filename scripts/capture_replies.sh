@@ -6,33 +6,41 @@
 #   scripts/capture_replies.sh capture FILE  (run inside a terminal) send the probe, save the replies
 #
 # The batch is the one TerminalProbe sends: XTVERSION, the kitty a=q query, XTSMGRAPHICS, CSI 16 t,
-# then DA1. Inside tmux the kitty query and XTVERSION are also sent wrapped for passthrough, and
-# tmux's own view (version, client_termname, client_termtype, allow-passthrough) is saved beside.
+# then DA1. Inside tmux, tmux's own batch is followed by the same queries wrapped for passthrough,
+# and tmux's view (version, client_termname, client_termtype, allow-passthrough) is saved beside.
 set -eu
 
 ESC=$(printf '\033')
-BATCH="${ESC}[>q${ESC}_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA${ESC}\\${ESC}[?2;1;0S${ESC}[16t"
-WRAPPED="${ESC}Ptmux;${ESC}${ESC}[>q${ESC}\\${ESC}Ptmux;${ESC}${ESC}_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA${ESC}${ESC}\\${ESC}\\"
+XTVERSION="${ESC}[>q"
+KITTY="${ESC}_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA${ESC}\\"
+XTSMGRAPHICS="${ESC}[?2;1;0S"
+CELL="${ESC}[16t"
 DA1="${ESC}[c"
+# TmuxPassthrough.wrap: ESC P tmux; (the sequence with every ESC doubled) ESC \
+wrap() { printf '%sPtmux;%s%s\\' "$ESC" "$(printf '%s' "$1" | sed "s/$ESC/$ESC$ESC/g")" "$ESC"; }
+# TerminalProbe.directQueries, and tmuxQueries(passthrough: true): tmux's own answers first (never
+# the bare kitty query, which tmux would take as the pane's title), then the outer terminal's.
+DIRECT="$XTVERSION$KITTY$XTSMGRAPHICS$CELL$DA1"
+TMUX_OWN="$XTVERSION$XTSMGRAPHICS$CELL$DA1"
+TMUX_WRAPPED="$(wrap "$XTVERSION")$(wrap "$KITTY")$(wrap "$XTSMGRAPHICS")$(wrap "$CELL")$(wrap "$DA1")"
 
 capture() {
     file=$1
     saved=$(stty -g)
     stty raw -echo
     if [ -n "${TMUX:-}" ]; then
-        printf '%s' "$BATCH$WRAPPED$DA1"
+        printf '%s' "$TMUX_OWN$TMUX_WRAPPED"
     else
-        printf '%s' "$BATCH$DA1"
+        printf '%s' "$DIRECT"
     fi
     # Replies arrive within milliseconds; a second is plenty even under software GL.
     timeout --foreground 1 cat >"$file" || true
     stty "$saved"
     if [ -n "${TMUX:-}" ]; then
-        {
-            tmux display -p '#{version}|#{client_termname}|#{client_termtype}'
-            tmux show -p -A -v allow-passthrough || true
-            tmux display -p "#{allow-passthrough}"
-        } >"$file.tmux" 2>&1
+        # TmuxInfo.displayArguments: the answer TmuxInfo.parse(display:) reads.
+        tab=$(printf '\t')
+        tmux display-message -p -t "$TMUX_PANE" "#{version}$tab#{client_termname}$tab#{client_termtype}$tab#{allow-passthrough}" \
+            >"$file.tmux" 2>&1
     fi
 }
 
@@ -74,6 +82,12 @@ all() {
         xterm -version >>"$DIR/versions.txt"
         run_in xterm-vt340 xterm -ti vt340 -e
         run_in xterm xterm -e
+        if command -v tmux >/dev/null; then
+            conf=$(mktemp)
+            echo "set -g allow-passthrough on" >"$conf"
+            run_in xterm-vt340-tmux-passthrough-on xterm -ti vt340 -e tmux -L latentty-capture -f "$conf" new-session
+            rm -f "$conf"
+        fi
     else
         echo "skipped xterm: not installed"
     fi
