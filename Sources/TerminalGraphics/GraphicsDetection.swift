@@ -114,7 +114,9 @@ private struct Detection {
             } else if value.hasPrefix("tmux") || value.hasPrefix("screen") {
                 note("TERM", value, "inside tmux or screen: the terminal outside must be asked")
             } else {
-                note("TERM", value, value.hasPrefix("xterm") ? "xterm-compatible, which says nothing about pictures" : "says nothing about pictures")
+                note(
+                    "TERM", value,
+                    value.hasPrefix("xterm") ? "xterm-compatible, which says nothing about pictures" : "says nothing about pictures")
             }
         }
         if let value = environment["TMUX"] { note("TMUX", value, "inside tmux") }
@@ -137,7 +139,8 @@ private struct Detection {
             if let passthrough = tmux.allowPassthrough {
                 note(
                     "allow-passthrough", passthrough.rawValue,
-                    passthrough == .off ? "tmux drops wrapped escapes from this pane" : "tmux forwards wrapped escapes to the terminal outside")
+                    passthrough == .off
+                        ? "tmux drops wrapped escapes from this pane" : "tmux forwards wrapped escapes to the terminal outside")
             } else if let version = tmux.version, !version.hasPassthroughOption {
                 note("allow-passthrough", "(none)", "tmux before 3.3 always forwards wrapped escapes")
             }
@@ -157,7 +160,9 @@ private struct Detection {
         }
         if let version = replies.terminalVersion { note("\(who) XTVERSION", version, "the terminal's own name and version") }
         if askedKitty {
-            note("\(who) kitty query", replies.kittyGraphics ? "OK" : "no answer", replies.kittyGraphics ? "speaks the kitty graphics protocol" : "no kitty graphics")
+            note(
+                "\(who) kitty query", replies.kittyGraphics ? "OK" : "no answer",
+                replies.kittyGraphics ? "speaks the kitty graphics protocol" : "no kitty graphics")
         }
         let attributes = replies.primaryAttributes ?? []
         note(
@@ -202,12 +207,15 @@ private struct Detection {
         }
         if answers.kittyGraphics { return decided(GraphicsTarget(graphics: .kitty), "\(name) answered the kitty query") }
         if !answers.answered, let identity, identity.family.speaksKitty, identity.family != .konsole {
-            return decided(GraphicsTarget(graphics: .kitty), "\(identity.name) (by \(identity.source)) speaks the kitty protocol; no answers to say otherwise")
+            return decided(
+                GraphicsTarget(graphics: .kitty),
+                "\(identity.name) (by \(identity.source)) speaks the kitty protocol; no answers to say otherwise")
         }
         if let identity, identity.family.drawsITermImages {
             if identity.family == .vscode, answers.answered, !answers.sixel {
                 advice.append(
-                    "VS Code draws pictures only with \"terminal.integrated.enableImages\": true in its settings; then reopen the terminal.")
+                    "VS Code draws pictures only with \"terminal.integrated.enableImages\": true in its settings; then reopen the terminal."
+                )
                 return decided(GraphicsTarget(graphics: .blocks), "VS Code's image support is off (its DA1 has no attribute 4)")
             }
             return decided(GraphicsTarget(graphics: .iterm2), "\(identity.name) (by \(identity.source)) shows iTerm2 inline images")
@@ -250,11 +258,13 @@ private struct Detection {
             }
             if let identity, identity.family.drawsITermImages {
                 return decided(
-                    GraphicsTarget(graphics: .iterm2, tmuxPassthrough: true), "\(identity.name) (by \(identity.source)) shows iTerm2 inline images")
+                    GraphicsTarget(graphics: .iterm2, tmuxPassthrough: true),
+                    "\(identity.name) (by \(identity.source)) shows iTerm2 inline images")
             }
         }
         if tmuxSixel {
-            return decided(GraphicsTarget(graphics: .sixel), "tmux draws sixel itself (3.4 or newer, built with sixel): its DA1 has attribute 4")
+            return decided(
+                GraphicsTarget(graphics: .sixel), "tmux draws sixel itself (3.4 or newer, built with sixel): its DA1 has attribute 4")
         }
         if passthrough != false, outer.sixel {
             return decided(

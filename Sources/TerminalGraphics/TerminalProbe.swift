@@ -55,7 +55,9 @@ public enum TerminalProbe {
     static func tmuxQueries(passthrough: Bool) -> [UInt8] {
         let own = terminalVersionQuery + sixelGeometryQuery + cellSizeQuery + primaryAttributesQuery
         guard passthrough else { return own }
-        return own + [terminalVersionQuery, KittyQuery.request, sixelGeometryQuery, cellSizeQuery, primaryAttributesQuery].flatMap(TmuxPassthrough.wrap)
+        return own
+            + [terminalVersionQuery, KittyQuery.request, sixelGeometryQuery, cellSizeQuery, primaryAttributesQuery].flatMap(
+                TmuxPassthrough.wrap)
     }
 
     /// Detects how to draw pictures on the terminal at `input`/`output` within `budget` seconds.
@@ -82,7 +84,8 @@ public enum TerminalProbe {
         if isatty(input) != 1 || isatty(output) != 1 {
             signals.append(GraphicsSignal(name: "probe", value: "skipped", meaning: "input or output is not a terminal"))
         } else if choice != .auto, windowCell != nil {
-            signals.append(GraphicsSignal(name: "probe", value: "skipped", meaning: "the protocol is chosen and the window size gives the cell size"))
+            signals.append(
+                GraphicsSignal(name: "probe", value: "skipped", meaning: "the protocol is chosen and the window size gives the cell size"))
         } else {
             let started = Date()
             if inTmux {

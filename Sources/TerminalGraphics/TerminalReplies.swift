@@ -107,7 +107,12 @@ public enum TerminalReplies {
         guard (0x40...0x7E).contains(final) else { return (nil, index) }
         let body = bytes[bodyStart..<index]
         guard body.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ";") }) else { return (nil, index + 1) }
-        let parameters = body.isEmpty ? [] : body.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false).map { Int(String(decoding: $0, as: UTF8.self)) ?? 0 }
+        let parameters =
+            body.isEmpty
+            ? []
+            : body.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false).map {
+                Int(String(decoding: $0, as: UTF8.self)) ?? 0
+            }
         return (.csi(marker: marker, parameters: parameters, final: final), index + 1)
     }
 

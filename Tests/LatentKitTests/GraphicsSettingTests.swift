@@ -14,7 +14,8 @@ import Testing
     @Test func anUnknownProtocolIsAnError() {
         #expect(
             throws: ConfigError.invalidValue(
-                path: "c.toml", preset: "(top level)", key: "graphics", reason: "'sixels' is not one of auto, kitty, iterm2, sixel, blocks, none")
+                path: "c.toml", preset: "(top level)", key: "graphics",
+                reason: "'sixels' is not one of auto, kitty, iterm2, sixel, blocks, none")
         ) { try Settings.parse("graphics = \"sixels\"\n", path: "c.toml") }
         #expect(throws: ConfigError.wrongType(path: "c.toml", preset: "(top level)", key: "graphics", expected: "a string")) {
             try Settings.parse("graphics = true\n", path: "c.toml")
@@ -23,7 +24,8 @@ import Testing
 
     @Test func theMessageNamesTheFileKeyAndChoices() {
         let error = ConfigError.invalidValue(
-            path: "c.toml", preset: "(top level)", key: "graphics", reason: "'sixels' is not one of auto, kitty, iterm2, sixel, blocks, none")
+            path: "c.toml", preset: "(top level)", key: "graphics",
+            reason: "'sixels' is not one of auto, kitty, iterm2, sixel, blocks, none")
         #expect(error.description == "c.toml: 'graphics' in the top level: 'sixels' is not one of auto, kitty, iterm2, sixel, blocks, none")
     }
 }

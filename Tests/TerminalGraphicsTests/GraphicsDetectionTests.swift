@@ -23,7 +23,9 @@ import Testing
             environment: kittyEnvironment, replies: .parse(RecordedReplies.kitty), tmux: nil, choice: .auto)
         #expect(report.target == GraphicsTarget(graphics: .kitty, cellWidth: 9, cellHeight: 18, truecolor: true))
         #expect(report.signals.last?.name == "decision")
-        #expect(report.signals.contains(GraphicsSignal(name: "terminal XTVERSION", value: "kitty(0.26.5)", meaning: "the terminal's own name and version")))
+        #expect(
+            report.signals.contains(
+                GraphicsSignal(name: "terminal XTVERSION", value: "kitty(0.26.5)", meaning: "the terminal's own name and version")))
         #expect(!report.canEnablePassthrough && report.advice.isEmpty)
     }
 
@@ -41,11 +43,13 @@ import Testing
     @Test func currentKittyInTmuxWithPassthroughUsesPlaceholders() {
         let newer = RecordedReplies.bytes(
             String(decoding: RecordedReplies.kittyInTmuxPassthroughOn, as: UTF8.self).replacingOccurrences(of: "0.26.5", with: "0.35.2"))
-        let (own, info) = insideTmux(newer, display: RecordedReplies.kittyInTmuxPassthroughOnDisplay.replacingOccurrences(of: "0.26.5", with: "0.35.2"))
+        let (own, info) = insideTmux(
+            newer, display: RecordedReplies.kittyInTmuxPassthroughOnDisplay.replacingOccurrences(of: "0.26.5", with: "0.35.2"))
         let report = GraphicsDetection.decide(environment: tmuxEnvironment, replies: own, tmux: info, choice: .auto)
         #expect(
             report.target
-                == GraphicsTarget(graphics: .kitty, placeholders: true, tmuxPassthrough: true, cellWidth: 9, cellHeight: 18, truecolor: true))
+                == GraphicsTarget(
+                    graphics: .kitty, placeholders: true, tmuxPassthrough: true, cellWidth: 9, cellHeight: 18, truecolor: true))
         #expect(report.advice.isEmpty)
     }
 
@@ -82,7 +86,8 @@ import Testing
     }
 
     @Test func plainXtermGetsBlocksIn256Colours() {
-        let report = GraphicsDetection.decide(environment: ["TERM": "xterm"], replies: .parse(RecordedReplies.xterm), tmux: nil, choice: .auto)
+        let report = GraphicsDetection.decide(
+            environment: ["TERM": "xterm"], replies: .parse(RecordedReplies.xterm), tmux: nil, choice: .auto)
         #expect(report.target == GraphicsTarget(graphics: .blocks))
         #expect(report.signals.contains { $0.name == "cell size" && $0.meaning.hasPrefix("assumed") })
     }
@@ -174,7 +179,9 @@ import Testing
     }
 
     @Test func vteDrawsSixelOnlyWhenDA1SaysSo() {
-        #expect(decide(["VTE_VERSION": "7600", "TERM": "xterm-256color"], "\u{1B}[?65;1;9c").target == GraphicsTarget(graphics: .blocks, truecolor: true))
+        #expect(
+            decide(["VTE_VERSION": "7600", "TERM": "xterm-256color"], "\u{1B}[?65;1;9c").target
+                == GraphicsTarget(graphics: .blocks, truecolor: true))
         #expect(decide(["VTE_VERSION": "7800", "TERM": "xterm-256color"], "\u{1B}[?65;1;4;9c").target.graphics == .sixel)
     }
 
@@ -239,7 +246,8 @@ import Testing
         #expect(
             replies
                 == ProbeReplies(
-                    terminalVersion: "kitty(0.26.5)", kittyGraphics: true, primaryAttributes: [62, 0], cellSize: PixelSize(width: 9, height: 18)))
+                    terminalVersion: "kitty(0.26.5)", kittyGraphics: true, primaryAttributes: [62, 0],
+                    cellSize: PixelSize(width: 9, height: 18)))
         #expect(replies.answered && !replies.sixel)
         #expect(ProbeReplies.parse(RecordedReplies.mlterm).sixelGeometry == nil)
         #expect(ProbeReplies.parse(RecordedReplies.xtermVT340).sixelGeometry == PixelSize(width: 480, height: 312))

@@ -11,7 +11,8 @@ enum RecordedReplies {
 
     /// kitty 0.26.5 around tmux 3.3a with `allow-passthrough on`: tmux answers XTVERSION and DA1 at
     /// once; kitty's answers to the wrapped queries come back through tmux after them.
-    static let kittyInTmuxPassthroughOn = bytes("\u{1B}P>|tmux 3.3a\u{1B}\\\u{1B}[?1;2c\u{1B}P>|kitty(0.26.5)\u{1B}\\\u{1B}_Gi=31;OK\u{1B}\\\u{1B}[6;18;9t\u{1B}[?62;c")
+    static let kittyInTmuxPassthroughOn = bytes(
+        "\u{1B}P>|tmux 3.3a\u{1B}\\\u{1B}[?1;2c\u{1B}P>|kitty(0.26.5)\u{1B}\\\u{1B}_Gi=31;OK\u{1B}\\\u{1B}[6;18;9t\u{1B}[?62;c")
     static let kittyInTmuxPassthroughOnDisplay = "3.3a\txterm-kitty\tkitty(0.26.5)\t1"
 
     /// The same with `allow-passthrough off`: only tmux's own answers.
@@ -23,7 +24,8 @@ enum RecordedReplies {
     static let xtermVT340 = bytes("\u{1B}P>|XTerm(379)\u{1B}\\\u{1B}[?2;0;480;312S\u{1B}[?63;1;2;4;6;9;15;16;22;28c")
 
     /// `xterm -ti vt340` around tmux 3.3a with `allow-passthrough on`.
-    static let xtermVT340InTmuxPassthroughOn = bytes("\u{1B}P>|tmux 3.3a\u{1B}\\\u{1B}[?1;2c\u{1B}P>|XTerm(379)\u{1B}\\\u{1B}[?2;0;480;312S\u{1B}[?63;1;2;4;6;9;15;16;22;28c")
+    static let xtermVT340InTmuxPassthroughOn = bytes(
+        "\u{1B}P>|tmux 3.3a\u{1B}\\\u{1B}[?1;2c\u{1B}P>|XTerm(379)\u{1B}\\\u{1B}[?2;0;480;312S\u{1B}[?63;1;2;4;6;9;15;16;22;28c")
     static let xtermVT340InTmuxPassthroughOnDisplay = "3.3a\txterm\tXTerm(379)\t1"
 
     /// Plain xterm (a VT420): no sixel, and XTSMGRAPHICS fails with status 3.

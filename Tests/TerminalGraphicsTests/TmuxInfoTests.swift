@@ -17,16 +17,25 @@ struct CannedRunner: CommandRunner {
     let environment = ["TMUX": "/tmp/tmux-0/default,1,0", "TMUX_PANE": "%3"]
 
     @Test func oneDisplayGivesEverything() throws {
-        let arguments = ["tmux", "display-message", "-p", "-t", "%3", "#{version}\t#{client_termname}\t#{client_termtype}\t#{allow-passthrough}"]
-        let runner = CannedRunner(expected: arguments, answer: .success(CommandResult(status: 0, output: RecordedReplies.kittyInTmuxPassthroughOnDisplay + "\n")))
+        let arguments = [
+            "tmux", "display-message", "-p", "-t", "%3", "#{version}\t#{client_termname}\t#{client_termtype}\t#{allow-passthrough}",
+        ]
+        let runner = CannedRunner(
+            expected: arguments, answer: .success(CommandResult(status: 0, output: RecordedReplies.kittyInTmuxPassthroughOnDisplay + "\n")))
         let info = try TmuxInfo.read(environment: environment, runner: runner, timeout: 0.1).get()
-        #expect(info == TmuxInfo(version: TmuxVersion("3.3a"), clientTermName: "xterm-kitty", clientTermType: "kitty(0.26.5)", allowPassthrough: .on))
+        #expect(
+            info
+                == TmuxInfo(
+                    version: TmuxVersion("3.3a"), clientTermName: "xterm-kitty", clientTermType: "kitty(0.26.5)", allowPassthrough: .on))
     }
 
     @Test func failuresSayWhy() {
         let arguments = TmuxInfo.displayArguments(environment: environment)
-        let refused = CannedRunner(expected: arguments, answer: .success(CommandResult(status: 1, output: "", errorOutput: "no server running\n")))
-        #expect(TmuxInfo.read(environment: environment, runner: refused, timeout: 0.1) == .failure(.cannotStart(program: "tmux", reason: "no server running")))
+        let refused = CannedRunner(
+            expected: arguments, answer: .success(CommandResult(status: 1, output: "", errorOutput: "no server running\n")))
+        #expect(
+            TmuxInfo.read(environment: environment, runner: refused, timeout: 0.1)
+                == .failure(.cannotStart(program: "tmux", reason: "no server running")))
         let slow = CannedRunner(expected: arguments, answer: .failure(.timedOut(program: "tmux", seconds: 0.1)))
         #expect(TmuxInfo.read(environment: environment, runner: slow, timeout: 0.1) == .failure(.timedOut(program: "tmux", seconds: 0.1)))
     }
@@ -60,7 +69,8 @@ struct CannedRunner: CommandRunner {
     }
 
     @Test func refusalsAndOutsideTmuxAreErrors() {
-        let old = CannedRunner(expected: arguments, answer: .success(CommandResult(status: 1, output: "", errorOutput: "invalid option: allow-passthrough\n")))
+        let old = CannedRunner(
+            expected: arguments, answer: .success(CommandResult(status: 1, output: "", errorOutput: "invalid option: allow-passthrough\n")))
         #expect(throws: TmuxControlError.refused(status: 1, message: "invalid option: allow-passthrough")) {
             try TmuxControl.enablePassthroughForPane(environment: environment, runner: old)
         }
@@ -70,7 +80,8 @@ struct CannedRunner: CommandRunner {
         #expect(throws: TmuxControlError.notInTmux) {
             try TmuxControl.enablePassthroughForPane(environment: [:], runner: old)
         }
-        let missing = CannedRunner(expected: arguments, answer: .failure(.cannotStart(program: "tmux", reason: "No such file or directory")))
+        let missing = CannedRunner(
+            expected: arguments, answer: .failure(.cannotStart(program: "tmux", reason: "No such file or directory")))
         #expect(throws: TmuxControlError.command(.cannotStart(program: "tmux", reason: "No such file or directory"))) {
             try TmuxControl.enablePassthroughForPane(environment: environment, runner: missing)
         }

@@ -55,7 +55,9 @@ public struct Settings: Sendable, Equatable {
             settings.theme = name
         }
         if let graphics = table["graphics"] {
-            guard let name = graphics.string else { throw .wrongType(path: path, preset: "(top level)", key: "graphics", expected: "a string") }
+            guard let name = graphics.string else {
+                throw .wrongType(path: path, preset: "(top level)", key: "graphics", expected: "a string")
+            }
             guard graphicsChoices.contains(name) else {
                 throw .invalidValue(
                     path: path, preset: "(top level)", key: "graphics",
