@@ -330,8 +330,5 @@ private struct Detection {
         }
     }
 
-    static func truecolor(_ environment: [String: String]) -> Bool {
-        let value = environment["COLORTERM"]?.lowercased() ?? ""
-        return value == "truecolor" || value == "24bit"
-    }
+    static func truecolor(_ environment: [String: String]) -> Bool { TerminalCapabilities.truecolor(environment: environment) }
 }

@@ -1,5 +1,5 @@
 /// Terminals that draw pictures in their own way, as they name themselves.
-public enum TerminalFamily: String, Sendable, CaseIterable {
+enum TerminalFamily: String, Sendable, CaseIterable {
     case kitty = "kitty"
     case ghostty = "Ghostty"
     case wezterm = "WezTerm"

@@ -62,7 +62,8 @@ public enum TerminalProbe {
 
     /// Detects how to draw pictures on the terminal at `input`/`output` within `budget` seconds.
     /// The terminal is not asked when `input`/`output` are not terminals, or when `choice` names a
-    /// protocol and the window size gives the cell size.
+    /// protocol and the window size gives the cell size — except sixel inside tmux, where only
+    /// tmux's answer tells whether it draws sixel itself or the escapes must pass through.
     public static func graphics(
         choice: GraphicsChoice, input: Int32, output: Int32, environment: [String: String],
         runner: some CommandRunner = SystemCommandRunner(), budget: Double = TerminalProbe.budget
@@ -83,7 +84,7 @@ public enum TerminalProbe {
         var replies: ProbeReplies?
         if isatty(input) != 1 || isatty(output) != 1 {
             signals.append(GraphicsSignal(name: "probe", value: "skipped", meaning: "input or output is not a terminal"))
-        } else if choice != .auto, windowCell != nil {
+        } else if choice != .auto, windowCell != nil, !(inTmux && choice == .sixel) {
             signals.append(
                 GraphicsSignal(name: "probe", value: "skipped", meaning: "the protocol is chosen and the window size gives the cell size"))
         } else {
