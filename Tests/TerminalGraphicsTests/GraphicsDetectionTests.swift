@@ -228,6 +228,23 @@ import Testing
         #expect(inline == GraphicsTarget(graphics: .iterm2, tmuxPassthrough: true, truecolor: true))
     }
 
+    @Test func iTerm2InTmuxShowsInlineImagesThroughPassthrough() {
+        let info = TmuxInfo(
+            version: TmuxVersion("3.4"), clientTermName: "xterm-256color", clientTermType: "iTerm2 3.5.4", allowPassthrough: .on,
+            outerReplies: .parse(Array("\u{1B}P>|iTerm2 3.5.4\u{1B}\\\u{1B}[?62;4c".utf8)))
+        let report = GraphicsDetection.decide(
+            environment: ["TERM": "screen-256color", "TERM_PROGRAM": "tmux", "TMUX": "/tmp/tmux-501/default,1,0"],
+            replies: .parse(Array("\u{1B}P>|tmux 3.4\u{1B}\\\u{1B}[?1;2c".utf8)), tmux: info, choice: .auto)
+        #expect(report.target == GraphicsTarget(graphics: .iterm2, tmuxPassthrough: true, truecolor: true))
+    }
+
+    @Test func tmuxIsKnownFromTheEnvironment() {
+        #expect(GraphicsDetection.insideTmux(environment: ["TMUX": "/tmp/tmux-0/default,1,0", "TERM": "xterm-256color"]))
+        #expect(GraphicsDetection.insideTmux(environment: ["TERM": "tmux-256color"]))
+        #expect(GraphicsDetection.insideTmux(environment: ["TERM": "screen-256color", "TERM_PROGRAM": "tmux"]))
+        #expect(!GraphicsDetection.insideTmux(environment: ["TERM": "screen-256color"]))
+    }
+
     /// ssh from inside a local tmux: only TERM says tmux, and tmux cannot be asked; what comes back
     /// through passthrough proves it open.
     @Test func tmuxOverSSHIsKnownByItsAnswers() {
