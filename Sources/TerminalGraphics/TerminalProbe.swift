@@ -111,13 +111,14 @@ public enum TerminalProbe {
     }
 
     /// The workbench's view until it draws from a `GraphicsReport`: sixel or not, and the geometry.
+    /// Sixel that must pass through tmux does not count, since this view's sixel is written bare.
     public static func probe(
         input: Int32, output: Int32, timeout: Double = TerminalProbe.budget,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> TerminalCapabilities {
         let target = graphics(choice: .auto, input: input, output: output, environment: environment, budget: timeout).target
         return TerminalCapabilities(
-            sixel: target.graphics == .sixel, cellWidth: target.cellWidth, cellHeight: target.cellHeight,
+            sixel: target.graphics == .sixel && !target.tmuxPassthrough, cellWidth: target.cellWidth, cellHeight: target.cellHeight,
             maxSixelWidth: target.maxSixelWidth, maxSixelHeight: target.maxSixelHeight, truecolor: target.truecolor)
     }
 
