@@ -24,6 +24,14 @@ public struct TerminalCapabilities: Sendable, Equatable {
         self.truecolor = truecolor
     }
 
+    /// A detected target as this view sees it. Sixel that must pass through tmux does not count,
+    /// since this view's sixel is written bare.
+    public init(_ target: GraphicsTarget) {
+        self.init(
+            sixel: target.graphics == .sixel && !target.tmuxPassthrough, cellWidth: target.cellWidth, cellHeight: target.cellHeight,
+            maxSixelWidth: target.maxSixelWidth, maxSixelHeight: target.maxSixelHeight, truecolor: target.truecolor)
+    }
+
     /// Truecolor from `COLORTERM`, as terminals advertise it.
     public static func truecolor(environment: [String: String]) -> Bool {
         let value = environment["COLORTERM"]?.lowercased() ?? ""
@@ -111,15 +119,11 @@ public enum TerminalProbe {
     }
 
     /// The workbench's view until it draws from a `GraphicsReport`: sixel or not, and the geometry.
-    /// Sixel that must pass through tmux does not count, since this view's sixel is written bare.
     public static func probe(
         input: Int32, output: Int32, timeout: Double = TerminalProbe.budget,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> TerminalCapabilities {
-        let target = graphics(choice: .auto, input: input, output: output, environment: environment, budget: timeout).target
-        return TerminalCapabilities(
-            sixel: target.graphics == .sixel && !target.tmuxPassthrough, cellWidth: target.cellWidth, cellHeight: target.cellHeight,
-            maxSixelWidth: target.maxSixelWidth, maxSixelHeight: target.maxSixelHeight, truecolor: target.truecolor)
+        TerminalCapabilities(graphics(choice: .auto, input: input, output: output, environment: environment, budget: timeout).target)
     }
 
     /// `TIOCGWINSZ` pixel sizes, trusted only when they are plausible (some terminals report zeros
