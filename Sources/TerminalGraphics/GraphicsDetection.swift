@@ -234,13 +234,16 @@ private struct Detection {
     }
 
     mutating func pickInsideTmux(identity: TerminalIdentity?, choice: GraphicsChoice) -> Decision {
-        let passthrough = tmux?.passthroughWorks
+        // tmux could not say, yet it answered the probe and nothing came back through the wrapped
+        // queries: passthrough does not work here, whatever the reason.
+        let unanswered = tmux?.passthroughWorks == nil && replies?.answered == true
+        let passthrough = unanswered ? false : tmux?.passthroughWorks
         let tmuxSixel = replies?.sixel == true
         let outer = tmux?.outerReplies ?? ProbeReplies()
         let name = identity?.name ?? "the terminal outside tmux"
         if let forced = GraphicsProtocol(rawValue: choice.rawValue), choice != .auto {
             let wrapped = forced == .kitty || forced == .iterm2 || (forced == .sixel && !tmuxSixel)
-            if wrapped, passthrough == false { advisePassthrough(identity: identity) }
+            if wrapped, passthrough == false { advisePassthrough(identity: identity, unanswered: unanswered) }
             return decided(
                 GraphicsTarget(graphics: forced, placeholders: forced == .kitty, tmuxPassthrough: wrapped),
                 "chosen with --graphics or config.toml" + (wrapped ? "; wrapped for tmux's passthrough" : ""))
@@ -271,23 +274,28 @@ private struct Detection {
                 GraphicsTarget(graphics: .sixel, tmuxPassthrough: true), "\(name) answered through passthrough that it draws sixel")
         }
         if passthrough == false {
-            advisePassthrough(identity: identity)
-            return decided(GraphicsTarget(graphics: .blocks), "tmux's allow-passthrough is off, so no picture escape reaches \(name)")
-        }
-        if passthrough == nil {
-            advice.append(
-                "Nothing came back from the terminal outside tmux: with tmux 3.3 or newer, `tmux set -p allow-passthrough on` lets pictures through."
-            )
+            advisePassthrough(identity: identity, unanswered: unanswered)
+            return decided(
+                GraphicsTarget(graphics: .blocks),
+                unanswered
+                    ? "nothing came back through tmux's passthrough, so no picture escape is known to reach \(name)"
+                    : "tmux's allow-passthrough is off, so no picture escape reaches \(name)")
         }
         return decided(GraphicsTarget(graphics: .blocks), "nothing known to draw pictures through tmux")
     }
 
-    /// Advice for passthrough being off; the offer to turn it on is made only when turning it on
-    /// can help: tmux can be asked (its version has the option) and the terminal outside is not one
-    /// known to be unable to draw inside tmux.
-    mutating func advisePassthrough(identity: TerminalIdentity?) {
+    /// Advice for passthrough not working; the offer to turn it on is made only when tmux said it
+    /// is off (so the option exists) and the terminal outside is not one known to be unable to draw
+    /// inside tmux anyway.
+    mutating func advisePassthrough(identity: TerminalIdentity?, unanswered: Bool) {
         if let identity, identity.family == .kitty, !identity.drawsPlaceholders {
             adviseKittyUpgrade(identity)
+            return
+        }
+        guard !unanswered else {
+            advice.append(
+                "Nothing came back from the terminal outside tmux: with tmux 3.3 or newer, `tmux set -p allow-passthrough on` lets pictures through."
+            )
             return
         }
         canEnablePassthrough = environment["TMUX"] != nil && tmux?.version?.hasPassthroughOption != false && tmux?.allowPassthrough == .off

@@ -245,6 +245,16 @@ import Testing
         #expect(!GraphicsDetection.insideTmux(environment: ["TERM": "screen-256color"]))
     }
 
+    /// tmux could not be asked (its display timed out) and the wrapped queries came back empty: the
+    /// kitty that tmux's server was started in is no reason to send kitty pictures.
+    @Test func silenceThroughTmuxIsNotPassthrough() {
+        let report = GraphicsDetection.decide(
+            environment: ["TERM": "tmux-256color", "TMUX": "/tmp/tmux-0/default,1,0", "KITTY_WINDOW_ID": "1"],
+            replies: .parse(Array("\u{1B}P>|tmux 3.3a\u{1B}\\\u{1B}[?1;2c".utf8)), tmux: TmuxInfo(), choice: .auto)
+        #expect(report.target.graphics == .blocks && !report.canEnablePassthrough)
+        #expect(report.advice.count == 1 && report.advice[0].hasPrefix("Nothing came back"))
+    }
+
     /// ssh from inside a local tmux: only TERM says tmux, and tmux cannot be asked; what comes back
     /// through passthrough proves it open.
     @Test func tmuxOverSSHIsKnownByItsAnswers() {
