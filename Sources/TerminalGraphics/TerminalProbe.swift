@@ -137,10 +137,21 @@ public enum TerminalProbe {
         return (width / columns, height / rows)
     }
 
+    /// `sentinels` DA1 replies are in `reply`: one from a terminal, two inside tmux (tmux's own, then
+    /// the outer terminal's through passthrough).
+    static func complete(_ reply: [UInt8], sentinels: Int) -> Bool {
+        TerminalReplies.sequences(in: reply).count { TerminalReplies.primaryAttributes($0) != nil } >= sentinels
+    }
+
     /// Writes `queries` and reads until `sentinels` DA1 replies are in or `deadline` passes, with
     /// echo and line editing off so no reply shows or waits for Enter. Whatever else has arrived by
     /// then is read too, so no reply is left for the application to take as typed keys.
     static func exchange(_ queries: [UInt8], sentinels: Int, input: Int32, output: Int32, deadline: Date) -> [UInt8] {
+        // Two probes of one terminal at once (parallel `latentty doctor`s in a test run) would take
+        // each other's replies, and one would restore the other's raw mode as the terminal's own,
+        // leaving it without echo; the second one stays out and goes by the environment.
+        guard flock(input, LOCK_EX | LOCK_NB) == 0 else { return [] }
+        defer { flock(input, LOCK_UN) }
         var saved = termios()
         guard tcgetattr(input, &saved) == 0 else { return [] }
         var raw = saved
@@ -165,9 +176,7 @@ public enum TerminalProbe {
             if count < 0, errno == EINTR { continue }
             guard count > 0 else { break }
             reply += buffer[0..<count]
-            if !finished {
-                finished = TerminalReplies.sequences(in: reply).count { TerminalReplies.primaryAttributes($0) != nil } >= sentinels
-            }
+            if !finished { finished = complete(reply, sentinels: sentinels) }
         }
         return reply
     }
