@@ -241,6 +241,7 @@ private struct Detection {
         let tmuxSixel = replies?.sixel == true
         let outer = tmux?.outerReplies ?? ProbeReplies()
         let name = identity?.name ?? "the terminal outside tmux"
+        var why = "nothing known to draw pictures through tmux"
         if let forced = GraphicsProtocol(rawValue: choice.rawValue), choice != .auto {
             let wrapped = forced == .kitty || forced == .iterm2 || (forced == .sixel && !tmuxSixel)
             if wrapped, passthrough == false { advisePassthrough(identity: identity, unanswered: unanswered) }
@@ -252,7 +253,8 @@ private struct Detection {
             let kitty = outer.kittyGraphics || (!outer.answered && identity?.family.speaksKitty == true)
             if kitty, let identity, !identity.drawsPlaceholders {
                 if identity.family == .kitty { adviseKittyUpgrade(identity) }
-                note("placeholders", "no", "\(identity.name) cannot draw kitty pictures as text cells, which tmux needs")
+                why = "\(identity.name) cannot draw kitty pictures as text cells (Unicode placeholders), which tmux needs"
+                note("placeholders", "no", why)
             } else if kitty {
                 return decided(
                     GraphicsTarget(graphics: .kitty, placeholders: true, tmuxPassthrough: true),
@@ -281,7 +283,7 @@ private struct Detection {
                     ? "nothing came back through tmux's passthrough, so no picture escape is known to reach \(name)"
                     : "tmux's allow-passthrough is off, so no picture escape reaches \(name)")
         }
-        return decided(GraphicsTarget(graphics: .blocks), "nothing known to draw pictures through tmux")
+        return decided(GraphicsTarget(graphics: .blocks), why)
     }
 
     /// Advice for passthrough not working; the offer to turn it on is made only when tmux said it
