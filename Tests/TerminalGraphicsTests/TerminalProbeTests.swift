@@ -10,7 +10,7 @@ import Testing
     func withPipe<T>(_ body: (Int32, Int32) -> T) -> T {
         var ends: [Int32] = [0, 0]
         #expect(pipe(&ends) == 0)
-        defer { ends.forEach { close($0) } }
+        defer { for end in ends { close(end) } }
         return body(ends[0], ends[1])
     }
 
