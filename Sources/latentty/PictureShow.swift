@@ -6,8 +6,6 @@ import Synchronization
 import TerminalGraphics
 import Workbench
 
-extension GraphicsChoice: ExpressibleByArgument {}
-
 /// `--graphics`, for `show` and `decode --show`.
 struct GraphicsOptions: ParsableArguments {
     @Option(
@@ -16,6 +14,13 @@ struct GraphicsOptions: ParsableArguments {
             Default: auto on a terminal, blocks into a pipe or a file.
             """)
     var graphics: GraphicsChoice?
+
+    /// `--graphics`, else config.toml's `graphics`; nil when neither names one.
+    func choice(configFile: URL) throws -> GraphicsChoice? {
+        if let graphics { return graphics }
+        let configured = try reportingErrors { try Settings.load(configFile: configFile) }.graphics
+        return configured.flatMap(GraphicsChoice.init(rawValue:))
+    }
 }
 
 /// How a video plays in place.

@@ -27,7 +27,8 @@ final class EffectRunner: Sendable {
 
     func perform(_ effect: Effect) {
         switch effect {
-        case .quit:
+        case .quit, .allowTmuxPassthrough:
+            // Quitting is the loop's; so is tmux, since it asks the terminal again.
             break
         case .list(let directory):
             Task.detached { [inbox] in inbox.post(.listed(directory: directory, entries: Self.list(directory))) }

@@ -54,7 +54,9 @@ final class PicturePainter {
         if let placement, placement.rect == old.rect {
             let next = key(for: placement)
             if next == old.key { return nil }
-            if let pictures = previews.encoding(next).map(Self.drawable), Shown(key: next, rect: old.rect, pictures: pictures).footprint == old.footprint {
+            if let pictures = previews.encoding(next).map(Self.drawable),
+                Shown(key: next, rect: old.rect, pictures: pictures).footprint == old.footprint
+            {
                 replaced = old
                 shown = nil
                 return nil

@@ -104,6 +104,8 @@ public final class WorkbenchApp {
         let palette = Palette(theme: options.theme, screen: screen)
         var state = wiring.initialState(
             columns: screen.columns, rows: screen.rows, workingDirectory: FileManager.default.currentDirectoryPath)
+        state.picturesBlockedByTmux = graphics.canEnablePassthrough
+        if let advice = Self.pictureAdvice(graphics, keys: options.keyMap) { state.status = advice }
         // Looking through the model cache touches the disk: not before the first frame, not on this thread.
         Task.detached { [inbox, presets = options.catalog.presets] in
             inbox.post(.enginesFound(WorkbenchWiring.cachedEngines(ModelDiscovery.survey(presets))))
@@ -159,7 +161,14 @@ public final class WorkbenchApp {
                     if hadOverlay != (state.overlay != nil) { fullRepaint = true }
                 }
             }
-            for effect in effects { runner.perform(effect) }
+            for effect in effects {
+                if effect == .allowTmuxPassthrough {
+                    let outcome = Self.allowPassthrough(choice: options.graphics, painter: painter)
+                    _ = Reducer.reduce(&state, .message(outcome))
+                    fullRepaint = true
+                }
+                runner.perform(effect)
+            }
 
             if fullRepaint {
                 screen.touchAll()
@@ -178,6 +187,28 @@ public final class WorkbenchApp {
             }
         }
         return 0
+    }
+
+    /// What to tell the user at start when pictures cannot be drawn as well as they could be.
+    static func pictureAdvice(_ report: GraphicsReport, keys: KeyMap) -> StatusMessage? {
+        if report.canEnablePassthrough, let key = keys.keys(for: .allowPictures, in: nil).first {
+            return StatusMessage("tmux blocks pictures in this pane: press \(key.label) to let them through (this pane only)", .warning)
+        }
+        return report.advice.first.map { StatusMessage($0, .warning) }
+    }
+
+    /// Turns tmux's passthrough on for this pane, asks the terminal again, and draws the way that
+    /// now allows.
+    static func allowPassthrough(choice: GraphicsChoice, painter: PicturePainter) -> StatusMessage {
+        let environment = ProcessInfo.processInfo.environment
+        do {
+            try TmuxControl.enablePassthroughForPane(environment: environment)
+        } catch {
+            return StatusMessage("tmux did not allow passthrough: \(error)", .error)
+        }
+        let report = TerminalProbe.graphics(choice: choice, input: STDIN_FILENO, output: STDOUT_FILENO, environment: environment)
+        painter.switchBackend(to: PictureBackends.backend(for: report.target))
+        return StatusMessage("pictures through tmux: \(report.target.summary)", report.target.graphics == .blocks ? .warning : .success)
     }
 
     /// Recent files live beside the journal (`recent.json`).

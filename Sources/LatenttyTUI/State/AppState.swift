@@ -72,6 +72,8 @@ public struct AppState: Sendable {
     public var jobFilter = ""
     public var overlay: Overlay?
     public var status: StatusMessage?
+    /// Inside tmux with passthrough off for this pane: `allowPictures` may turn it on.
+    public var picturesBlockedByTmux = false
     public var watchedFolder: String?
     /// Files opened lately, newest first (kept across sessions by the app).
     public var recentFiles: [String] = []
