@@ -6,7 +6,6 @@ import Synchronization
 import TerminalGraphics
 import Workbench
 
-extension GraphicsChoice: ExpressibleByArgument {}
 
 /// `--graphics`, for `show` and `decode --show`.
 struct GraphicsOptions: ParsableArguments {
