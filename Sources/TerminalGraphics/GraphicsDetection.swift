@@ -270,7 +270,8 @@ private struct Detection {
                     )
                 }
                 if identity.family == .kitty { adviseKittyUpgrade(identity) }
-                why = "\(identity.name) cannot draw kitty pictures as text cells (Unicode placeholders), and tmux did not say where its pane is"
+                why =
+                    "\(identity.name) cannot draw kitty pictures as text cells (Unicode placeholders), and tmux did not say where its pane is"
                 note("placeholders", "no", why)
             } else if kitty {
                 return decided(

@@ -17,7 +17,8 @@ public struct KittyBackend: PictureBackend {
             let upload = try KittyGraphics.transmit(fitted.image, id: id)
             let place = try KittyGraphics.place(id: id, columns: fitted.columns, rows: fitted.rows)
             return TerminalPicture(
-                columns: fitted.columns, rows: fitted.rows, imageID: id, upload: delivered(upload), storedBytes: fitted.image.pixels.count * 4 / 3,
+                columns: fitted.columns, rows: fitted.rows, imageID: id, upload: delivered(upload),
+                storedBytes: fitted.image.pixels.count * 4 / 3,
                 pieces: [RasterPiece(row: 0, column: 0, bytes: place)])
         } catch {
             throw .kitty(error)

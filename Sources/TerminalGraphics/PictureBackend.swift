@@ -42,7 +42,7 @@ extension PictureBackend {
     /// the wrap where tmux never sees it, the outer cursor is saved, moved to the cell's place on
     /// the outer terminal (`paneOrigin` + `cell`), and restored after. Without a pane origin or a
     /// cell the bytes go wrapped alone, at the mercy of tmux's cursor.
-    public func delivered(piece: [UInt8], at cell: CellPosition?) -> [UInt8] {
+    func delivered(piece: [UInt8], at cell: CellPosition?) -> [UInt8] {
         guard piecesPassThroughTmux else { return piece }
         guard let origin = target.paneOrigin, let cell else { return TmuxPassthrough.wrap(piece) }
         let outer = origin + cell

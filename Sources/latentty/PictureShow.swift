@@ -6,7 +6,6 @@ import Synchronization
 import TerminalGraphics
 import Workbench
 
-
 /// `--graphics`, for `show` and `decode --show`.
 struct GraphicsOptions: ParsableArguments {
     @Option(

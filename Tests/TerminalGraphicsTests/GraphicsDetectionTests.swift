@@ -73,7 +73,8 @@ import Testing
         #expect(
             report.target
                 == GraphicsTarget(
-                    graphics: .kitty, placeholders: true, tmuxPassthrough: true, cellWidth: 9, cellHeight: 18, truecolor: true))
+                    graphics: .kitty, placeholders: true, tmuxPassthrough: true, cellWidth: 9, cellHeight: 18, truecolor: true,
+                    paneOrigin: CellPosition(row: 0, column: 0)))
         #expect(report.advice.isEmpty)
     }
 

@@ -121,7 +121,8 @@ private func detailed() throws -> RGBImage {
         let placed = String(decoding: backend.place(picture, row: 2, column: 3), as: UTF8.self)
         #expect(
             placed
-                == "\u{1B}7\u{1B}[3;4H\u{1B}Ptmux;\u{1B}\u{1B}7\u{1B}\u{1B}[24;80H\u{1B}\u{1B}_Ga=p,i=\(id),p=1,c=10,r=3,C=1,q=2\u{1B}\u{1B}\\\u{1B}\u{1B}8\u{1B}\\\u{1B}8")
+                == "\u{1B}7\u{1B}[3;4H\u{1B}Ptmux;\u{1B}\u{1B}7\u{1B}\u{1B}[24;80H\u{1B}\u{1B}_Ga=p,i=\(id),p=1,c=10,r=3,C=1,q=2\u{1B}\u{1B}\\\u{1B}\u{1B}8\u{1B}\\\u{1B}8"
+        )
         #expect(picture.upload.starts(with: Array("\u{1B}Ptmux;\u{1B}\u{1B}_Ga=t,".utf8)), "the upload is wrapped but never positioned")
         #expect(backend.erase(picture) == Array("\u{1B}Ptmux;\u{1B}\u{1B}_Ga=d,d=i,i=\(id),q=2\u{1B}\u{1B}\\\u{1B}\\".utf8))
     }
@@ -157,7 +158,8 @@ private func detailed() throws -> RGBImage {
         let picture = try backend.encode(try detailed(), columns: 10, rows: 10)
         let id = try #require(picture.imageID)
         let top = CellPosition(row: 5, column: 0)
-        let placement = "\u{1B}Ptmux;\u{1B}\u{1B}7\u{1B}\u{1B}[27;77H\u{1B}\u{1B}_Ga=p,i=\(id),p=1,c=10,r=3,C=1,q=2\u{1B}\u{1B}\\\u{1B}\u{1B}8\u{1B}\\"
+        let placement =
+            "\u{1B}Ptmux;\u{1B}\u{1B}7\u{1B}\u{1B}[27;77H\u{1B}\u{1B}_Ga=p,i=\(id),p=1,c=10,r=3,C=1,q=2\u{1B}\u{1B}\\\u{1B}\u{1B}8\u{1B}\\"
         #expect(
             canvas.inline(picture, at: top)
                 == picture.upload + Array("\n\n\n\r\u{1B}[3A\u{1B}7\(placement)\u{1B}8\u{1B}7\u{1B}8\u{1B}[3B\r".utf8))
@@ -173,11 +175,14 @@ private func detailed() throws -> RGBImage {
 
     @Test func theInlineTopFollowsTheScroll() {
         // Room below: the picture starts on the cursor's row.
-        #expect(PictureCanvas.inlineTop(cursor: CellPosition(row: 5, column: 7), rows: 3, screenRows: 19) == CellPosition(row: 5, column: 0))
+        #expect(
+            PictureCanvas.inlineTop(cursor: CellPosition(row: 5, column: 7), rows: 3, screenRows: 19) == CellPosition(row: 5, column: 0))
         // Near the bottom the newlines scroll, and the picture ends on the last row.
-        #expect(PictureCanvas.inlineTop(cursor: CellPosition(row: 17, column: 0), rows: 3, screenRows: 19) == CellPosition(row: 15, column: 0))
+        #expect(
+            PictureCanvas.inlineTop(cursor: CellPosition(row: 17, column: 0), rows: 3, screenRows: 19) == CellPosition(row: 15, column: 0))
         // Taller than the screen: from the top.
-        #expect(PictureCanvas.inlineTop(cursor: CellPosition(row: 10, column: 0), rows: 30, screenRows: 19) == CellPosition(row: 0, column: 0))
+        #expect(
+            PictureCanvas.inlineTop(cursor: CellPosition(row: 10, column: 0), rows: 30, screenRows: 19) == CellPosition(row: 0, column: 0))
     }
 }
 

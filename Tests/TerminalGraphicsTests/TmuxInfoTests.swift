@@ -48,7 +48,8 @@ struct CannedRunner: CommandRunner {
         let arguments = ["tmux", "display-message", "-p", "-t", "%3", "#{pane_top}\t#{pane_left}\t#{status}\t#{status-position}"]
         let moved = CannedRunner(expected: arguments, answer: .success(CommandResult(status: 0, output: "0\t76\ton\ttop\n")))
         #expect(TmuxInfo.paneOrigin(environment: environment, runner: moved, timeout: 0.1) == CellPosition(row: 1, column: 76))
-        let gone = CannedRunner(expected: arguments, answer: .success(CommandResult(status: 1, output: "", errorOutput: "can't find pane: %3")))
+        let gone = CannedRunner(
+            expected: arguments, answer: .success(CommandResult(status: 1, output: "", errorOutput: "can't find pane: %3")))
         #expect(TmuxInfo.paneOrigin(environment: environment, runner: gone, timeout: 0.1) == nil)
         let slow = CannedRunner(expected: arguments, answer: .failure(.timedOut(program: "tmux", seconds: 0.1)))
         #expect(TmuxInfo.paneOrigin(environment: environment, runner: slow, timeout: 0.1) == nil)
