@@ -74,9 +74,13 @@ final class PictureShow {
     /// Returns false when ^C stopped the playing (the frames sent so far are still freed by `finish`).
     @discardableResult
     func show(_ frames: ResultFrames, caption: String, playback: Playback? = nil) async throws(PictureError) -> Bool {
-        if captions { write(Array((caption.terminalSafe + "\n").utf8)) }
-        guard let first = frames.images.first else { return true }
+        let captionLine = captions ? Array((caption.terminalSafe + "\n").utf8) : []
+        guard let first = frames.images.first else {
+            write(captionLine)
+            return true
+        }
         var shown = try canvas.backend.encode(first, columns: columns, rows: rows)
+        write(captionLine)
         let top = inlineTop(rows: shown.rows)
         write(canvas.inline(shown, at: top))
         defer { if let id = shown.imageID { onScreen.insert(id) } }
