@@ -7,7 +7,8 @@
 #
 # The batch is the one TerminalProbe sends: XTVERSION, the kitty a=q query, XTSMGRAPHICS, CSI 16 t,
 # then DA1. Inside tmux, tmux's own batch is followed by the same queries wrapped for passthrough,
-# and tmux's view (version, client_termname, client_termtype, allow-passthrough) is saved beside.
+# and tmux's view (version, client_termname, client_termtype, allow-passthrough, and the pane's place:
+# pane_top, pane_left, status, status-position) is saved beside.
 set -eu
 
 ESC=$(printf '\033')
@@ -39,7 +40,8 @@ capture() {
     if [ -n "${TMUX:-}" ]; then
         # TmuxInfo.displayArguments: the answer TmuxInfo.parse(display:) reads.
         tab=$(printf '\t')
-        tmux display-message -p -t "$TMUX_PANE" "#{version}$tab#{client_termname}$tab#{client_termtype}$tab#{allow-passthrough}" \
+        tmux display-message -p -t "$TMUX_PANE" \
+            "#{version}$tab#{client_termname}$tab#{client_termtype}$tab#{allow-passthrough}$tab#{pane_top}$tab#{pane_left}$tab#{status}$tab#{status-position}" \
             >"$file.tmux" 2>&1
     fi
 }

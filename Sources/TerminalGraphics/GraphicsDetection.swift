@@ -57,6 +57,7 @@ private struct Detection {
         let identity = outerIdentity() ?? environmentIdentity
         var (target, why) = inTmux ? pickInsideTmux(identity: identity, choice: choice) : pick(identity: identity, choice: choice)
         applyGeometry(to: &target, identity: identity)
+        if target.tmuxPassthrough { target.paneOrigin = tmux?.paneOrigin }
         note("decision", target.summary, why)
         return GraphicsReport(target: target, signals: signals, advice: advice, canEnablePassthrough: canEnablePassthrough)
     }
@@ -143,6 +144,9 @@ private struct Detection {
                         ? "tmux drops wrapped escapes from this pane" : "tmux forwards wrapped escapes to the terminal outside")
             } else if let version = tmux.version, !version.hasPassthroughOption {
                 note("allow-passthrough", "(none)", "tmux before 3.3 always forwards wrapped escapes")
+            }
+            if let origin = tmux.paneOrigin {
+                note("pane origin", origin.description, "where this pane's top-left cell is on the terminal outside tmux")
             }
             if let outer = tmux.outerReplies {
                 record(outer, from: "outer terminal", askedKitty: true)
@@ -244,16 +248,30 @@ private struct Detection {
         var why = "nothing known to draw pictures through tmux"
         if let forced = GraphicsProtocol(rawValue: choice.rawValue), choice != .auto {
             let wrapped = forced == .kitty || forced == .iterm2 || (forced == .sixel && !tmuxSixel)
-            if wrapped, passthrough == false { advisePassthrough(identity: identity, unanswered: unanswered) }
+            if wrapped, passthrough == false { advisePassthrough(unanswered: unanswered) }
+            // A terminal known to lack placeholders gets direct placements, which can still be put
+            // at the pane's place.
+            let placeholders = forced == .kitty && identity?.drawsPlaceholders != false
             return decided(
-                GraphicsTarget(graphics: forced, placeholders: forced == .kitty, tmuxPassthrough: wrapped),
+                GraphicsTarget(graphics: forced, placeholders: placeholders, tmuxPassthrough: wrapped),
                 "chosen with --graphics or config.toml" + (wrapped ? "; wrapped for tmux's passthrough" : ""))
         }
         if passthrough != false {
             let kitty = outer.kittyGraphics || (!outer.answered && identity?.family.speaksKitty == true)
             if kitty, let identity, !identity.drawsPlaceholders {
+                if identity.family == .kitty, let origin = tmux?.paneOrigin {
+                    note(
+                        "placeholders", "no",
+                        "\(identity.name) has no Unicode placeholders: direct placements through passthrough; tmux will not move or clip them, so the workbench erases them itself"
+                    )
+                    return decided(
+                        GraphicsTarget(graphics: .kitty, tmuxPassthrough: true),
+                        "\(identity.name) speaks the kitty protocol; each picture is placed at its cell on the terminal (this pane starts at \(origin))"
+                    )
+                }
                 if identity.family == .kitty { adviseKittyUpgrade(identity) }
-                why = "\(identity.name) cannot draw kitty pictures as text cells (Unicode placeholders), which tmux needs"
+                why =
+                    "\(identity.name) cannot draw kitty pictures as text cells (Unicode placeholders), and tmux did not say where its pane is"
                 note("placeholders", "no", why)
             } else if kitty {
                 return decided(
@@ -276,7 +294,7 @@ private struct Detection {
                 GraphicsTarget(graphics: .sixel, tmuxPassthrough: true), "\(name) answered through passthrough that it draws sixel")
         }
         if passthrough == false {
-            advisePassthrough(identity: identity, unanswered: unanswered)
+            advisePassthrough(unanswered: unanswered)
             return decided(
                 GraphicsTarget(graphics: .blocks),
                 unanswered
@@ -287,13 +305,8 @@ private struct Detection {
     }
 
     /// Advice for passthrough not working; the offer to turn it on is made only when tmux said it
-    /// is off (so the option exists) and the terminal outside is not one known to be unable to draw
-    /// inside tmux anyway.
-    mutating func advisePassthrough(identity: TerminalIdentity?, unanswered: Bool) {
-        if let identity, identity.family == .kitty, !identity.drawsPlaceholders {
-            adviseKittyUpgrade(identity)
-            return
-        }
+    /// is off (so the option exists).
+    mutating func advisePassthrough(unanswered: Bool) {
         guard !unanswered else {
             advice.append(
                 "Nothing came back from the terminal outside tmux: with tmux 3.3 or newer, `tmux set -p allow-passthrough on` lets pictures through."
@@ -308,7 +321,7 @@ private struct Detection {
 
     mutating func adviseKittyUpgrade(_ identity: TerminalIdentity) {
         advice.append(
-            "\(identity.name) predates Unicode placeholders (kitty 0.28), the only way kitty pictures stay in place inside tmux: upgrade kitty, or run latentty outside tmux."
+            "\(identity.name) predates Unicode placeholders (kitty 0.28), and tmux did not say where this pane is for a direct placement: upgrade kitty, or run latentty outside tmux."
         )
     }
 

@@ -52,6 +52,7 @@ public enum TerminalProbe {
     static let sixelGeometryQuery = Array("\u{1B}[?2;1;0S".utf8)
     static let cellSizeQuery = Array("\u{1B}[16t".utf8)
     static let primaryAttributesQuery = Array("\u{1B}[c".utf8)
+    static let cursorPositionQuery = Array("\u{1B}[6n".utf8)
 
     /// The batch for a terminal spoken to directly.
     static let directQueries =
@@ -116,6 +117,16 @@ public enum TerminalProbe {
             environment: environment, replies: replies, tmux: tmux, choice: choice, windowCellSize: windowCell)
         report.signals = signals + report.signals
         return report
+    }
+
+    /// Where the cursor is (`CSI 6 n`), with DA1 after it as the sentinel; inside tmux, tmux
+    /// answers both with the pane's own cursor. nil when no answer came within `timeout` seconds.
+    public static func cursorPosition(input: Int32, output: Int32, timeout: Double = TerminalProbe.budget) -> CellPosition? {
+        guard isatty(input) == 1, isatty(output) == 1 else { return nil }
+        let reply = exchange(
+            cursorPositionQuery + primaryAttributesQuery, sentinels: 1, input: input, output: output,
+            deadline: Date().addingTimeInterval(timeout))
+        return TerminalReplies.cursorPosition(in: reply)
     }
 
     /// The workbench's view until it draws from a `GraphicsReport`: sixel or not, and the geometry.

@@ -51,6 +51,16 @@ public enum TerminalReplies {
         return parameters
     }
 
+    /// The cursor position report (`CSI 6 n` → `ESC [ row ; column R`, 1-based), 0-based; the last
+    /// one in `bytes`. Inside tmux it is the pane's cursor, counted from the pane's top-left.
+    public static func cursorPosition(in bytes: [UInt8]) -> CellPosition? {
+        sequences(in: bytes).compactMap { reply -> CellPosition? in
+            guard case .csi(nil, let parameters, UInt8(ascii: "R")) = reply, parameters.count == 2, parameters.allSatisfy({ $0 >= 1 })
+            else { return nil }
+            return CellPosition(row: parameters[0] - 1, column: parameters[1] - 1)
+        }.last
+    }
+
     /// Sixel is attribute 4 of the DA1 reply.
     public static func supportsSixel(attributes: [Int]) -> Bool { attributes.dropFirst().contains(4) }
 

@@ -41,24 +41,32 @@ public struct TmuxInfo: Sendable, Equatable {
     public var allowPassthrough: Passthrough?
     /// The outer terminal's answers to the passthrough-wrapped queries; nil when none came back.
     public var outerReplies: ProbeReplies?
+    /// Where the pane's top-left cell is on the outer terminal (see `GraphicsTarget.paneOrigin`).
+    public var paneOrigin: CellPosition?
 
     public init(
         version: TmuxVersion? = nil, clientTermName: String? = nil, clientTermType: String? = nil,
-        allowPassthrough: Passthrough? = nil, outerReplies: ProbeReplies? = nil
+        allowPassthrough: Passthrough? = nil, outerReplies: ProbeReplies? = nil, paneOrigin: CellPosition? = nil
     ) {
         self.version = version
         self.clientTermName = clientTermName
         self.clientTermType = clientTermType
         self.allowPassthrough = allowPassthrough
         self.outerReplies = outerReplies
+        self.paneOrigin = paneOrigin
     }
 
-    /// One `tmux display` gives all four; a format resolves `allow-passthrough` as the pane sees it
-    /// (its own value, else the window's, else the global one), which `show -p` alone would not.
-    static let format = ["#{version}", "#{client_termname}", "#{client_termtype}", "#{allow-passthrough}"].joined(separator: "\t")
+    /// The pane's place: `pane_top` counts from the top of the window, which a status line at the
+    /// top (`status-position top`, `status` on or 2–5 lines) pushes down on the terminal.
+    static let originFormat = ["#{pane_top}", "#{pane_left}", "#{status}", "#{status-position}"]
+
+    /// One `tmux display` gives everything; a format resolves `allow-passthrough` as the pane sees
+    /// it (its own value, else the window's, else the global one), which `show -p` alone would not.
+    static let format =
+        (["#{version}", "#{client_termname}", "#{client_termtype}", "#{allow-passthrough}"] + originFormat).joined(separator: "\t")
 
     /// `TMUX_PANE` names the pane latentty runs in; without it tmux guesses the most recent one.
-    static func displayArguments(environment: [String: String]) -> [String] {
+    static func displayArguments(environment: [String: String], format: String = TmuxInfo.format) -> [String] {
         ["tmux", "display-message", "-p"] + paneTarget(environment) + [format]
     }
 
@@ -69,8 +77,7 @@ public struct TmuxInfo: Sendable, Equatable {
     /// The answer to `displayArguments`: tab-separated, empty fields for what this tmux lacks
     /// (`client_termtype` before 3.2; `allow-passthrough` before 3.3, or no client attached).
     public static func parse(display output: String) -> TmuxInfo {
-        let line = output.split(separator: "\n", omittingEmptySubsequences: false).first ?? ""
-        let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        let fields = fields(output)
         func field(_ index: Int) -> String? {
             index < fields.count && !fields[index].isEmpty ? fields[index] : nil
         }
@@ -83,7 +90,25 @@ public struct TmuxInfo: Sendable, Equatable {
             }
         return TmuxInfo(
             version: field(0).flatMap(TmuxVersion.init), clientTermName: field(1), clientTermType: field(2),
-            allowPassthrough: passthrough)
+            allowPassthrough: passthrough, paneOrigin: parseOrigin(fields.dropFirst(4)))
+    }
+
+    /// `originFormat`'s four fields; nil unless both coordinates are numbers.
+    static func parseOrigin(_ fields: ArraySlice<String>) -> CellPosition? {
+        let values = Array(fields)
+        guard values.count >= 4, let top = Int(values[0]), let left = Int(values[1]), top >= 0, left >= 0 else { return nil }
+        let statusLines =
+            switch values[2] {
+            case "on": 1
+            case "off": 0
+            default: Int(values[2]) ?? 0
+            }
+        return CellPosition(row: top + (values[3] == "top" ? statusLines : 0), column: left)
+    }
+
+    static func fields(_ output: String) -> [String] {
+        let line = output.split(separator: "\n", omittingEmptySubsequences: false).first ?? ""
+        return line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
     }
 
     /// Asks the tmux server; nil (with why) when it cannot be asked in time.
@@ -99,6 +124,14 @@ public struct TmuxInfo: Sendable, Equatable {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// Where the pane is on the outer terminal now: one short `tmux display`, for after a resize or
+    /// a change of layout moved it. nil when tmux cannot say in time.
+    public static func paneOrigin(environment: [String: String], runner: some CommandRunner, timeout: Double) -> CellPosition? {
+        let arguments = displayArguments(environment: environment, format: originFormat.joined(separator: "\t"))
+        guard let result = try? runner.run(arguments, timeout: timeout), result.status == 0 else { return nil }
+        return parseOrigin(fields(result.output)[...])
     }
 
     /// Passthrough as it works for this pane: tmux's word when it gave one, tmux < 3.3 always passes

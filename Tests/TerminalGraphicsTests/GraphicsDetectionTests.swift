@@ -29,13 +29,37 @@ import Testing
         #expect(!report.canEnablePassthrough && report.advice.isEmpty)
     }
 
-    /// Debian's kitty 0.26.5 shows Unicode placeholders as empty boxes (seen under Xvfb), and a
-    /// direct placement through tmux lands wherever tmux last left the real cursor: no pixels.
-    @Test func oldKittyInTmuxGetsBlocksAndAnUpgradeHint() {
+    /// Debian's kitty 0.26.5 shows Unicode placeholders as empty boxes (seen under Xvfb), so it
+    /// gets direct placements, each put at its cell on the terminal from the pane's origin.
+    @Test func oldKittyInTmuxGetsDirectPlacementsAtThePanesPlace() {
         let (own, info) = insideTmux(RecordedReplies.kittyInTmuxPassthroughOn, display: RecordedReplies.kittyInTmuxPassthroughOnDisplay)
         #expect(info.outerReplies?.kittyGraphics == true)
         let report = GraphicsDetection.decide(environment: tmuxEnvironment, replies: own, tmux: info, choice: .auto)
-        #expect(report.target.graphics == .blocks)
+        #expect(
+            report.target
+                == GraphicsTarget(
+                    graphics: .kitty, tmuxPassthrough: true, cellWidth: 9, cellHeight: 18, truecolor: true,
+                    paneOrigin: CellPosition(row: 0, column: 0)))
+        #expect(
+            report.signals.contains(
+                GraphicsSignal(
+                    name: "placeholders", value: "no",
+                    meaning:
+                        "kitty 0.26.5 has no Unicode placeholders: direct placements through passthrough; tmux will not move or clip them, so the workbench erases them itself"
+                )))
+        #expect(report.signals.contains { $0.name == "pane origin" && $0.value == "row 1, column 1" })
+        #expect(report.advice.isEmpty && !report.canEnablePassthrough)
+    }
+
+    /// Without the pane's place (tmux could not be asked, or over ssh) a direct placement would
+    /// land wherever tmux left the cursor: blocks, and the way out.
+    @Test func oldKittyInTmuxWithoutThePanesPlaceGetsBlocksAndAnUpgradeHint() {
+        let (own, recorded) = insideTmux(
+            RecordedReplies.kittyInTmuxPassthroughOn, display: RecordedReplies.kittyInTmuxPassthroughOnDisplay)
+        var info = recorded
+        info.paneOrigin = nil
+        let report = GraphicsDetection.decide(environment: tmuxEnvironment, replies: own, tmux: info, choice: .auto)
+        #expect(report.target.graphics == .blocks && report.target.paneOrigin == nil)
         #expect(report.advice.count == 1 && report.advice[0].contains("kitty 0.28"))
         #expect(!report.canEnablePassthrough)
     }
@@ -49,7 +73,8 @@ import Testing
         #expect(
             report.target
                 == GraphicsTarget(
-                    graphics: .kitty, placeholders: true, tmuxPassthrough: true, cellWidth: 9, cellHeight: 18, truecolor: true))
+                    graphics: .kitty, placeholders: true, tmuxPassthrough: true, cellWidth: 9, cellHeight: 18, truecolor: true,
+                    paneOrigin: CellPosition(row: 0, column: 0)))
         #expect(report.advice.isEmpty)
     }
 
@@ -63,11 +88,13 @@ import Testing
         #expect(report.advice.contains { $0.contains("`tmux set -p allow-passthrough on`") })
     }
 
-    @Test func passthroughOffAroundOldKittyOffersNothingThatCannotHelp() {
+    /// Old kitty draws through passthrough too (direct placements), so turning it on is offered.
+    @Test func passthroughOffAroundOldKittyOffersToTurnItOn() {
         let (own, info) = insideTmux(RecordedReplies.kittyInTmuxPassthroughOff, display: RecordedReplies.kittyInTmuxPassthroughOffDisplay)
         let report = GraphicsDetection.decide(environment: tmuxEnvironment, replies: own, tmux: info, choice: .auto)
-        #expect(report.target.graphics == .blocks && !report.canEnablePassthrough)
-        #expect(report.advice.count == 1 && report.advice[0].contains("kitty 0.28"))
+        #expect(report.target == GraphicsTarget(graphics: .blocks, cellWidth: 10, cellHeight: 20, truecolor: true))
+        #expect(report.canEnablePassthrough)
+        #expect(report.advice.count == 1 && report.advice[0].contains("`tmux set -p allow-passthrough on`"))
     }
 
     @Test func xtermVT340DrawsSixelInItsGeometry() {
@@ -82,7 +109,11 @@ import Testing
             RecordedReplies.xtermVT340InTmuxPassthroughOn, display: RecordedReplies.xtermVT340InTmuxPassthroughOnDisplay)
         let report = GraphicsDetection.decide(
             environment: ["TERM": "tmux-256color", "TMUX": "/tmp/tmux-0/default,1,0"], replies: own, tmux: info, choice: .auto)
-        #expect(report.target == GraphicsTarget(graphics: .sixel, tmuxPassthrough: true, maxSixelWidth: 480, maxSixelHeight: 312))
+        #expect(
+            report.target
+                == GraphicsTarget(
+                    graphics: .sixel, tmuxPassthrough: true, maxSixelWidth: 480, maxSixelHeight: 312,
+                    paneOrigin: CellPosition(row: 0, column: 0)))
     }
 
     @Test func plainXtermGetsBlocksIn256Colours() {
@@ -110,8 +141,11 @@ import Testing
             environment: kittyEnvironment, replies: .parse(RecordedReplies.kitty), tmux: nil, choice: .blocks)
         #expect(report.target == GraphicsTarget(graphics: .blocks, cellWidth: 9, cellHeight: 18, truecolor: true))
         let (own, info) = insideTmux(RecordedReplies.kittyInTmuxPassthroughOff, display: RecordedReplies.kittyInTmuxPassthroughOffDisplay)
+        // kitty 0.26.5 has no placeholders: forcing kitty gives direct placements at the pane's place.
         let forced = GraphicsDetection.decide(environment: tmuxEnvironment, replies: own, tmux: info, choice: .kitty)
-        #expect(forced.target.graphics == .kitty && forced.target.placeholders && forced.target.tmuxPassthrough)
+        #expect(
+            forced.target.graphics == .kitty && !forced.target.placeholders && forced.target.tmuxPassthrough
+                && forced.target.paneOrigin == CellPosition(row: 0, column: 0))
         #expect(!forced.advice.isEmpty)
     }
 }

@@ -106,6 +106,16 @@ import Testing
         #expect(ProbeReplies.parseThroughTmux(reply).outer?.kittyGraphics == true)
     }
 
+    /// tmux answers `CSI 6 n` with the pane's cursor, 1-based; DA1 after it ends the wait.
+    @Test func theCursorPositionIsAsked() throws {
+        let terminal = try PseudoTerminal()
+        defer { terminal.close() }
+        terminal.answer(Array("\u{1B}[6;1R\u{1B}[?1;2c".utf8))
+        #expect(TerminalProbe.cursorPosition(input: terminal.slave, output: terminal.slave, timeout: 5) == CellPosition(row: 5, column: 0))
+        #expect(TerminalReplies.cursorPosition(in: Array("\u{1B}[?1;2c".utf8)) == nil)
+        #expect(TerminalReplies.cursorPosition(in: Array("\u{1B}[0;4R".utf8)) == nil)
+    }
+
     @Test func aSecondProbeOfTheSameTerminalStaysOut() throws {
         let terminal = try PseudoTerminal()
         defer { terminal.close() }

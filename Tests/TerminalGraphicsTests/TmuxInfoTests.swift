@@ -18,7 +18,8 @@ struct CannedRunner: CommandRunner {
 
     @Test func oneDisplayGivesEverything() throws {
         let arguments = [
-            "tmux", "display-message", "-p", "-t", "%3", "#{version}\t#{client_termname}\t#{client_termtype}\t#{allow-passthrough}",
+            "tmux", "display-message", "-p", "-t", "%3",
+            "#{version}\t#{client_termname}\t#{client_termtype}\t#{allow-passthrough}\t#{pane_top}\t#{pane_left}\t#{status}\t#{status-position}",
         ]
         let runner = CannedRunner(
             expected: arguments, answer: .success(CommandResult(status: 0, output: RecordedReplies.kittyInTmuxPassthroughOnDisplay + "\n")))
@@ -26,7 +27,32 @@ struct CannedRunner: CommandRunner {
         #expect(
             info
                 == TmuxInfo(
-                    version: TmuxVersion("3.3a"), clientTermName: "xterm-kitty", clientTermType: "kitty(0.26.5)", allowPassthrough: .on))
+                    version: TmuxVersion("3.3a"), clientTermName: "xterm-kitty", clientTermType: "kitty(0.26.5)", allowPassthrough: .on,
+                    paneOrigin: CellPosition(row: 0, column: 0)))
+    }
+
+    /// What tmux 3.3a printed for the bottom-right pane of a 150×40 window split top/bottom, then
+    /// the bottom left/right: `pane_top` stays 21 whatever the status line does, and a status line
+    /// at the top (one line, or `status 2`) pushes the pane down on the terminal.
+    @Test func thePanesOriginCountsAStatusLineAtTheTop() {
+        #expect(TmuxInfo.parse(display: "3.3a\txterm\tXTerm(379)\t1\t21\t76\ton\tbottom\n").paneOrigin == CellPosition(row: 21, column: 76))
+        #expect(TmuxInfo.parse(display: "3.3a\txterm\tXTerm(379)\t1\t21\t76\ton\ttop").paneOrigin == CellPosition(row: 22, column: 76))
+        #expect(TmuxInfo.parse(display: "3.3a\txterm\tXTerm(379)\t1\t21\t76\t2\ttop").paneOrigin == CellPosition(row: 23, column: 76))
+        #expect(TmuxInfo.parse(display: "3.3a\txterm\tXTerm(379)\t1\t21\t76\toff\ttop").paneOrigin == CellPosition(row: 21, column: 76))
+        // An answer without the pane's fields (a format tmux could not expand) gives no origin.
+        #expect(TmuxInfo.parse(display: "3.3a\txterm\tXTerm(379)\t1").paneOrigin == nil)
+        #expect(TmuxInfo.parse(display: "3.3a\txterm\tXTerm(379)\t1\t\t\ton\tbottom").paneOrigin == nil)
+    }
+
+    @Test func thePanesOriginIsReadAgainOnItsOwn() {
+        let arguments = ["tmux", "display-message", "-p", "-t", "%3", "#{pane_top}\t#{pane_left}\t#{status}\t#{status-position}"]
+        let moved = CannedRunner(expected: arguments, answer: .success(CommandResult(status: 0, output: "0\t76\ton\ttop\n")))
+        #expect(TmuxInfo.paneOrigin(environment: environment, runner: moved, timeout: 0.1) == CellPosition(row: 1, column: 76))
+        let gone = CannedRunner(
+            expected: arguments, answer: .success(CommandResult(status: 1, output: "", errorOutput: "can't find pane: %3")))
+        #expect(TmuxInfo.paneOrigin(environment: environment, runner: gone, timeout: 0.1) == nil)
+        let slow = CannedRunner(expected: arguments, answer: .failure(.timedOut(program: "tmux", seconds: 0.1)))
+        #expect(TmuxInfo.paneOrigin(environment: environment, runner: slow, timeout: 0.1) == nil)
     }
 
     @Test func failuresSayWhy() {
