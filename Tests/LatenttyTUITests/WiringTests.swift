@@ -287,8 +287,9 @@ import Wire
             ImagePlacement(jobID: job.id, compareWith: nil, frame: frame, rect: Rect(x: 2, y: 1, width: 8, height: 4))
         }
         let first = await harness.show(at(frame: 0), jobs: [job])
-        #expect(first.bytes.contains("a=t,f=24,s=16,v=16") && first.bytes.contains("a=p,"))
-        let firstID = try #require(first.bytes.firstMatch(of: /a=t,f=24,s=16,v=16,i=(\d+)/)?.1)
+        // 16×16 px into 8×4 cells of 4×8 px: scaled to 32×32 and sent at that size.
+        #expect(first.bytes.contains("a=t,f=24,s=32,v=32") && first.bytes.contains("a=p,"))
+        let firstID = try #require(first.bytes.firstMatch(of: /a=t,f=24,s=32,v=32,i=(\d+)/)?.1)
         let second = await harness.show(at(frame: 1), jobs: [job])
         #expect(second.bytes.contains("a=t,") && second.bytes.contains("a=d,d=i,i=\(firstID),"))
         #expect(second.repaint == nil, "kitty pictures float over the cells; curses has nothing to repaint")
@@ -345,5 +346,24 @@ import Wire
             Issue.record("a text field takes the character")
             return
         }
+    }
+}
+
+/// Inside tmux with passthrough off, the workbench says so at start and P turns it on for the pane.
+@Suite struct TmuxPictureOfferTests {
+    @Test func theOfferNamesItsKeyAndPRunsItOnce() {
+        let blocked = GraphicsReport(
+            target: GraphicsTarget(graphics: .blocks), advice: ["tmux blocks pictures"], canEnablePassthrough: true)
+        #expect(WorkbenchApp.pictureAdvice(blocked, keys: .default)?.text.contains("press P to let them through") == true)
+        let old = GraphicsReport(target: GraphicsTarget(graphics: .blocks), advice: ["upgrade kitty"])
+        #expect(WorkbenchApp.pictureAdvice(old, keys: .default)?.text == "upgrade kitty")
+        #expect(WorkbenchApp.pictureAdvice(GraphicsReport(target: GraphicsTarget(graphics: .kitty)), keys: .default) == nil)
+
+        var state = AppState(columns: 100, rows: 30, presets: Preset.builtins, backend: .local(.approx))
+        #expect(Reducer.reduce(&state, .command(.allowPictures)).isEmpty)
+        #expect(state.status?.text.contains("not blocked") == true)
+        state.picturesBlockedByTmux = true
+        #expect(Reducer.reduce(&state, .command(.allowPictures)) == [.allowTmuxPassthrough])
+        #expect(!state.picturesBlockedByTmux && Reducer.reduce(&state, .command(.allowPictures)).isEmpty)
     }
 }

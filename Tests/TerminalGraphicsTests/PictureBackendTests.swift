@@ -229,3 +229,17 @@ private func detailed() throws -> RGBImage {
         #expect(text == picture.pieces.map { String(decoding: $0.bytes, as: UTF8.self) + "\r\n" }.joined())
     }
 }
+
+/// Whether the pane is on screen, from tmux's answer.
+@Suite struct TmuxPaneViewTests {
+    @Test func visibleOnlyInTheActiveWindowOfAnAttachedSessionUnzoomedAway() {
+        #expect(
+            TmuxPaneView.parse("1\t1\t0\t0\t20\t76\ton\tbottom\n") == TmuxPaneView(visible: true, origin: CellPosition(row: 20, column: 76))
+        )
+        #expect(TmuxPaneView.parse("0\t1\t0\t1\t0\t0\ton\tbottom\n")?.visible == false, "another window is shown")
+        #expect(TmuxPaneView.parse("1\t0\t0\t1\t0\t0\ton\tbottom\n")?.visible == false, "detached")
+        #expect(TmuxPaneView.parse("1\t1\t1\t0\t0\t0\ton\tbottom\n")?.visible == false, "another pane is zoomed")
+        #expect(TmuxPaneView.parse("1\t1\t1\t1\t0\t0\ton\ttop\n") == TmuxPaneView(visible: true, origin: CellPosition(row: 1, column: 0)))
+        #expect(TmuxPaneView.parse("1\t1\n") == nil)
+    }
+}

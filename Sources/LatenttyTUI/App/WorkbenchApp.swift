@@ -134,6 +134,14 @@ public final class WorkbenchApp {
             previews: previews, backend: PictureBackends.backend(for: graphics.target), redraw: { inbox.post(.tick(now: Date())) },
             output: PicturePainter.writeToStandardOutput)
         defer { painter.releaseAll() }
+        let target = graphics.target
+        let watcher =
+            target.tmuxPassthrough && !target.placeholders && target.graphics == .kitty
+            ? TmuxPaneWatcher(
+                initial: TmuxPaneView(visible: true, origin: target.paneOrigin), environment: ProcessInfo.processInfo.environment,
+                changed: { inbox.post(.tick(now: Date())) }) : nil
+        defer { watcher?.stop() }
+        var paneView = watcher?.current
         var firstFrameLogged = false
         var fullRepaint = true
 
@@ -170,12 +178,23 @@ public final class WorkbenchApp {
                 runner.perform(effect)
             }
 
+            if let latest = watcher?.current, latest != paneView {
+                if latest.origin != paneView?.origin {
+                    var moved = painter.backend.target
+                    moved.paneOrigin = latest.origin
+                    painter.switchBackend(to: PictureBackends.backend(for: moved))
+                }
+                if latest.visible != paneView?.visible { fullRepaint = true }
+                paneView = latest
+            }
             if fullRepaint {
                 screen.touchAll()
                 painter.screenCleared()
                 fullRepaint = false
             }
-            let placement = renderer.draw(state)
+            let drawn = renderer.draw(state)
+            // tmux hides our pane but not a direct picture over it: take it off until the pane is back.
+            let placement = paneView?.visible == false ? nil : drawn
             screen.stage()
             if let rows = painter.retire(for: placement) { screen.repaint(rows: rows) }
             screen.update()
