@@ -63,6 +63,10 @@ public final class PictureCanvas {
         return bytes + Array("\u{1B}[\(rows)B\r".utf8)
     }
 
+    /// The terminal dropped what it stored (kitty frees the images on a screen it clears with
+    /// ED 2): each is sent again before its next placement.
+    public func forgetStored() { stored.removeAll() }
+
     /// Bytes that free every image this canvas stored (at exit, so the terminal's memory is not
     /// held by a program that is gone), except the ids in `kept`: pictures printed into a shell
     /// stay in its scrollback after the program ends, and freeing their pixels would blank them.

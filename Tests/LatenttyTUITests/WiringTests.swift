@@ -296,12 +296,17 @@ import Wire
         let again = await harness.show(at(frame: 0), jobs: [job])
         #expect(!again.bytes.contains("a=t"), "the first frame is still in the terminal: placed, not re-sent")
         #expect(again.bytes.contains("a=p,i=\(firstID),"))
-        harness.painter.screenCleared()
-        #expect(!(await harness.show(at(frame: 0), jobs: [job])).bytes.contains("a=t"))
+        harness.painter.screenCleared(imagesFreed: false)
+        #expect(!(await harness.show(at(frame: 0), jobs: [job])).bytes.contains("a=t"), "rows rewritten: the pixels stay")
+        harness.painter.screenCleared(imagesFreed: true)
+        let resent = await harness.show(at(frame: 0), jobs: [job])
+        #expect(resent.bytes.contains("a=t,f=24,s=32,v=32,i=\(firstID),"), "a cleared screen freed them: sent again, same id")
         let overlay = await harness.show(nil, jobs: [job])
         #expect(overlay.bytes == "\u{1B}_Ga=d,d=i,i=\(firstID),q=2\u{1B}\\", "an overlay takes the picture off")
+        harness.sink.bytes.withLock { $0.removeAll() }
         harness.painter.releaseAll()
-        #expect(harness.sink.bytes.withLock { String(decoding: $0, as: UTF8.self) }.components(separatedBy: "d=I").count == 3)
+        let released = harness.sink.bytes.withLock { String(decoding: $0, as: UTF8.self) }
+        #expect(released == "\u{1B}_Ga=d,d=I,i=\(firstID),q=2\u{1B}\\", "only what the terminal still holds is freed")
     }
 
     @Test func aComparisonDrawsBothSidesInTheirHalves() async throws {

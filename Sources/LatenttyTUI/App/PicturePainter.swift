@@ -95,17 +95,20 @@ final class PicturePainter {
         output(bytes)
     }
 
-    /// The screen was cleared (resize, full repaint): whatever was drawn is gone and is drawn again.
-    func screenCleared() {
+    /// The screen is about to be redrawn whole: whatever was drawn is taken off and drawn again.
+    /// `imagesFreed`: it is cleared (ED 2), which makes kitty drop the pixels of every image on
+    /// it, so they must be sent again.
+    func screenCleared(imagesFreed: Bool) {
         if let shown { output(erase(shown)) }
         shown = nil
         replaced = nil
+        if imagesFreed { canvas.forgetStored() }
     }
 
     /// Draws with `backend` from now on (tmux passthrough was just allowed, say): frees what the
     /// old one stored and encodes afresh.
     func switchBackend(to backend: any PictureBackend) {
-        screenCleared()
+        screenCleared(imagesFreed: false)
         output(canvas.releaseAll())
         canvas = PictureCanvas(backend: backend)
         previews.forgetEncodings()
@@ -113,7 +116,7 @@ final class PicturePainter {
 
     /// Takes the picture off and frees what the terminal stores for us (on quitting).
     func releaseAll() {
-        screenCleared()
+        screenCleared(imagesFreed: false)
         output(canvas.releaseAll())
     }
 

@@ -143,7 +143,10 @@ public final class WorkbenchApp {
         defer { watcher?.stop() }
         var paneView = watcher?.current
         var firstFrameLogged = false
+        // A full repaint clears the screen (ED 2), which also makes kitty free our images; rewriting
+        // every row is enough after an overlay and keeps them.
         var fullRepaint = true
+        var repaintAll = false
 
         while !state.shouldQuit {
             var effects: [Effect] = []
@@ -166,7 +169,7 @@ public final class WorkbenchApp {
                 if let action = KeyActions.action(for: key, state: state) {
                     let hadOverlay = state.overlay != nil
                     effects += Reducer.reduce(&state, action)
-                    if hadOverlay != (state.overlay != nil) { fullRepaint = true }
+                    if hadOverlay != (state.overlay != nil) { repaintAll = true }
                 }
             }
             for effect in effects {
@@ -184,14 +187,18 @@ public final class WorkbenchApp {
                     moved.paneOrigin = latest.origin
                     painter.switchBackend(to: PictureBackends.backend(for: moved))
                 }
-                if latest.visible != paneView?.visible { fullRepaint = true }
+                if latest.visible != paneView?.visible { repaintAll = true }
                 paneView = latest
             }
             if fullRepaint {
                 screen.touchAll()
-                painter.screenCleared()
+                painter.screenCleared(imagesFreed: true)
                 fullRepaint = false
+            } else if repaintAll {
+                screen.repaint(rows: 0..<screen.rows)
+                painter.screenCleared(imagesFreed: false)
             }
+            repaintAll = false
             let drawn = renderer.draw(state)
             // tmux hides our pane but not a direct picture over it: take it off until the pane is back.
             let placement = paneView?.visible == false ? nil : drawn
