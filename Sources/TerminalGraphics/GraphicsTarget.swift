@@ -54,6 +54,9 @@ public struct GraphicsTarget: Sendable, Equatable {
         self.paneOrigin = paneOrigin
     }
 
+    /// Whether pictures are pixels (kitty, iTerm2, sixel), fine enough for a picture one cell tall.
+    public var drawsPixels: Bool { graphics == .kitty || graphics == .iterm2 || graphics == .sixel }
+
     /// A short human name: "kitty (Unicode placeholders through tmux)", "sixel", ….
     public var summary: String {
         var words = graphics.rawValue

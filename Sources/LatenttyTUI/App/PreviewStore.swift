@@ -34,6 +34,13 @@ final class PreviewStore: Sendable {
 
     func frames(_ id: UUID) -> Frames? { state.withLock { $0.frames[id] } }
 
+    /// Takes a picture already in memory (a latent's latent2rgb) as `id`'s one frame.
+    func provide(_ id: UUID, image: RGBImage) {
+        state.withLock { state in
+            if state.frames[id] == nil { state.frames[id] = Frames(images: [image]) }
+        }
+    }
+
     /// Starts loading a job's images unless loaded or loading; `done` runs when they are in.
     func load(_ id: UUID, outputs: [String], done: @escaping @Sendable () -> Void) {
         let start = state.withLock { state -> Bool in

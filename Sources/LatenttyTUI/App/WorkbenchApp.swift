@@ -118,7 +118,7 @@ public final class WorkbenchApp {
         }
         if !options.files.isEmpty { runner.perform(.load(paths: options.files, presets: state.presets)) }
 
-        let renderer = Renderer(
+        var renderer = Renderer(
             screen: screen, palette: palette,
             previewCaption: { [previews] id in
                 previews.frames(id).map { frames in
@@ -199,13 +199,14 @@ public final class WorkbenchApp {
                 painter.screenCleared(imagesFreed: false)
             }
             repaintAll = false
+            renderer.smallPictures = painter.backend.target.drawsPixels
             let drawn = renderer.draw(state)
             // tmux hides our pane but not a direct picture over it: take it off until the pane is back.
-            let placement = paneView?.visible == false ? nil : drawn
+            let placements = paneView?.visible == false ? [] : drawn
             screen.stage()
-            if let rows = painter.retire(for: placement) { screen.repaint(rows: rows) }
+            for rows in painter.retire(for: placements) { screen.repaint(rows: rows) }
             screen.update()
-            painter.paint(placement, jobs: state.jobs)
+            painter.paint(placements, jobs: state.jobs, sources: state.sources)
             if let keyReadAt { Self.recordTiming("key_redraw", Date().timeIntervalSince(keyReadAt)) }
             if !firstFrameLogged {
                 firstFrameLogged = true
