@@ -161,7 +161,7 @@ final class EffectRunner: Sendable {
                 latent.setPicture(
                     Self.picture(
                         DecodeJob(
-                        name: latent.name, source: latent.source, latent: tensor, preset: preset, backend: .local(.approx),
+                            name: latent.name, source: latent.source, latent: tensor, preset: preset, backend: .local(.approx),
                             options: DecodeOptions(height: request.height, width: request.width))))
                 latents.append(latent)
             }

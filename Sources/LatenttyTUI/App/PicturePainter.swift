@@ -105,7 +105,9 @@ final class PicturePainter {
 
     /// The encoded pictures for `placement`, or nil after starting what they still need: reading a
     /// job's outputs (a latent's picture is already in memory), then encoding.
-    private func ready(_ placement: ImagePlacement, jobs: [JobStatus], sources: [LoadedLatent]) -> [(column: Int, picture: TerminalPicture)]? {
+    private func ready(_ placement: ImagePlacement, jobs: [JobStatus], sources: [LoadedLatent]) -> [(
+        column: Int, picture: TerminalPicture
+    )]? {
         for id in [placement.jobID] + (placement.compareWith.map { [$0] } ?? []) where previews.frames(id) == nil {
             if let job = jobs.first(where: { $0.id == id }) {
                 previews.load(id, outputs: job.outputs, done: redraw)
