@@ -113,6 +113,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("safetensors", ["LatentKit"]), ("latent", ["LatentKit"]), ("npy", ["LatentKit"]), ("npz", ["LatentKit"]),
     ("pt", ["LatentKit", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
     ("png", ["ImageCodecs"]), ("jpeg", ["ImageCodecs"]), ("request", ["Wire"]), ("response", ["Wire"]),
+    ("replies", ["TerminalGraphics"]),
 ]
 package.targets += fuzzTargets.map {
     .executableTarget(name: "latentty-fuzz-\($0.name)", dependencies: $0.dependencies, path: "Fuzz/Targets/\($0.name)")

@@ -6,14 +6,14 @@
 #   scripts/fuzz.sh smoke              every target for a few seconds (under 60 s of fuzzing in all)
 #   scripts/fuzz.sh replay TARGET FILE...   run inputs once (a crash to reproduce, or a corpus)
 #
-# Targets: safetensors latent npy npz pt png jpeg request response.
+# Targets: safetensors latent npy npz pt png jpeg request response replies.
 # Seeds come from Fuzz/corpus/TARGET (read only), tokens from Fuzz/dict/TARGET.dict; what libFuzzer finds goes to
 # .build/fuzz/corpus/TARGET, crashes and slow or greedy inputs to .build/fuzz/crashes/TARGET.
 # An input fails if it crashes, runs over 5 s, or makes the process use over 2 GiB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets=(safetensors latent npy npz pt png jpeg request response)
+targets=(safetensors latent npy npz pt png jpeg request response replies)
 scratch=.build/fuzz
 
 build() {
@@ -59,7 +59,7 @@ known() {
 case "${1:-}" in
 smoke)
     build "${targets[@]}"
-    for target in "${targets[@]}"; do fuzz "$target" 6; done
+    for target in "${targets[@]}"; do fuzz "$target" 5; done
     ;;
 all)
     build "${targets[@]}"

@@ -23,27 +23,14 @@ public struct GraphicsReport: Sendable, Equatable {
     public var target: GraphicsTarget
     public var signals: [GraphicsSignal]
     public var advice: [String]
+    /// tmux's allow-passthrough is off for this pane and turning it on would let pictures through;
+    /// `TmuxControl.enablePassthroughForPane` does that when the person agrees.
+    public var canEnablePassthrough: Bool
 
-    public init(target: GraphicsTarget, signals: [GraphicsSignal] = [], advice: [String] = []) {
+    public init(target: GraphicsTarget, signals: [GraphicsSignal] = [], advice: [String] = [], canEnablePassthrough: Bool = false) {
         self.target = target
         self.signals = signals
         self.advice = advice
-    }
-}
-
-extension TerminalProbe {
-    /// Detects how to draw pictures on the terminal at `input`/`output` within one short budget,
-    /// unless `choice` names a protocol (then only the geometry is asked).
-    public static func graphics(
-        choice: GraphicsChoice, input: Int32, output: Int32, environment: [String: String]
-    ) -> GraphicsReport {
-        let capabilities = probe(input: input, output: output, environment: environment)
-        let detected: GraphicsProtocol = capabilities.sixel ? .sixel : .blocks
-        let chosen = GraphicsProtocol(rawValue: choice.rawValue) ?? detected
-        let target = GraphicsTarget(
-            graphics: chosen, cellWidth: capabilities.cellWidth ?? GraphicsTarget.defaultCellWidth,
-            cellHeight: capabilities.cellHeight ?? GraphicsTarget.defaultCellHeight, maxSixelWidth: capabilities.maxSixelWidth,
-            maxSixelHeight: capabilities.maxSixelHeight, truecolor: capabilities.truecolor)
-        return GraphicsReport(target: target)
+        self.canEnablePassthrough = canEnablePassthrough
     }
 }

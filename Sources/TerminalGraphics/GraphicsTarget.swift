@@ -29,6 +29,10 @@ public struct GraphicsTarget: Sendable, Equatable {
     public var maxSixelHeight: Int?
     /// 24-bit colour for half blocks (else xterm's 256 colours).
     public var truecolor: Bool
+    /// Through tmux's passthrough: where the pane's top-left cell is on the outer terminal. tmux
+    /// forwards wrapped bytes wherever it last left the outer cursor, not at the pane's cursor, so
+    /// positioned pictures are moved there themselves. nil outside tmux, or when tmux did not say.
+    public var paneOrigin: CellPosition?
 
     /// What terminals commonly use when they do not report a cell size.
     public static let defaultCellWidth = 10
@@ -37,7 +41,7 @@ public struct GraphicsTarget: Sendable, Equatable {
     public init(
         graphics: GraphicsProtocol, placeholders: Bool = false, tmuxPassthrough: Bool = false,
         cellWidth: Int = GraphicsTarget.defaultCellWidth, cellHeight: Int = GraphicsTarget.defaultCellHeight,
-        maxSixelWidth: Int? = nil, maxSixelHeight: Int? = nil, truecolor: Bool = false
+        maxSixelWidth: Int? = nil, maxSixelHeight: Int? = nil, truecolor: Bool = false, paneOrigin: CellPosition? = nil
     ) {
         self.graphics = graphics
         self.placeholders = placeholders
@@ -47,7 +51,11 @@ public struct GraphicsTarget: Sendable, Equatable {
         self.maxSixelWidth = maxSixelWidth
         self.maxSixelHeight = maxSixelHeight
         self.truecolor = truecolor
+        self.paneOrigin = paneOrigin
     }
+
+    /// Whether pictures are pixels (kitty, iTerm2, sixel), fine enough for a picture one cell tall.
+    public var drawsPixels: Bool { graphics == .kitty || graphics == .iterm2 || graphics == .sixel }
 
     /// A short human name: "kitty (Unicode placeholders through tmux)", "sixel", ….
     public var summary: String {
@@ -57,4 +65,22 @@ public struct GraphicsTarget: Sendable, Equatable {
         if graphics == .blocks { words += truecolor ? " (24-bit colour)" : " (256 colours)" }
         return words
     }
+}
+
+/// A character cell, 0-based from the top-left of the screen or pane it is counted in.
+public struct CellPosition: Sendable, Equatable, Hashable, CustomStringConvertible {
+    public var row: Int
+    public var column: Int
+
+    public init(row: Int, column: Int) {
+        self.row = row
+        self.column = column
+    }
+
+    public static func + (lhs: CellPosition, rhs: CellPosition) -> CellPosition {
+        CellPosition(row: lhs.row + rhs.row, column: lhs.column + rhs.column)
+    }
+
+    /// 1-based, as `CSI row ; column H` and the cursor report spell it.
+    public var description: String { "row \(row + 1), column \(column + 1)" }
 }

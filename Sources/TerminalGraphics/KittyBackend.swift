@@ -17,8 +17,9 @@ public struct KittyBackend: PictureBackend {
             let upload = try KittyGraphics.transmit(fitted.image, id: id)
             let place = try KittyGraphics.place(id: id, columns: fitted.columns, rows: fitted.rows)
             return TerminalPicture(
-                columns: fitted.columns, rows: fitted.rows, imageID: id, upload: delivered(upload), storedBytes: fitted.image.pixels.count * 4 / 3,
-                pieces: [RasterPiece(row: 0, column: 0, bytes: delivered(place))])
+                columns: fitted.columns, rows: fitted.rows, imageID: id, upload: delivered(upload),
+                storedBytes: fitted.image.pixels.count * 4 / 3,
+                pieces: [RasterPiece(row: 0, column: 0, bytes: place)])
         } catch {
             throw .kitty(error)
         }
@@ -75,7 +76,7 @@ public struct ITermBackend: PictureBackend {
         }
         let bytes = ITermInlineImage.encode(png: png, columns: fitted.columns, rows: fitted.rows)
         return TerminalPicture(
-            columns: fitted.columns, rows: fitted.rows, pieces: [RasterPiece(row: 0, column: 0, bytes: delivered(bytes))])
+            columns: fitted.columns, rows: fitted.rows, pieces: [RasterPiece(row: 0, column: 0, bytes: bytes)])
     }
 }
 
@@ -97,7 +98,7 @@ public struct SixelBackend: PictureBackend {
             throw .sixel(error)
         }
         return TerminalPicture(
-            columns: fitted.columns, rows: fitted.rows, pieces: [RasterPiece(row: 0, column: 0, bytes: delivered(sixel))])
+            columns: fitted.columns, rows: fitted.rows, pieces: [RasterPiece(row: 0, column: 0, bytes: sixel)])
     }
 }
 

@@ -13,8 +13,13 @@ public enum KittyQuery {
     /// True when `bytes` hold the `ESC _ G i=31 ; OK ESC \` reply; an error reply (`ENOTSUPPORTED:…`)
     /// or none at all means no kitty graphics.
     public static func supported(replies bytes: [UInt8]) -> Bool {
-        let reply: [UInt8] = [0x1B, 0x5F, 0x47] + Array("i=\(imageID);OK".utf8) + [0x1B, 0x5C]
-        guard bytes.count >= reply.count else { return false }
-        return (0...(bytes.count - reply.count)).contains { bytes[$0..<($0 + reply.count)].elementsEqual(reply) }
+        TerminalReplies.sequences(in: bytes).contains(where: isSupportedReply)
+    }
+
+    static func isSupportedReply(_ reply: TerminalReply) -> Bool {
+        guard case .apc(let body) = reply, body.hasPrefix("G") else { return false }
+        let parts = body.dropFirst().split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[1] == "OK" else { return false }
+        return parts[0].split(separator: ",").contains("i=\(imageID)")
     }
 }

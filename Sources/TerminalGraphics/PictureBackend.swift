@@ -27,9 +27,26 @@ extension PictureBackend {
     public func place(_ picture: TerminalPicture, row: Int, column: Int) -> [UInt8] {
         var bytes: [UInt8] = [0x1B, 0x37]
         for piece in picture.pieces {
-            bytes += Array("\u{1B}[\(row + piece.row + 1);\(column + piece.column + 1)H".utf8) + piece.bytes
+            let cell = CellPosition(row: row + piece.row, column: column + piece.column)
+            bytes += Array("\u{1B}[\(cell.row + 1);\(cell.column + 1)H".utf8) + delivered(piece: piece.bytes, at: cell)
         }
         return bytes + [0x1B, 0x38]
+    }
+
+    /// Whether the pieces are escapes for the terminal outside tmux, wrapped when they are placed
+    /// (text pieces are for tmux itself, which stores and draws them).
+    public var piecesPassThroughTmux: Bool { target.tmuxPassthrough && !drawsText }
+
+    /// A piece's bytes for the pane cell `cell`, where the pane's cursor already is. Through tmux's
+    /// passthrough they would land wherever tmux last left the outer terminal's cursor, so, inside
+    /// the wrap where tmux never sees it, the outer cursor is saved, moved to the cell's place on
+    /// the outer terminal (`paneOrigin` + `cell`), and restored after. Without a pane origin or a
+    /// cell the bytes go wrapped alone, at the mercy of tmux's cursor.
+    func delivered(piece: [UInt8], at cell: CellPosition?) -> [UInt8] {
+        guard piecesPassThroughTmux else { return piece }
+        guard let origin = target.paneOrigin, let cell else { return TmuxPassthrough.wrap(piece) }
+        let outer = origin + cell
+        return TmuxPassthrough.wrap([0x1B, 0x37] + Array("\u{1B}[\(outer.row + 1);\(outer.column + 1)H".utf8) + piece + [0x1B, 0x38])
     }
 
     /// `bytes` as they must travel to reach the terminal: wrapped for tmux's passthrough when set.

@@ -26,8 +26,10 @@ public final class PictureCanvas {
 
     /// Bytes that print `picture` at the cursor in a shell, leaving the cursor at the start of the
     /// line below it. Text pictures are printed line by line; the others first reserve their rows
-    /// with newlines (scrolling if needed), then draw over them.
-    public func inline(_ picture: TerminalPicture) -> [UInt8] {
+    /// with newlines (scrolling if needed), then draw over them. `top` is the cell the picture's
+    /// top-left lands on once its rows are reserved (`inlineTop`): escapes passing through tmux are
+    /// drawn there on the outer terminal, where tmux would not take them.
+    public func inline(_ picture: TerminalPicture, at top: CellPosition? = nil) -> [UInt8] {
         guard picture.rows > 0 else { return [] }
         var bytes = uploadIfNeeded(picture)
         if backend.drawsText {
@@ -35,12 +37,19 @@ public final class PictureCanvas {
             return bytes
         }
         bytes += Array(String(repeating: "\n", count: picture.rows).utf8) + Array("\r\u{1B}[\(picture.rows)A".utf8)
-        return bytes + replacePieces(picture) + Array("\u{1B}[\(picture.rows)B\r".utf8)
+        return bytes + replacePieces(picture, at: top) + Array("\u{1B}[\(picture.rows)B\r".utf8)
+    }
+
+    /// Where `inline` puts the top-left of a picture `rows` high, printed with the cursor at
+    /// `cursor` on a screen (a tmux pane) `screenRows` high: the newlines that reserve its rows
+    /// scroll the screen once they reach the bottom, and the picture starts at column 0.
+    public static func inlineTop(cursor: CellPosition, rows: Int, screenRows: Int) -> CellPosition {
+        CellPosition(row: max(0, min(cursor.row + rows, screenRows - 1) - rows), column: 0)
     }
 
     /// Bytes that draw `picture` over the rows an earlier `inline` reserved, with the cursor on the
-    /// line below them (video played in place).
-    public func redrawInline(_ picture: TerminalPicture, replacing previous: TerminalPicture?) -> [UInt8] {
+    /// line below them (video played in place). `top` is the one given to that `inline`.
+    public func redrawInline(_ picture: TerminalPicture, replacing previous: TerminalPicture?, at top: CellPosition? = nil) -> [UInt8] {
         let rows = max(picture.rows, previous?.rows ?? 0)
         guard rows > 0 else { return [] }
         var bytes = uploadIfNeeded(picture) + Array("\u{1B}[\(rows)A\r".utf8)
@@ -49,10 +58,14 @@ public final class PictureCanvas {
             if rows > picture.rows { bytes += Array("\u{1B}[\(rows - picture.rows)B".utf8) }
             return bytes
         }
-        bytes += replacePieces(picture)
+        bytes += replacePieces(picture, at: top)
         if let previous, previous.imageID != picture.imageID { bytes += backend.erase(previous) }
         return bytes + Array("\u{1B}[\(rows)B\r".utf8)
     }
+
+    /// The terminal dropped what it stored (kitty frees the images on a screen it clears with
+    /// ED 2): each is sent again before its next placement.
+    public func forgetStored() { stored.removeAll() }
 
     /// Bytes that free every image this canvas stored (at exit, so the terminal's memory is not
     /// held by a program that is gone), except the ids in `kept`: pictures printed into a shell
@@ -63,12 +76,13 @@ public final class PictureCanvas {
         return freed.flatMap { free($0.id) }
     }
 
-    private func replacePieces(_ picture: TerminalPicture) -> [UInt8] {
+    private func replacePieces(_ picture: TerminalPicture, at top: CellPosition?) -> [UInt8] {
         var bytes: [UInt8] = [0x1B, 0x37]
         for piece in picture.pieces {
             if piece.row > 0 { bytes += Array("\u{1B}[\(piece.row)B".utf8) }
             if piece.column > 0 { bytes += Array("\u{1B}[\(piece.column)C".utf8) }
-            bytes += piece.bytes + [0x1B, 0x38, 0x1B, 0x37]
+            let cell = top.map { $0 + CellPosition(row: piece.row, column: piece.column) }
+            bytes += backend.delivered(piece: piece.bytes, at: cell) + [0x1B, 0x38, 0x1B, 0x37]
         }
         return bytes + [0x1B, 0x38]
     }

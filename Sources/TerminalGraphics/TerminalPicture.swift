@@ -24,7 +24,9 @@ public struct TerminalPicture: Sendable, Equatable {
     /// Sent once per image id before its first placement (kitty's transmit); empty where every
     /// draw carries its pixels.
     public var upload: [UInt8]
-    /// Written at every placement, each at its offset.
+    /// Written at every placement, each at its offset. Escapes for the terminal outside tmux are
+    /// kept bare and wrapped when placed (`PictureBackend.delivered(piece:at:)`), since where the
+    /// outer terminal must draw them is known only then.
     public var pieces: [RasterPiece]
     /// What the upload occupies in the terminal's memory (decoded pixels).
     public var storedBytes: Int

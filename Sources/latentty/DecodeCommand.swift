@@ -100,7 +100,7 @@ struct DecodeCommand: AsyncParsableCommand {
         }
         for job in jobs { await queue.submit(job) }
         var shown = Set<UUID>()
-        let pictures = show ? PictureShow(choice: graphicsOptions.graphics, captions: true) : nil
+        let pictures = show ? PictureShow(choice: try graphicsOptions.choice(configFile: presets.configFile), captions: true) : nil
         for await status in Self.statusesUntilIdle(of: queue) {
             reporter.observe(status)
             if let pictures, status.state == .done, shown.insert(status.id).inserted { await Self.display(status, on: pictures) }

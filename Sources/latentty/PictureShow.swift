@@ -6,7 +6,6 @@ import Synchronization
 import TerminalGraphics
 import Workbench
 
-
 /// `--graphics`, for `show` and `decode --show`.
 struct GraphicsOptions: ParsableArguments {
     @Option(
@@ -15,6 +14,13 @@ struct GraphicsOptions: ParsableArguments {
             Default: auto on a terminal, blocks into a pipe or a file.
             """)
     var graphics: GraphicsChoice?
+
+    /// `--graphics`, else config.toml's `graphics`; nil when neither names one.
+    func choice(configFile: URL) throws -> GraphicsChoice? {
+        if let graphics { return graphics }
+        let configured = try reportingErrors { try Settings.load(configFile: configFile) }.graphics
+        return configured.flatMap(GraphicsChoice.init(rawValue:))
+    }
 }
 
 /// How a video plays in place.
@@ -36,6 +42,8 @@ final class PictureShow {
     private let canvas: PictureCanvas
     private let columns: Int
     private let rows: Int
+    /// The terminal's height (the pane's, inside tmux); nil into a pipe or a file.
+    private let screenRows: Int?
     private let captions: Bool
     /// kitty images still on screen: their pixels must outlive this process.
     private var onScreen: Set<UInt32> = []
@@ -65,6 +73,7 @@ final class PictureShow {
         self.columns = columns ?? screen?.columns ?? 80
         // One screen holds the caption, the picture and the prompt after it.
         self.rows = rows ?? screen.map { max(1, $0.rows - 1 - (captions ? 1 : 0)) } ?? Self.unboundedRows
+        screenRows = screen?.rows
         self.captions = captions
     }
 
@@ -72,14 +81,15 @@ final class PictureShow {
     /// Returns false when ^C stopped the playing (the frames sent so far are still freed by `finish`).
     @discardableResult
     func show(_ frames: ResultFrames, caption: String, playback: Playback? = nil) async throws(PictureError) -> Bool {
-        var bytes = captions ? Array((caption.terminalSafe + "\n").utf8) : []
+        let captionLine = captions ? Array((caption.terminalSafe + "\n").utf8) : []
         guard let first = frames.images.first else {
-            write(bytes)
+            write(captionLine)
             return true
         }
         var shown = try canvas.backend.encode(first, columns: columns, rows: rows)
-        bytes += canvas.inline(shown)
-        write(bytes)
+        write(captionLine)
+        let top = inlineTop(rows: shown.rows)
+        write(canvas.inline(shown, at: top))
         defer { if let id = shown.imageID { onScreen.insert(id) } }
         guard let playback, frames.images.count > 1 else { return true }
         let interval = Duration.seconds(1 / (playback.framesPerSecond ?? frames.frameRate ?? Self.defaultFrameRate))
@@ -102,11 +112,21 @@ final class PictureShow {
                 // A frame late from encoding shows at once; the ones after it keep the rate from there.
                 due = max(due + interval, clock.now)
                 try? await clock.sleep(until: due)
-                write(canvas.redrawInline(picture, replacing: shown))
+                write(canvas.redrawInline(picture, replacing: shown, at: top))
                 shown = picture
             }
         }
         return true
+    }
+
+    /// Through tmux's passthrough, where in the pane a picture `rows` high will start: tmux answers
+    /// where its cursor is (after the caption, so asked once that is out), and the canvas draws the
+    /// picture there on the outer terminal. nil where nothing passes through tmux, or no answer came.
+    private func inlineTop(rows: Int) -> CellPosition? {
+        guard canvas.backend.piecesPassThroughTmux, canvas.backend.target.paneOrigin != nil, let screenRows,
+            let cursor = TerminalProbe.cursorPosition(input: STDIN_FILENO, output: STDOUT_FILENO)
+        else { return nil }
+        return PictureCanvas.inlineTop(cursor: cursor, rows: rows, screenRows: screenRows)
     }
 
     /// Frees the kitty images no longer on screen (a played video's other frames).

@@ -75,7 +75,8 @@ struct ShowCommand: AsyncParsableCommand {
     func run() async throws {
         // A mistyped --preset stops everything; the catalog is otherwise read only for a latent.
         var decoder = try preset.map { _ in try LatentDecoder(command: self) }
-        let pictures = PictureShow(choice: graphicsOptions.graphics, columns: width, rows: height, captions: !noCaption)
+        let pictures = PictureShow(
+            choice: try graphicsOptions.choice(configFile: presets.configFile), columns: width, rows: height, captions: !noCaption)
         var failures = 0
         var interrupted = false
         for path in files {

@@ -33,8 +33,11 @@ struct WorkbenchCommand: AsyncParsableCommand {
     @Option(help: "Theme name or file (default: the config's, else dark).")
     var theme: String?
 
-    @Option(help: "Preview graphics: auto (detect: kitty, iterm2, sixel, else half blocks), kitty, iterm2, sixel, blocks or none.")
-    var graphics: GraphicsChoice = .auto
+    @Option(
+        help:
+            "Preview graphics: auto (detect: kitty, iterm2, sixel, else half blocks), kitty, iterm2, sixel, blocks or none. Default: config.toml's graphics, else auto."
+    )
+    var graphics: GraphicsChoice?
 
     @Option(help: "Folder for decoded results (default: the config's [output] directory, else ./decoded).")
     var out: String?
@@ -80,7 +83,8 @@ struct WorkbenchCommand: AsyncParsableCommand {
         let options = TUIOptions(
             files: files, presetID: chosenPreset?.id, endpoints: backend.endpoint,
             local: backend.local, decode: decode,
-            theme: chosenTheme, graphics: graphics, catalog: catalog, settings: settings, keyMap: keyMap,
+            theme: chosenTheme, graphics: graphics ?? settings.graphics.flatMap(GraphicsChoice.init(rawValue:)) ?? .auto, catalog: catalog,
+            settings: settings, keyMap: keyMap,
             configFile: configFile, journalDirectory: noJournal ? nil : JobJournal.defaultDirectory(), outputDirectory: output,
             exportDirectory: output.appendingPathComponent("saved"), useColor: !noColor,
             samplesDirectory: ShippedFolder.find("Samples", executable: executable)?.path, localEngine: localEngine,

@@ -14,7 +14,8 @@ import Testing
             (["decode", "x.safetensors", "--local", "--space", "pixel"], "Please provide one of 'diffusion' and 'vae'."),
             (["decode", "x.safetensors", "--local", "--tile", "sometimes"], "Please provide one of 'auto', 'on' or 'off'."),
             (["decode", "x.safetensors", "--local", "--max-memory", "lots"], "The value 'lots' is invalid for '--max-memory"),
-            (["workbench", "--graphics", "kitty"], "Please provide one of 'auto', 'sixel', 'blocks' or 'none'."),
+            (["workbench", "--graphics", "kittie"], "- auto\n  - kitty\n  - iterm2\n  - sixel\n  - blocks\n  - none"),
+            (["show", "a.png", "--graphics", "ascii"], "- auto\n  - kitty\n  - iterm2\n  - sixel\n  - blocks\n  - none"),
             (["serve", "--tile", "banana"], "Please provide one of 'auto', 'on' or 'off'."),
         ]
         for (arguments, message) in cases {

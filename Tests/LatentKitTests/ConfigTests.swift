@@ -96,8 +96,11 @@ import Testing
         let emptyList = failure("[keys]\nquit = []\n")
         #expect(emptyList?.description == "c.toml: 'quit' in [keys]: names no key; give one, like \"x\", or a list")
         let topLevel = failure("thme = \"nord\"\n")
-        #expect(topLevel == .unknownKey(path: "c.toml", preset: "(top level)", key: "thme", valid: ["theme", "output", "keys", "presets"]))
-        #expect(topLevel?.description == "c.toml: unknown key 'thme' in the top level; valid keys: theme, output, keys, presets")
+        #expect(
+            topLevel
+                == .unknownKey(
+                    path: "c.toml", preset: "(top level)", key: "thme", valid: ["theme", "graphics", "output", "keys", "presets"]))
+        #expect(topLevel?.description == "c.toml: unknown key 'thme' in the top level; valid keys: theme, graphics, output, keys, presets")
         #expect(
             failure("[output]\ndirectroy = \"/tmp\"\n")?.description
                 == "c.toml: unknown key 'directroy' in [output]; valid keys: directory, pattern")

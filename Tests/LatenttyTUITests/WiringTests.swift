@@ -254,17 +254,23 @@ import Wire
                 output: { bytes in written.bytes.withLock { $0 += bytes } })
         }
 
-        /// Retires what no longer matches, then paints until `placement` is on screen; returns the
-        /// rows curses was asked to repaint and the bytes written.
-        func show(_ placement: ImagePlacement?, jobs: [JobStatus]) async -> (repaint: Range<Int>?, bytes: String) {
+        /// Retires what no longer matches, then paints until every placement is on screen; returns
+        /// the rows curses was asked to repaint and the bytes written.
+        func show(_ placements: [ImagePlacement], jobs: [JobStatus], sources: [LoadedLatent] = []) async -> (
+            repaint: [Range<Int>], bytes: String
+        ) {
             sink.bytes.withLock { $0.removeAll() }
-            let repaint = painter.retire(for: placement)
-            painter.paint(placement, jobs: jobs)
-            while let placement, painter.showing != painter.key(for: placement) {
+            let repaint = painter.retire(for: placements)
+            painter.paint(placements, jobs: jobs, sources: sources)
+            while placements.contains(where: { painter.showing(at: $0.rect) != painter.key(for: $0) }) {
                 _ = await redraws.next()
-                painter.paint(placement, jobs: jobs)
+                painter.paint(placements, jobs: jobs, sources: sources)
             }
             return (repaint, String(decoding: sink.bytes.withLock { $0 }, as: UTF8.self))
+        }
+
+        func show(_ placement: ImagePlacement?, jobs: [JobStatus]) async -> (repaint: [Range<Int>], bytes: String) {
+            await show(placement.map { [$0] } ?? [], jobs: jobs)
         }
     }
 
@@ -277,7 +283,7 @@ import Wire
         #expect(first.bytes.components(separatedBy: "▀").count - 1 == 8 * 4)
         #expect(await harness.show(placement, jobs: [job]).bytes.isEmpty, "an unchanged preview is not drawn again")
         let gone = await harness.show(nil, jobs: [job])
-        #expect(gone.repaint == 3..<7 && gone.bytes.isEmpty)
+        #expect(gone.repaint == [3..<7] && gone.bytes.isEmpty)
     }
 
     @Test func kittyUploadsEachFrameOnceAndSwitchesByPlacement() async throws {
@@ -287,20 +293,55 @@ import Wire
             ImagePlacement(jobID: job.id, compareWith: nil, frame: frame, rect: Rect(x: 2, y: 1, width: 8, height: 4))
         }
         let first = await harness.show(at(frame: 0), jobs: [job])
-        #expect(first.bytes.contains("a=t,f=24,s=16,v=16") && first.bytes.contains("a=p,"))
-        let firstID = try #require(first.bytes.firstMatch(of: /a=t,f=24,s=16,v=16,i=(\d+)/)?.1)
+        // 16×16 px into 8×4 cells of 4×8 px: scaled to 32×32 and sent at that size.
+        #expect(first.bytes.contains("a=t,f=24,s=32,v=32") && first.bytes.contains("a=p,"))
+        let firstID = try #require(first.bytes.firstMatch(of: /a=t,f=24,s=32,v=32,i=(\d+)/)?.1)
         let second = await harness.show(at(frame: 1), jobs: [job])
         #expect(second.bytes.contains("a=t,") && second.bytes.contains("a=d,d=i,i=\(firstID),"))
-        #expect(second.repaint == nil, "kitty pictures float over the cells; curses has nothing to repaint")
+        #expect(second.repaint.isEmpty, "kitty pictures float over the cells; curses has nothing to repaint")
         let again = await harness.show(at(frame: 0), jobs: [job])
         #expect(!again.bytes.contains("a=t"), "the first frame is still in the terminal: placed, not re-sent")
         #expect(again.bytes.contains("a=p,i=\(firstID),"))
-        harness.painter.screenCleared()
-        #expect(!(await harness.show(at(frame: 0), jobs: [job])).bytes.contains("a=t"))
+        harness.painter.screenCleared(imagesFreed: false)
+        #expect(!(await harness.show(at(frame: 0), jobs: [job])).bytes.contains("a=t"), "rows rewritten: the pixels stay")
+        harness.painter.screenCleared(imagesFreed: true)
+        let resent = await harness.show(at(frame: 0), jobs: [job])
+        #expect(resent.bytes.contains("a=t,f=24,s=32,v=32,i=\(firstID),"), "a cleared screen freed them: sent again, same id")
         let overlay = await harness.show(nil, jobs: [job])
         #expect(overlay.bytes == "\u{1B}_Ga=d,d=i,i=\(firstID),q=2\u{1B}\\", "an overlay takes the picture off")
+        harness.sink.bytes.withLock { $0.removeAll() }
         harness.painter.releaseAll()
-        #expect(harness.sink.bytes.withLock { String(decoding: $0, as: UTF8.self) }.components(separatedBy: "d=I").count == 3)
+        let released = harness.sink.bytes.withLock { String(decoding: $0, as: UTF8.self) }
+        #expect(released == "\u{1B}_Ga=d,d=I,i=\(firstID),q=2\u{1B}\\", "only what the terminal still holds is freed")
+    }
+
+    @Test func latentsGetSmallPicturesAndScrollingMovesThemWithoutResending() async throws {
+        let job = try Self.job(frames: 1)
+        let tensor = try Tensor(values: [Float](repeating: 0, count: 4 * 8 * 8), shape: [1, 4, 8, 8])
+        var latent = LoadedLatent(name: "l", source: JobSource(seed: 1), tensor: tensor, space: .diffusion, presetID: "sd15")
+        latent.setPicture(try RGBImage(width: 8, height: 8, pixels: (0..<192).map { UInt8($0) }))
+        let harness = Harness(backend: KittyBackend(target: GraphicsTarget(graphics: .kitty, cellWidth: 4, cellHeight: 8)))
+        let preview = ImagePlacement(jobID: job.id, compareWith: nil, frame: 0, rect: Rect(x: 30, y: 1, width: 8, height: 4))
+        func small(row: Int) -> ImagePlacement {
+            ImagePlacement(jobID: latent.id, compareWith: nil, frame: 0, rect: Rect(x: 1, y: row, width: 2, height: 1))
+        }
+        let first = await harness.show([small(row: 2), preview], jobs: [job], sources: [latent])
+        #expect(first.bytes.components(separatedBy: "a=t,").count == 3, "the latent's picture and the result each sent once")
+        #expect(first.bytes.contains("\u{1B}[3;2H\u{1B}_Ga=p,") && first.bytes.contains("c=2,r=1,C=1"))
+        let scrolled = await harness.show([small(row: 3), preview], jobs: [job], sources: [latent])
+        #expect(!scrolled.bytes.contains("a=t") && scrolled.bytes.contains("\u{1B}[4;2H\u{1B}_Ga=p,"))
+        #expect(scrolled.bytes.components(separatedBy: "a=d,d=i,").count == 2, "only the moved picture is taken off")
+    }
+
+    @Test func repaintingRowsRedrawsTheCellPicturesOnThem() async throws {
+        let (job, other) = (try Self.job(frames: 1), try Self.job(frames: 2))
+        let harness = Harness(backend: HalfBlockBackend(target: GraphicsTarget(graphics: .blocks)))
+        let left = ImagePlacement(jobID: job.id, compareWith: nil, frame: 0, rect: Rect(x: 0, y: 2, width: 4, height: 2))
+        let right = ImagePlacement(jobID: other.id, compareWith: nil, frame: 0, rect: Rect(x: 10, y: 3, width: 4, height: 4))
+        _ = await harness.show([left, right], jobs: [job, other])
+        let after = await harness.show([right], jobs: [job, other])
+        #expect(Set(after.repaint) == [2..<4, 3..<7], "the right picture shares row 3 with the one that went")
+        #expect(after.bytes.contains("\u{1B}[4;11H"), "and is drawn again after the repaint")
     }
 
     @Test func aComparisonDrawsBothSidesInTheirHalves() async throws {
@@ -345,5 +386,24 @@ import Wire
             Issue.record("a text field takes the character")
             return
         }
+    }
+}
+
+/// Inside tmux with passthrough off, the workbench says so at start and P turns it on for the pane.
+@Suite struct TmuxPictureOfferTests {
+    @Test func theOfferNamesItsKeyAndPRunsItOnce() {
+        let blocked = GraphicsReport(
+            target: GraphicsTarget(graphics: .blocks), advice: ["tmux blocks pictures"], canEnablePassthrough: true)
+        #expect(WorkbenchApp.pictureAdvice(blocked, keys: .default)?.text.contains("press P to let them through") == true)
+        let old = GraphicsReport(target: GraphicsTarget(graphics: .blocks), advice: ["upgrade kitty"])
+        #expect(WorkbenchApp.pictureAdvice(old, keys: .default)?.text == "upgrade kitty")
+        #expect(WorkbenchApp.pictureAdvice(GraphicsReport(target: GraphicsTarget(graphics: .kitty)), keys: .default) == nil)
+
+        var state = AppState(columns: 100, rows: 30, presets: Preset.builtins, backend: .local(.approx))
+        #expect(Reducer.reduce(&state, .command(.allowPictures)).isEmpty)
+        #expect(state.status?.text.contains("not blocked") == true)
+        state.picturesBlockedByTmux = true
+        #expect(Reducer.reduce(&state, .command(.allowPictures)) == [.allowTmuxPassthrough])
+        #expect(!state.picturesBlockedByTmux && Reducer.reduce(&state, .command(.allowPictures)).isEmpty)
     }
 }

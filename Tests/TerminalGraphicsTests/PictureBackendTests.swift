@@ -84,13 +84,105 @@ private func detailed() throws -> RGBImage {
         #expect(PictureError.emptyBox(columns: 0, rows: 3).description.contains("at least one cell"))
     }
 
-    @Test func tmuxPassthroughWrapsSixelAndITerm() throws {
+    /// Without the pane's origin the pieces go wrapped alone, where tmux left the outer cursor.
+    @Test func tmuxPassthroughWrapsSixelAndITermWhenPlaced() throws {
         var tmux = target
         tmux.tmuxPassthrough = true
         for backend in [SixelBackend(target: tmux), ITermBackend(target: tmux)] as [any PictureBackend] {
-            let bytes = try backend.encode(try detailed(), columns: 4, rows: 4).pieces[0].bytes
-            #expect(bytes.starts(with: Array("\u{1B}Ptmux;\u{1B}\u{1B}".utf8)) && bytes.suffix(2) == [0x1B, 0x5C])
+            let picture = try backend.encode(try detailed(), columns: 4, rows: 4)
+            let bare = picture.pieces[0].bytes
+            #expect(!bare.starts(with: Array("\u{1B}Ptmux;".utf8)), "kept bare until the place is known")
+            let placed = backend.place(picture, row: 0, column: 0)
+            #expect(placed == Array("\u{1B}7\u{1B}[1;1H".utf8) + TmuxPassthrough.wrap(bare) + [0x1B, 0x38])
+            #expect(Array(placed.dropFirst(8)).starts(with: Array("\u{1B}Ptmux;\u{1B}\u{1B}".utf8)))
         }
+    }
+}
+
+/// Through tmux's passthrough, positioned pictures are drawn at their pane cell's place on the
+/// outer terminal: the outer cursor is saved, moved there and restored inside the wrap.
+@Suite struct PassthroughPlacementTests {
+    /// The bottom-right pane of a split window, as tmux 3.3a placed it in a 150×40 kitty.
+    let origin = CellPosition(row: 21, column: 76)
+
+    func target(_ graphics: GraphicsProtocol, origin: CellPosition?) -> GraphicsTarget {
+        GraphicsTarget(graphics: graphics, tmuxPassthrough: true, cellWidth: 8, cellHeight: 16, paneOrigin: origin)
+    }
+
+    /// ESC doubled, written out independently of `TmuxPassthrough`.
+    func doubled(_ bytes: [UInt8]) -> String {
+        String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\u{1B}", with: "\u{1B}\u{1B}")
+    }
+
+    @Test func kittyDirectPlacementIsMovedToThePanesCell() throws {
+        let backend = KittyBackend(target: target(.kitty, origin: origin))
+        let picture = try backend.encode(try detailed(), columns: 10, rows: 10)
+        let id = try #require(picture.imageID)
+        let placed = String(decoding: backend.place(picture, row: 2, column: 3), as: UTF8.self)
+        #expect(
+            placed
+                == "\u{1B}7\u{1B}[3;4H\u{1B}Ptmux;\u{1B}\u{1B}7\u{1B}\u{1B}[24;80H\u{1B}\u{1B}_Ga=p,i=\(id),p=1,c=10,r=3,C=1,q=2\u{1B}\u{1B}\\\u{1B}\u{1B}8\u{1B}\\\u{1B}8"
+        )
+        #expect(picture.upload.starts(with: Array("\u{1B}Ptmux;\u{1B}\u{1B}_Ga=t,".utf8)), "the upload is wrapped but never positioned")
+        #expect(backend.erase(picture) == Array("\u{1B}Ptmux;\u{1B}\u{1B}_Ga=d,d=i,i=\(id),q=2\u{1B}\u{1B}\\\u{1B}\\".utf8))
+    }
+
+    @Test func iTermAndSixelAreMovedToThePanesCell() throws {
+        for graphics in [GraphicsProtocol.iterm2, .sixel] {
+            let backend = PictureBackends.backend(for: target(graphics, origin: origin))
+            let picture = try backend.encode(try detailed(), columns: 4, rows: 4)
+            let placed = String(decoding: backend.place(picture, row: 0, column: 9), as: UTF8.self)
+            let payload = doubled(picture.pieces[0].bytes)
+            #expect(
+                placed == "\u{1B}7\u{1B}[1;10H\u{1B}Ptmux;\u{1B}\u{1B}7\u{1B}\u{1B}[22;86H" + payload + "\u{1B}\u{1B}8\u{1B}\\\u{1B}8",
+                "\(graphics)")
+        }
+    }
+
+    @Test func textPiecesAreLeftToTmux() throws {
+        var placeholders = target(.kitty, origin: origin)
+        placeholders.placeholders = true
+        let backend = PictureBackends.backend(for: placeholders)
+        let picture = try backend.encode(try detailed(), columns: 10, rows: 10)
+        let rows = picture.pieces.map { String(decoding: $0.bytes, as: UTF8.self) }
+        #expect(
+            String(decoding: backend.place(picture, row: 2, column: 3), as: UTF8.self)
+                == "\u{1B}7\u{1B}[3;4H\(rows[0])\u{1B}[4;4H\(rows[1])\u{1B}[5;4H\(rows[2])\u{1B}8")
+        #expect(!backend.piecesPassThroughTmux && backend.delivered(piece: picture.pieces[0].bytes, at: origin) == picture.pieces[0].bytes)
+    }
+
+    /// In a shell, the picture goes where tmux says its cursor is once the rows are reserved.
+    @Test func inlineInTmuxDrawsAtTheReservedRowsOnTheOuterTerminal() throws {
+        let backend = KittyBackend(target: target(.kitty, origin: origin))
+        let canvas = PictureCanvas(backend: backend)
+        let picture = try backend.encode(try detailed(), columns: 10, rows: 10)
+        let id = try #require(picture.imageID)
+        let top = CellPosition(row: 5, column: 0)
+        let placement =
+            "\u{1B}Ptmux;\u{1B}\u{1B}7\u{1B}\u{1B}[27;77H\u{1B}\u{1B}_Ga=p,i=\(id),p=1,c=10,r=3,C=1,q=2\u{1B}\u{1B}\\\u{1B}\u{1B}8\u{1B}\\"
+        #expect(
+            canvas.inline(picture, at: top)
+                == picture.upload + Array("\n\n\n\r\u{1B}[3A\u{1B}7\(placement)\u{1B}8\u{1B}7\u{1B}8\u{1B}[3B\r".utf8))
+        let next = try backend.encode(try detailed(), columns: 10, rows: 10)
+        let nextID = try #require(next.imageID)
+        let replay = String(decoding: canvas.redrawInline(next, replacing: picture, at: top), as: UTF8.self)
+        #expect(
+            replay
+                == String(decoding: next.upload, as: UTF8.self) + "\u{1B}[3A\r\u{1B}7"
+                + placement.replacingOccurrences(of: "i=\(id),", with: "i=\(nextID),")
+                + "\u{1B}8\u{1B}7\u{1B}8\u{1B}Ptmux;\u{1B}\u{1B}_Ga=d,d=i,i=\(id),q=2\u{1B}\u{1B}\\\u{1B}\\\u{1B}[3B\r")
+    }
+
+    @Test func theInlineTopFollowsTheScroll() {
+        // Room below: the picture starts on the cursor's row.
+        #expect(
+            PictureCanvas.inlineTop(cursor: CellPosition(row: 5, column: 7), rows: 3, screenRows: 19) == CellPosition(row: 5, column: 0))
+        // Near the bottom the newlines scroll, and the picture ends on the last row.
+        #expect(
+            PictureCanvas.inlineTop(cursor: CellPosition(row: 17, column: 0), rows: 3, screenRows: 19) == CellPosition(row: 15, column: 0))
+        // Taller than the screen: from the top.
+        #expect(
+            PictureCanvas.inlineTop(cursor: CellPosition(row: 10, column: 0), rows: 30, screenRows: 19) == CellPosition(row: 0, column: 0))
     }
 }
 
@@ -135,5 +227,19 @@ private func detailed() throws -> RGBImage {
         let picture = try blocks.encode(try detailed(), columns: 8, rows: 2)
         let text = String(decoding: PictureCanvas(backend: blocks).inline(picture), as: UTF8.self)
         #expect(text == picture.pieces.map { String(decoding: $0.bytes, as: UTF8.self) + "\r\n" }.joined())
+    }
+}
+
+/// Whether the pane is on screen, from tmux's answer.
+@Suite struct TmuxPaneViewTests {
+    @Test func visibleOnlyInTheActiveWindowOfAnAttachedSessionUnzoomedAway() {
+        #expect(
+            TmuxPaneView.parse("1\t1\t0\t0\t20\t76\ton\tbottom\n") == TmuxPaneView(visible: true, origin: CellPosition(row: 20, column: 76))
+        )
+        #expect(TmuxPaneView.parse("0\t1\t0\t1\t0\t0\ton\tbottom\n")?.visible == false, "another window is shown")
+        #expect(TmuxPaneView.parse("1\t0\t0\t1\t0\t0\ton\tbottom\n")?.visible == false, "detached")
+        #expect(TmuxPaneView.parse("1\t1\t1\t0\t0\t0\ton\tbottom\n")?.visible == false, "another pane is zoomed")
+        #expect(TmuxPaneView.parse("1\t1\t1\t1\t0\t0\ton\ttop\n") == TmuxPaneView(visible: true, origin: CellPosition(row: 1, column: 0)))
+        #expect(TmuxPaneView.parse("1\t1\n") == nil)
     }
 }

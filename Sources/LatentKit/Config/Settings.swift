@@ -5,6 +5,7 @@ import TOMLKit
 ///
 /// ```toml
 /// theme = "nord"
+/// graphics = "auto"                       # auto, kitty, iterm2, sixel, blocks or none
 /// [output]
 /// directory = "~/latentty-out"
 /// pattern = "{name}_{preset}_{seed}"      # {name} {preset} {seed} {date} {time} {index}
@@ -13,6 +14,8 @@ import TOMLKit
 /// ```
 public struct Settings: Sendable, Equatable {
     public var theme: String?
+    /// How pictures are drawn; nil (or "auto") leaves it to detection.
+    public var graphics: String?
     public var outputDirectory: String?
     public var fileNamePattern: String
     public var keys: [String: [String]]
@@ -20,14 +23,17 @@ public struct Settings: Sendable, Equatable {
     public static let defaultPattern = "{name}"
 
     /// Everything config.toml may hold outside presets; another key is a typo to report, not to skip.
-    static let topLevelKeys = ["theme", "output", "keys", "presets"]
+    static let topLevelKeys = ["theme", "graphics", "output", "keys", "presets"]
+    /// The values `graphics` takes; the same words as `--graphics`.
+    public static let graphicsChoices = ["auto", "kitty", "iterm2", "sixel", "blocks", "none"]
     static let outputKeys = ["directory", "pattern"]
 
     public init(
-        theme: String? = nil, outputDirectory: String? = nil, fileNamePattern: String = Settings.defaultPattern,
+        theme: String? = nil, graphics: String? = nil, outputDirectory: String? = nil, fileNamePattern: String = Settings.defaultPattern,
         keys: [String: [String]] = [:]
     ) {
         self.theme = theme
+        self.graphics = graphics
         self.outputDirectory = outputDirectory
         self.fileNamePattern = fileNamePattern
         self.keys = keys
@@ -47,6 +53,17 @@ public struct Settings: Sendable, Equatable {
         if let theme = table["theme"] {
             guard let name = theme.string else { throw .wrongType(path: path, preset: "(top level)", key: "theme", expected: "a string") }
             settings.theme = name
+        }
+        if let graphics = table["graphics"] {
+            guard let name = graphics.string else {
+                throw .wrongType(path: path, preset: "(top level)", key: "graphics", expected: "a string")
+            }
+            guard graphicsChoices.contains(name) else {
+                throw .invalidValue(
+                    path: path, preset: "(top level)", key: "graphics",
+                    reason: "'\(name)' is not one of \(graphicsChoices.joined(separator: ", "))")
+            }
+            settings.graphics = name
         }
         if let output = table["output"] {
             guard let output = output.table else { throw .notATable(path: path, key: "output") }

@@ -27,7 +27,8 @@ final class EffectRunner: Sendable {
 
     func perform(_ effect: Effect) {
         switch effect {
-        case .quit:
+        case .quit, .allowTmuxPassthrough:
+            // Quitting is the loop's; so is tmux, since it asks the terminal again.
             break
         case .list(let directory):
             Task.detached { [inbox] in inbox.post(.listed(directory: directory, entries: Self.list(directory))) }
@@ -105,7 +106,7 @@ final class EffectRunner: Sendable {
                 var latent = LoadedLatent(
                     name: job.name, source: job.source, tensor: job.latent, space: job.space, presetID: job.preset.id,
                     height: job.options.height, width: job.options.width, report: report)
-                latent.thumbnail = thumbnail(job)
+                latent.setPicture(Self.picture(job))
                 latents.append(latent)
             } catch {
                 errors.append("\(URL(fileURLWithPath: path).lastPathComponent): \(error)")
@@ -114,13 +115,13 @@ final class EffectRunner: Sendable {
         return (latents, errors)
     }
 
-    /// latent2rgb of the first image (or first latent frame) at latent resolution, fitted to 32×10
-    /// cells: a long video latent must not cost a full-size decode of every frame just to be listed.
+    /// latent2rgb of the first image (or first latent frame) at latent resolution: a long video
+    /// latent must not cost a full-size decode of every frame just to be listed.
     /// The latent is prepared (unpacked, brought to VAE space) by the decode pipeline itself.
-    static func thumbnail(_ job: DecodeJob) -> [[HalfBlockCell]] {
+    static func picture(_ job: DecodeJob) -> RGBImage? {
         guard let request = try? job.request(), let latent = try? LocalDecoder.vaeLatent(request, preset: job.preset),
             latent.rank == 4 || latent.rank == 5
-        else { return [] }
+        else { return nil }
         let shape = latent.shape
         let (channels, height, width) = (shape[1], shape[shape.count - 2], shape[shape.count - 1])
         let frames = latent.rank == 5 ? shape[2] : 1
@@ -138,8 +139,8 @@ final class EffectRunner: Sendable {
         guard let single = try? Tensor(values: first, shape: [1, channels, height, width]),
             let pixels = try? Latent2RGBEngine().decode(single, preset: preset),
             let image = try? TensorImages.images(from: pixels).first
-        else { return [] }
-        return HalfBlocks.render(image, columns: 32, rows: 10)
+        else { return nil }
+        return image
     }
 
     static func generate(_ request: GenerateRequest, presets: [Preset]) -> Action {
@@ -157,10 +158,11 @@ final class EffectRunner: Sendable {
                 var latent = LoadedLatent(
                     name: "\(preset.id)_\(request.width)x\(request.height)_seed\(seed)", source: JobSource(seed: seed), tensor: tensor,
                     space: .diffusion, presetID: preset.id, height: request.height, width: request.width, report: report)
-                latent.thumbnail = thumbnail(
-                    DecodeJob(
-                        name: latent.name, source: latent.source, latent: tensor, preset: preset, backend: .local(.approx),
-                        options: DecodeOptions(height: request.height, width: request.width)))
+                latent.setPicture(
+                    Self.picture(
+                        DecodeJob(
+                            name: latent.name, source: latent.source, latent: tensor, preset: preset, backend: .local(.approx),
+                            options: DecodeOptions(height: request.height, width: request.width))))
                 latents.append(latent)
             }
             return .loaded(latents, errors: [])

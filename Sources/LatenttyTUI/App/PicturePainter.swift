@@ -2,11 +2,12 @@ import Foundation
 import TerminalGraphics
 import Workbench
 
-/// Puts the selected result's picture on the terminal after curses has drawn, through the picture
-/// backend the terminal speaks, and takes it off again when the preview changes — so a picture is
-/// never left stale over text. It asks the preview store to read and encode pictures (a redraw is
-/// posted when they are ready). The single owner of the terminal's pictures: only the UI thread
-/// calls it. Bytes go to `output`, so what is painted can be checked without a terminal.
+/// Puts pictures on the terminal after curses has drawn — the selected result in the preview, the
+/// latents' small pictures — through the backend the terminal speaks, and takes each off again when
+/// it is no longer wanted there, so a picture is never left stale over text. It asks the preview
+/// store to read and encode pictures (a redraw is posted when they are ready). The single owner of
+/// the terminal's pictures: only the UI thread calls it. Bytes go to `output`, so what is painted
+/// can be checked without a terminal.
 final class PicturePainter {
     private struct Shown {
         var key: PreviewStore.EncodingKey
@@ -14,16 +15,17 @@ final class PicturePainter {
         var pictures: [(column: Int, picture: TerminalPicture)]
 
         var footprint: [Int] { pictures.flatMap { [$0.column, $0.picture.columns, $0.picture.rows] } }
+        var rows: Range<Int> { rect.y..<(rect.y + rect.height) }
     }
 
     let previews: PreviewStore
     private(set) var canvas: PictureCanvas
     private let redraw: @Sendable () -> Void
     private let output: ([UInt8]) -> Void
-    private var shown: Shown?
-    /// A picture replaced by one of the same footprint: erased only once its successor is drawn,
+    private var shown: [Rect: Shown] = [:]
+    /// Pictures replaced by one of the same footprint: erased only once their successor is drawn,
     /// so video frames do not flash the background between them.
-    private var replaced: Shown?
+    private var replaced: [Rect: Shown] = [:]
 
     init(
         previews: PreviewStore, backend: any PictureBackend, redraw: @escaping @Sendable () -> Void,
@@ -37,8 +39,8 @@ final class PicturePainter {
 
     var backend: any PictureBackend { canvas.backend }
 
-    /// What is on screen now.
-    var showing: PreviewStore.EncodingKey? { shown?.key }
+    /// What is on screen in `rect` now.
+    func showing(at rect: Rect) -> PreviewStore.EncodingKey? { shown[rect]?.key }
 
     func key(for placement: ImagePlacement) -> PreviewStore.EncodingKey {
         let count = previews.frames(placement.jobID)?.images.count ?? 1
@@ -47,63 +49,97 @@ final class PicturePainter {
             columns: placement.rect.width, rows: placement.rect.height)
     }
 
-    /// Before curses updates the screen: takes the shown picture off unless `placement` is the same.
-    /// Returns the rows curses must repaint, since it believes the cells under a picture are blank.
-    func retire(for placement: ImagePlacement?) -> Range<Int>? {
-        guard let old = shown else { return nil }
-        if let placement, placement.rect == old.rect {
-            let next = key(for: placement)
-            if next == old.key { return nil }
-            if let pictures = previews.encoding(next).map(Self.drawable), Shown(key: next, rect: old.rect, pictures: pictures).footprint == old.footprint {
-                replaced = old
-                shown = nil
-                return nil
+    /// Before curses updates the screen: takes off every shown picture that `placements` do not
+    /// keep where it is. Returns the rows curses must repaint, since it believes the cells under a
+    /// picture are blank; a picture living in cells of those rows is retired too, as the repaint
+    /// wipes it.
+    func retire(for placements: [ImagePlacement]) -> [Range<Int>] {
+        let wanted = Dictionary(placements.map { ($0.rect, $0) }, uniquingKeysWith: { first, _ in first })
+        var gone: [Shown] = []
+        for (rect, old) in shown {
+            if let placement = wanted[rect] {
+                let next = key(for: placement)
+                if next == old.key { continue }
+                if let pictures = previews.encoding(next).map(Self.drawable),
+                    Shown(key: next, rect: rect, pictures: pictures).footprint == old.footprint
+                {
+                    replaced[rect] = old
+                    shown[rect] = nil
+                    continue
+                }
+            }
+            shown[rect] = nil
+            gone.append(old)
+        }
+        for (rect, old) in replaced where wanted[rect] == nil {
+            replaced[rect] = nil
+            gone.append(old)
+        }
+        var repaint: [Range<Int>] = []
+        while let old = gone.popLast() {
+            output(erase(old))
+            guard backend.livesInCells else { continue }
+            repaint.append(old.rows)
+            for (rect, other) in shown where other.rows.overlaps(old.rows) {
+                shown[rect] = nil
+                gone.append(other)
             }
         }
-        shown = nil
-        output(erase(old))
-        return backend.livesInCells ? old.rect.y..<(old.rect.y + old.rect.height) : nil
+        return repaint
     }
 
-    /// After curses has updated the screen: draws `placement` unless it is already there, or starts
+    /// After curses has updated the screen: draws each placement not already there, or starts
     /// loading and encoding it.
-    func paint(_ placement: ImagePlacement?, jobs: [JobStatus]) {
-        guard let placement, shown == nil, let job = jobs.first(where: { $0.id == placement.jobID }) else { return }
-        guard previews.frames(job.id) != nil else {
-            previews.load(job.id, outputs: job.outputs, done: redraw)
-            return
+    func paint(_ placements: [ImagePlacement], jobs: [JobStatus], sources: [LoadedLatent] = []) {
+        var bytes: [UInt8] = []
+        for placement in placements where shown[placement.rect] == nil {
+            guard let pictures = ready(placement, jobs: jobs, sources: sources) else { continue }
+            for (column, picture) in pictures {
+                bytes += canvas.show(picture, row: placement.rect.y, column: placement.rect.x + column)
+            }
+            if let old = replaced.removeValue(forKey: placement.rect) { bytes += erase(old) }
+            shown[placement.rect] = Shown(key: key(for: placement), rect: placement.rect, pictures: pictures)
         }
-        if let other = placement.compareWith, previews.frames(other) == nil, let compared = jobs.first(where: { $0.id == other }) {
-            previews.load(other, outputs: compared.outputs, done: redraw)
-            return
+        if !bytes.isEmpty { output(bytes) }
+    }
+
+    /// The encoded pictures for `placement`, or nil after starting what they still need: reading a
+    /// job's outputs (a latent's picture is already in memory), then encoding.
+    private func ready(_ placement: ImagePlacement, jobs: [JobStatus], sources: [LoadedLatent]) -> [(
+        column: Int, picture: TerminalPicture
+    )]? {
+        for id in [placement.jobID] + (placement.compareWith.map { [$0] } ?? []) where previews.frames(id) == nil {
+            if let job = jobs.first(where: { $0.id == id }) {
+                previews.load(id, outputs: job.outputs, done: redraw)
+            } else if let image = sources.first(where: { $0.id == id })?.picture {
+                previews.provide(id, image: image)
+                continue
+            }
+            return nil
         }
         let key = key(for: placement)
         guard let encoded = previews.encoding(key) else {
             previews.encode(key, backend: backend, done: redraw)
-            return
+            return nil
         }
-        let pictures = Self.drawable(encoded)
-        var bytes: [UInt8] = []
-        for (column, picture) in pictures {
-            bytes += canvas.show(picture, row: placement.rect.y, column: placement.rect.x + column)
-        }
-        if let replaced { bytes += erase(replaced) }
-        replaced = nil
-        shown = Shown(key: key, rect: placement.rect, pictures: pictures)
-        output(bytes)
+        return Self.drawable(encoded)
     }
 
-    /// The screen was cleared (resize, full repaint): whatever was drawn is gone and is drawn again.
-    func screenCleared() {
-        if let shown { output(erase(shown)) }
-        shown = nil
-        replaced = nil
+    /// The screen is about to be redrawn whole: whatever was drawn is taken off and drawn again.
+    /// `imagesFreed`: it is cleared (ED 2), which makes kitty drop the pixels of every image on
+    /// it, so they must be sent again.
+    func screenCleared(imagesFreed: Bool) {
+        let all = Array(shown.values) + Array(replaced.values)
+        output(all.flatMap(erase))
+        shown = [:]
+        replaced = [:]
+        if imagesFreed { canvas.forgetStored() }
     }
 
     /// Draws with `backend` from now on (tmux passthrough was just allowed, say): frees what the
     /// old one stored and encodes afresh.
     func switchBackend(to backend: any PictureBackend) {
-        screenCleared()
+        screenCleared(imagesFreed: false)
         output(canvas.releaseAll())
         canvas = PictureCanvas(backend: backend)
         previews.forgetEncodings()
@@ -111,7 +147,7 @@ final class PicturePainter {
 
     /// Takes the picture off and frees what the terminal stores for us (on quitting).
     func releaseAll() {
-        screenCleared()
+        screenCleared(imagesFreed: false)
         output(canvas.releaseAll())
     }
 

@@ -4,6 +4,7 @@ import LatentKit
 import Synchronization
 import TerminalGraphics
 import Wire
+import Workbench
 
 /// Decoded images per job (read from the job's output files off the UI thread) and their
 /// terminal encodings per size, so a redraw costs a dictionary lookup.
@@ -33,6 +34,13 @@ final class PreviewStore: Sendable {
 
     func frames(_ id: UUID) -> Frames? { state.withLock { $0.frames[id] } }
 
+    /// Takes a picture already in memory (a latent's latent2rgb) as `id`'s one frame.
+    func provide(_ id: UUID, image: RGBImage) {
+        state.withLock { state in
+            if state.frames[id] == nil { state.frames[id] = Frames(images: [image]) }
+        }
+    }
+
     /// Starts loading a job's images unless loaded or loading; `done` runs when they are in.
     func load(_ id: UUID, outputs: [String], done: @escaping @Sendable () -> Void) {
         let start = state.withLock { state -> Bool in
@@ -53,17 +61,7 @@ final class PreviewStore: Sendable {
 
     static func readFrames(_ outputs: [String]) -> Frames {
         do {
-            if let tensorFile = outputs.first(where: { $0.hasSuffix(".safetensors") }) {
-                let tensor = try LatentFile.read(contentsOf: URL(fileURLWithPath: tensorFile)).latent().tensor
-                return Frames(images: try TensorImages.images(from: tensor))
-            }
-            if let video = outputs.first(where: { $0.hasSuffix(".mp4") }) {
-                return Frames(images: try MP4Decoder.frames(of: URL(fileURLWithPath: video)))
-            }
-            let images = try outputs.filter { $0.hasSuffix(".png") || $0.hasSuffix(".jpg") }.sorted().map { path in
-                try ImageDecoder.decode(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
-            }
-            return Frames(images: images, error: images.isEmpty ? "no image among the outputs" : nil)
+            return Frames(images: try ResultFrames.read(outputs: outputs).images)
         } catch {
             return Frames(images: [], error: "cannot show the result: \(error)")
         }
@@ -103,13 +101,19 @@ final class PreviewStore: Sendable {
                 psnr = ImageFitting.psnr(image, resized)
                 let halfColumns = max(1, (key.columns - 1) / 2)
                 pictures = [
-                    PlacedPicture(column: 0, picture: Result { () throws(PictureError) in try backend.encode(image, columns: halfColumns, rows: key.rows) }),
+                    PlacedPicture(
+                        column: 0,
+                        picture: Result { () throws(PictureError) in try backend.encode(image, columns: halfColumns, rows: key.rows) }),
                     PlacedPicture(
                         column: halfColumns + 1,
                         picture: Result { () throws(PictureError) in try backend.encode(other, columns: halfColumns, rows: key.rows) }),
                 ]
             } else {
-                pictures = [PlacedPicture(column: 0, picture: Result { () throws(PictureError) in try backend.encode(image, columns: key.columns, rows: key.rows) })]
+                pictures = [
+                    PlacedPicture(
+                        column: 0,
+                        picture: Result { () throws(PictureError) in try backend.encode(image, columns: key.columns, rows: key.rows) })
+                ]
             }
             state.withLock { state in
                 state.encodings[key] = pictures

@@ -104,6 +104,8 @@ public final class WorkbenchApp {
         let palette = Palette(theme: options.theme, screen: screen)
         var state = wiring.initialState(
             columns: screen.columns, rows: screen.rows, workingDirectory: FileManager.default.currentDirectoryPath)
+        state.picturesBlockedByTmux = graphics.canEnablePassthrough
+        if let advice = Self.pictureAdvice(graphics, keys: options.keyMap) { state.status = advice }
         // Looking through the model cache touches the disk: not before the first frame, not on this thread.
         Task.detached { [inbox, presets = options.catalog.presets] in
             inbox.post(.enginesFound(WorkbenchWiring.cachedEngines(ModelDiscovery.survey(presets))))
@@ -116,7 +118,7 @@ public final class WorkbenchApp {
         }
         if !options.files.isEmpty { runner.perform(.load(paths: options.files, presets: state.presets)) }
 
-        let renderer = Renderer(
+        var renderer = Renderer(
             screen: screen, palette: palette,
             previewCaption: { [previews] id in
                 previews.frames(id).map { frames in
@@ -132,8 +134,19 @@ public final class WorkbenchApp {
             previews: previews, backend: PictureBackends.backend(for: graphics.target), redraw: { inbox.post(.tick(now: Date())) },
             output: PicturePainter.writeToStandardOutput)
         defer { painter.releaseAll() }
+        let target = graphics.target
+        let watcher =
+            target.tmuxPassthrough && !target.placeholders && target.graphics == .kitty
+            ? TmuxPaneWatcher(
+                initial: TmuxPaneView(visible: true, origin: target.paneOrigin), environment: ProcessInfo.processInfo.environment,
+                changed: { inbox.post(.tick(now: Date())) }) : nil
+        defer { watcher?.stop() }
+        var paneView = watcher?.current
         var firstFrameLogged = false
+        // A full repaint clears the screen (ED 2), which also makes kitty free our images; rewriting
+        // every row is enough after an overlay and keeps them.
         var fullRepaint = true
+        var repaintAll = false
 
         while !state.shouldQuit {
             var effects: [Effect] = []
@@ -156,21 +169,44 @@ public final class WorkbenchApp {
                 if let action = KeyActions.action(for: key, state: state) {
                     let hadOverlay = state.overlay != nil
                     effects += Reducer.reduce(&state, action)
-                    if hadOverlay != (state.overlay != nil) { fullRepaint = true }
+                    if hadOverlay != (state.overlay != nil) { repaintAll = true }
                 }
             }
-            for effect in effects { runner.perform(effect) }
+            for effect in effects {
+                if effect == .allowTmuxPassthrough {
+                    let outcome = Self.allowPassthrough(choice: options.graphics, painter: painter)
+                    _ = Reducer.reduce(&state, .message(outcome))
+                    fullRepaint = true
+                }
+                runner.perform(effect)
+            }
 
+            if let latest = watcher?.current, latest != paneView {
+                if latest.origin != paneView?.origin {
+                    var moved = painter.backend.target
+                    moved.paneOrigin = latest.origin
+                    painter.switchBackend(to: PictureBackends.backend(for: moved))
+                }
+                if latest.visible != paneView?.visible { repaintAll = true }
+                paneView = latest
+            }
             if fullRepaint {
                 screen.touchAll()
-                painter.screenCleared()
+                painter.screenCleared(imagesFreed: true)
                 fullRepaint = false
+            } else if repaintAll {
+                screen.repaint(rows: 0..<screen.rows)
+                painter.screenCleared(imagesFreed: false)
             }
-            let placement = renderer.draw(state)
+            repaintAll = false
+            renderer.smallPictures = painter.backend.target.drawsPixels
+            let drawn = renderer.draw(state)
+            // tmux hides our pane but not a direct picture over it: take it off until the pane is back.
+            let placements = paneView?.visible == false ? [] : drawn
             screen.stage()
-            if let rows = painter.retire(for: placement) { screen.repaint(rows: rows) }
+            for rows in painter.retire(for: placements) { screen.repaint(rows: rows) }
             screen.update()
-            painter.paint(placement, jobs: state.jobs)
+            painter.paint(placements, jobs: state.jobs, sources: state.sources)
             if let keyReadAt { Self.recordTiming("key_redraw", Date().timeIntervalSince(keyReadAt)) }
             if !firstFrameLogged {
                 firstFrameLogged = true
@@ -178,6 +214,28 @@ public final class WorkbenchApp {
             }
         }
         return 0
+    }
+
+    /// What to tell the user at start when pictures cannot be drawn as well as they could be.
+    static func pictureAdvice(_ report: GraphicsReport, keys: KeyMap) -> StatusMessage? {
+        if report.canEnablePassthrough, let key = keys.keys(for: .allowPictures, in: nil).first {
+            return StatusMessage("tmux blocks pictures in this pane: press \(key.label) to let them through (this pane only)", .warning)
+        }
+        return report.advice.first.map { StatusMessage($0, .warning) }
+    }
+
+    /// Turns tmux's passthrough on for this pane, asks the terminal again, and draws the way that
+    /// now allows.
+    static func allowPassthrough(choice: GraphicsChoice, painter: PicturePainter) -> StatusMessage {
+        let environment = ProcessInfo.processInfo.environment
+        do {
+            try TmuxControl.enablePassthroughForPane(environment: environment)
+        } catch {
+            return StatusMessage("tmux did not allow passthrough: \(error)", .error)
+        }
+        let report = TerminalProbe.graphics(choice: choice, input: STDIN_FILENO, output: STDOUT_FILENO, environment: environment)
+        painter.switchBackend(to: PictureBackends.backend(for: report.target))
+        return StatusMessage("pictures through tmux: \(report.target.summary)", report.target.graphics == .blocks ? .warning : .success)
     }
 
     /// Recent files live beside the journal (`recent.json`).

@@ -4,6 +4,7 @@ public enum Command: String, Sendable, CaseIterable, Codable {
     case open, generate, watch, inspect
     case decode, decodeAll, cancel, retry, sendElsewhere, moveEarlier, moveLater, clearFinished
     case save, toggleBackend, filter, compare, playPause, nextFrame, previousFrame, editPreset, toggleSelect
+    case allowPictures
 
     /// What the help overlay says.
     public var summary: String {
@@ -41,6 +42,7 @@ public enum Command: String, Sendable, CaseIterable, Codable {
         case .previousFrame: "previous frame"
         case .editPreset: "edit endpoint, output, format, concurrency"
         case .toggleSelect: "select / unselect"
+        case .allowPictures: "let pictures through tmux (this pane only)"
         }
     }
 }

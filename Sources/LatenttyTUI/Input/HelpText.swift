@@ -5,7 +5,7 @@ enum HelpText {
         ("sources", [.open, .generate, .watch, .inspect, .toggleSelect]),
         ("decoding", [.decode, .decodeAll, .toggleBackend, .editPreset]),
         ("jobs", [.cancel, .retry, .sendElsewhere, .moveEarlier, .moveLater, .clearFinished, .filter]),
-        ("preview", [.save, .compare, .playPause, .nextFrame, .previousFrame]),
+        ("preview", [.save, .compare, .playPause, .nextFrame, .previousFrame, .allowPictures]),
         ("app", [.help, .quit]),
     ]
 

@@ -13,6 +13,7 @@ public struct KeyMap: Sendable, Equatable {
             .character("j"): .down, .down: .down, .character("k"): .up, .up: .up, .pageUp: .pageUp, .pageDown: .pageDown,
             .enter: .activate, .character("o"): .open, .character("g"): .generate, .character("w"): .watch,
             .character("b"): .toggleBackend, .character("d"): .decode, .character("D"): .decodeAll,
+            .character("P"): .allowPictures,
         ],
         panes: [
             .presets: [.character("e"): .editPreset],

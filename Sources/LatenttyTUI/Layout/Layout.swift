@@ -1,5 +1,5 @@
 /// A rectangle of character cells.
-public struct Rect: Sendable, Equatable {
+public struct Rect: Sendable, Hashable {
     public var x: Int
     public var y: Int
     public var width: Int

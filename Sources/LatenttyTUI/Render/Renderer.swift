@@ -3,7 +3,8 @@ import LatentKit
 import TerminalGraphics
 import Workbench
 
-/// Where the preview image goes this frame (drawn after curses, straight to the terminal).
+/// Where a picture goes this frame (drawn after curses, straight to the terminal): a result in the
+/// preview, or a latent's small picture in the latents pane (`jobID` is then the latent's id).
 struct ImagePlacement: Equatable {
     var jobID: UUID
     var compareWith: UUID?
@@ -18,9 +19,14 @@ struct Renderer {
     let previewCaption: (UUID) -> String?
     /// The PSNR of a side-by-side pair once its picture was made (left, right).
     let comparisonPSNR: (UUID, UUID) -> Double?
+    /// Whether the terminal draws pixels in cells as small as one (kitty, iTerm2, sixel): then each
+    /// latent gets a small picture in the latents pane.
+    var smallPictures = false
+    /// Cells a latent's small picture takes before its name.
+    static let smallPictureColumns = 2
 
-    /// Draws everything; returns where the preview image should go, if anywhere.
-    func draw(_ state: AppState) -> ImagePlacement? {
+    /// Draws everything; returns where pictures go: none under an overlay or in a too-small window.
+    func draw(_ state: AppState) -> [ImagePlacement] {
         screen.erase()
         let layout = state.layout
         if layout.isTooSmall {
@@ -29,20 +35,20 @@ struct Renderer {
                 "this one is \(state.columns)×\(state.rows). Enlarge it, or press q to quit.",
             ]
             for (index, line) in lines.enumerated() { screen.draw(line, x: 0, y: index, width: state.columns, pair: palette.warning) }
-            return nil
+            return []
         }
         screen.fill(Rect(x: 0, y: 0, width: state.columns, height: state.rows), pair: palette.normal)
         drawPresets(state, layout.presets)
-        drawSources(state, layout.sources)
+        let thumbnails = drawSources(state, layout.sources)
         drawJobs(state, layout.jobs)
         let placement = drawPreview(state, layout.preview)
         drawDetails(state, layout.details)
         drawStatus(state, layout.status)
         if let overlay = state.overlay {
             drawOverlay(overlay, state)
-            return nil
+            return []
         }
-        return placement
+        return thumbnails + (placement.map { [$0] } ?? [])
     }
 
     private func frame(_ state: AppState, _ pane: Pane, _ rect: Rect, _ title: String) {
@@ -70,23 +76,34 @@ struct Renderer {
         }
     }
 
-    private func drawSources(_ state: AppState, _ rect: Rect) {
+    /// Returns where the latents' small pictures go (left of each name) when the terminal has them.
+    private func drawSources(_ state: AppState, _ rect: Rect) -> [ImagePlacement] {
         frame(state, .sources, rect, "Latents (\(state.sources.count))")
         if state.sources.isEmpty {
             row("o open files · g generate", rect, 0, selected: false, focused: false, pair: palette.inactive)
             if let folder = state.watchedFolder {
                 row("watching \(folder)", rect, 1, selected: false, focused: false, pair: palette.inactive)
             }
-            return
+            return []
         }
+        var pictures: [ImagePlacement] = []
+        let inner = rect.inner
+        let withPictures = smallPictures && inner.width > 4 * Self.smallPictureColumns
         for (index, line) in state.viewport(of: .sources).placements {
             let source = state.sources[index]
             let mark = state.selectedSources.contains(source.id) ? "●" : " "
             let shape = source.tensor.shape.map(String.init).joined(separator: "×")
+            var gap = ""
+            if withPictures, source.picture != nil, line < inner.height {
+                gap = String(repeating: " ", count: Self.smallPictureColumns)
+                let cells = Rect(x: inner.x, y: inner.y + line, width: Self.smallPictureColumns, height: 1)
+                pictures.append(ImagePlacement(jobID: source.id, compareWith: nil, frame: 0, rect: cells))
+            }
             row(
-                "\(mark)\(source.name) \(shape)", rect, line, selected: index == state.sourceIndex,
+                "\(gap)\(mark)\(source.name) \(shape)", rect, line, selected: index == state.sourceIndex,
                 focused: state.focus == .sources)
         }
+        return pictures
     }
 
     private func drawJobs(_ state: AppState, _ rect: Rect) {

@@ -41,6 +41,9 @@ public enum Effect: Sendable, Equatable {
     /// Write this preset's endpoint, output and concurrency settings to the config file.
     case savePreset(Preset)
     case watch(folder: String, presets: [Preset])
+    /// `tmux set -p allow-passthrough on` for this pane, then draw pictures the way that allows.
+    /// Done on the UI thread: it asks the terminal again, which must not race curses' input.
+    case allowTmuxPassthrough
     case quit
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ImageCodecs
 import LatentKit
 import TerminalGraphics
 import Workbench
@@ -15,7 +16,10 @@ public struct LoadedLatent: Sendable, Identifiable {
     public var width: Int?
     /// Per-channel statistics, warnings and the like, computed when loaded (off the UI thread).
     public var report: LatentReport?
-    /// A latent2rgb picture for the inspect view, as half-block cells.
+    /// latent2rgb of the first image at latent resolution: the latents pane's small picture where
+    /// the terminal draws pixels.
+    public var picture: RGBImage?
+    /// The same for the inspect view, as half-block cells.
     public var thumbnail: [[HalfBlockCell]] = []
 
     public init(
@@ -72,6 +76,8 @@ public struct AppState: Sendable {
     public var jobFilter = ""
     public var overlay: Overlay?
     public var status: StatusMessage?
+    /// Inside tmux with passthrough off for this pane: `allowPictures` may turn it on.
+    public var picturesBlockedByTmux = false
     public var watchedFolder: String?
     /// Files opened lately, newest first (kept across sessions by the app).
     public var recentFiles: [String] = []
@@ -167,5 +173,13 @@ public struct AppState: Sendable {
     /// How many jobs a backend runs at once: the concurrency of the preset it was chosen for.
     public func concurrency(of job: DecodeJob) -> Int {
         concurrency[job.preset.id] ?? job.preset.concurrency
+    }
+}
+
+extension LoadedLatent {
+    /// Sets the latent2rgb picture and the inspect view's half blocks of it (32×10 cells at most).
+    mutating func setPicture(_ image: RGBImage?) {
+        picture = image
+        thumbnail = image.map { HalfBlocks.render($0, columns: 32, rows: 10) } ?? []
     }
 }

@@ -104,6 +104,13 @@ enum PaneReducer {
             state.overlay = .filter(TextField("filter", state.jobFilter))
         case .compare:
             CompareReducer.compare(&state)
+        case .allowPictures:
+            guard state.picturesBlockedByTmux else {
+                state.status = StatusMessage("pictures are not blocked by tmux here; latentty doctor says how they are drawn")
+                return []
+            }
+            state.picturesBlockedByTmux = false
+            return [.allowTmuxPassthrough]
         case .playPause:
             state.playback.playing.toggle()
             state.playback.lastAdvance = nil
