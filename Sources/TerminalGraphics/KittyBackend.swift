@@ -14,11 +14,12 @@ public struct KittyBackend: PictureBackend {
         let fitted = try FittedPicture(image, columns: columns, rows: rows, target: target)
         let id = KittyImageIDs.next()
         do {
-            let upload = try KittyGraphics.transmit(fitted.image, id: id)
+            let cells = WholeCells(fitted, target: target)
+            let upload = try KittyGraphics.transmit(
+                pixels: cells.pixels, width: cells.width, height: cells.height, format: cells.format, id: id)
             let place = try KittyGraphics.place(id: id, columns: fitted.columns, rows: fitted.rows)
             return TerminalPicture(
-                columns: fitted.columns, rows: fitted.rows, imageID: id, upload: delivered(upload),
-                storedBytes: fitted.image.pixels.count * 4 / 3,
+                columns: fitted.columns, rows: fitted.rows, imageID: id, upload: delivered(upload), storedBytes: cells.storedBytes,
                 pieces: [RasterPiece(row: 0, column: 0, bytes: place)])
         } catch {
             throw .kitty(error)
@@ -29,6 +30,40 @@ public struct KittyBackend: PictureBackend {
         guard let id = picture.imageID, let bytes = try? KittyGraphics.delete(id: id) else { return [] }
         return delivered(bytes)
     }
+}
+
+/// A fitted picture as kitty gets it: kitty scales a placement to fill exactly the cells it names
+/// (`c=`, `r=`), so a picture of no whole number of cells would be stretched; it is padded with
+/// transparent pixels to whole cells instead (RGBA), and sent as plain RGB when it fits them.
+struct WholeCells {
+    var pixels: [UInt8]
+    var width: Int
+    var height: Int
+    var format: KittyGraphics.PixelFormat
+
+    init(_ fitted: FittedPicture, target: GraphicsTarget) {
+        let image = fitted.image
+        width = fitted.columns * target.cellWidth
+        height = fitted.rows * target.cellHeight
+        guard width != image.width || height != image.height else {
+            (pixels, width, height, format) = (image.pixels, image.width, image.height, .rgb)
+            return
+        }
+        format = .rgba
+        pixels = [UInt8](repeating: 0, count: width * height * 4)
+        for y in 0..<min(image.height, height) {
+            for x in 0..<min(image.width, width) {
+                let (from, to) = ((y * image.width + x) * 3, (y * width + x) * 4)
+                pixels[to] = image.pixels[from]
+                pixels[to + 1] = image.pixels[from + 1]
+                pixels[to + 2] = image.pixels[from + 2]
+                pixels[to + 3] = 255
+            }
+        }
+    }
+
+    /// What kitty keeps for it: four bytes a pixel.
+    var storedBytes: Int { width * height * 4 }
 }
 
 /// kitty graphics through Unicode placeholders, for tmux: the pixels and a virtual placement go up
@@ -46,12 +81,15 @@ public struct KittyPlaceholderBackend: PictureBackend {
         let fitted = try FittedPicture(image, columns: min(columns, limit), rows: min(rows, limit), target: target)
         let id = KittyImageIDs.next()
         do {
+            let cells = WholeCells(fitted, target: target)
             let upload =
-                delivered(try KittyGraphics.transmit(fitted.image, id: id))
+                delivered(
+                    try KittyGraphics.transmit(pixels: cells.pixels, width: cells.width, height: cells.height, format: cells.format, id: id)
+                )
                 + delivered(try KittyPlaceholders.virtualPlacement(id: id, columns: fitted.columns, rows: fitted.rows))
             let lines = try KittyPlaceholders.grid(id: id, columns: fitted.columns, rows: fitted.rows)
             return TerminalPicture(
-                columns: fitted.columns, rows: fitted.rows, imageID: id, upload: upload, storedBytes: fitted.image.pixels.count * 4 / 3,
+                columns: fitted.columns, rows: fitted.rows, imageID: id, upload: upload, storedBytes: cells.storedBytes,
                 pieces: lines.enumerated().map { RasterPiece(row: $0.offset, column: 0, bytes: Array($0.element.utf8)) })
         } catch {
             throw .kitty(error)

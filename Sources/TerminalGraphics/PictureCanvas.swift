@@ -1,12 +1,15 @@
 /// The single owner of what one terminal shows and holds: it pairs each picture with its upload
-/// the first time (kitty's pixels, sent once per image id), remembers what the terminal stores, and
-/// frees the oldest stored images past a budget so the terminal's own quota never evicts one we
-/// still place. Makes bytes only; the caller writes them, so everything here is testable.
+/// the first time (kitty's pixels, sent once per image id), remembers what the terminal stores and
+/// what is on screen, and frees stored images past a budget so the terminal's own quota never
+/// evicts one we still place. Makes bytes only; the caller writes them, so everything is testable.
 public final class PictureCanvas {
     public let backend: any PictureBackend
     /// Bytes of decoded pixels the terminal may hold for us; kitty's default quota is 320 MB.
     public let storageBudget: Int
+    /// Least recently shown first.
     private var stored: [(id: UInt32, bytes: Int)] = []
+    /// Images placed and not erased since: never freed to make room.
+    private var onScreen: Set<UInt32> = []
 
     public init(backend: any PictureBackend, storageBudget: Int = 192 << 20) {
         self.backend = backend
@@ -22,7 +25,10 @@ public final class PictureCanvas {
     }
 
     /// Bytes that take `picture` off the screen (see `PictureBackend.erase`).
-    public func erase(_ picture: TerminalPicture) -> [UInt8] { backend.erase(picture) }
+    public func erase(_ picture: TerminalPicture) -> [UInt8] {
+        if let id = picture.imageID { onScreen.remove(id) }
+        return backend.erase(picture)
+    }
 
     /// Bytes that print `picture` at the cursor in a shell, leaving the cursor at the start of the
     /// line below it. Text pictures are printed line by line; the others first reserve their rows
@@ -59,13 +65,16 @@ public final class PictureCanvas {
             return bytes
         }
         bytes += replacePieces(picture, at: top)
-        if let previous, previous.imageID != picture.imageID { bytes += backend.erase(previous) }
+        if let previous, previous.imageID != picture.imageID { bytes += erase(previous) }
         return bytes + Array("\u{1B}[\(rows)B\r".utf8)
     }
 
     /// The terminal dropped what it stored (kitty frees the images on a screen it clears with
     /// ED 2): each is sent again before its next placement.
-    public func forgetStored() { stored.removeAll() }
+    public func forgetStored() {
+        stored.removeAll()
+        onScreen.removeAll()
+    }
 
     /// Bytes that free every image this canvas stored (at exit, so the terminal's memory is not
     /// held by a program that is gone), except the ids in `kept`: pictures printed into a shell
@@ -89,16 +98,25 @@ public final class PictureCanvas {
 
     private func uploadIfNeeded(_ picture: TerminalPicture) -> [UInt8] {
         guard let id = picture.imageID, !picture.upload.isEmpty else { return [] }
+        defer { onScreen.insert(id) }
         if let index = stored.firstIndex(where: { $0.id == id }) {
             stored.append(stored.remove(at: index))
             return []
         }
         var bytes: [UInt8] = []
         stored.append((id, picture.storedBytes))
-        while stored.count > 1, stored.reduce(0, { $0 + $1.bytes }) > storageBudget {
-            bytes += free(stored.removeFirst().id)
+        while stored.reduce(0, { $0 + $1.bytes }) > storageBudget, let victim = evictionVictim(sparing: id) {
+            bytes += free(stored.remove(at: victim).id)
         }
         return bytes + picture.upload
+    }
+
+    /// The most recently shown image that is off screen. Not the least recent: what overflows the
+    /// budget is mostly a video played in a loop, and evicting the oldest frame evicts each one just
+    /// before it comes round again — every frame re-sent on every pass. Giving up the newest keeps
+    /// the rest of the loop stored, so a pass re-sends only what does not fit.
+    private func evictionVictim(sparing id: UInt32) -> Int? {
+        stored.indices.last { stored[$0].id != id && !onScreen.contains(stored[$0].id) }
     }
 
     private func free(_ id: UInt32) -> [UInt8] {

@@ -77,10 +77,12 @@ func relativePath(_ path: String) -> String {
 /// JSON escapes control characters itself, so these lines need no `TerminalSafe`.
 func printJSONLine(_ object: [String: Any], to handle: FileHandle? = nil) {
     guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+    // JSON leaves DEL, C1 controls and bidi overrides raw; a hostile file name must not reach the terminal so.
+    let line = TerminalSafe.json(String(decoding: data, as: UTF8.self))
     if let handle {
-        handle.write(data + Data("\n".utf8))
+        handle.write(Data((line + "\n").utf8))
     } else {
-        print(String(decoding: data, as: UTF8.self))
+        print(line)
     }
 }
 

@@ -83,8 +83,8 @@ import Testing
         #expect(kitty.uploads.count == 1)
         let upload = try #require(kitty.uploads.first)
         let expected = Self.expected(source, columns: 16, rows: 8)
-        #expect(upload.width == expected.width && upload.height == expected.height)
         let pixels = try #require(upload.image())
+        #expect(pixels.width == expected.width && pixels.height == expected.height)
         #expect((ImageFitting.psnr(pixels, expected) ?? 0) >= 40)
         #expect(kitty.placements.map(\.id) == [upload.id])
         #expect(kitty.placements.first.map { [$0.columns, $0.rows] } == [16, 6])
@@ -395,12 +395,14 @@ struct KittyStream {
         var compressed: Bool
         var base64: [UInt8]
 
-        /// The pixels as the terminal will have them: base64, then zlib when `o=z`.
+        /// The picture as the terminal will have it: base64, then zlib when `o=z`; of an RGBA
+        /// upload (a picture padded to whole cells) the opaque top-left part, which is the picture.
         func image() -> RGBImage? {
-            guard format == 24, let data = Data(base64Encoded: Data(base64)) else { return nil }
+            guard format == 24 || format == 32, let data = Data(base64Encoded: Data(base64)) else { return nil }
+            let channels = format / 8
             var pixels = Array(data)
             if compressed {
-                var size = uLong(width * height * 3)
+                var size = uLong(width * height * channels)
                 var inflated = [UInt8](repeating: 0, count: Int(size))
                 let status = inflated.withUnsafeMutableBufferPointer { out in
                     pixels.withUnsafeBufferPointer { uncompress(out.baseAddress, &size, $0.baseAddress, uLong($0.count)) }
@@ -408,7 +410,20 @@ struct KittyStream {
                 guard status == Z_OK, Int(size) == inflated.count else { return nil }
                 pixels = inflated
             }
-            return try? RGBImage(width: width, height: height, pixels: pixels)
+            guard channels == 4 else { return try? RGBImage(width: width, height: height, pixels: pixels) }
+            let opaqueWidth = (0..<width).prefix { pixels[$0 * 4 + 3] == 255 }.count
+            let opaqueHeight = (0..<height).prefix { pixels[$0 * width * 4 + 3] == 255 }.count
+            var rgb: [UInt8] = []
+            for y in 0..<height {
+                for x in 0..<width {
+                    let offset = (y * width + x) * 4
+                    let inside = x < opaqueWidth && y < opaqueHeight
+                    // The padding is fully transparent, the picture fully opaque.
+                    guard pixels[offset + 3] == (inside ? 255 : 0) else { return nil }
+                    if inside { rgb += pixels[offset..<(offset + 3)] }
+                }
+            }
+            return try? RGBImage(width: opaqueWidth, height: opaqueHeight, pixels: rgb)
         }
     }
 

@@ -86,9 +86,7 @@ import Testing
         #expect(decode.status == 0, "\(decode.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(decode.stdout.utf8)) as? [String: Any]
         #expect((object?["job"] as? String)?.hasPrefix("evil\u{1B}]0;pwned") == true)
-        withKnownIssue("JobReporter.printJSONLine does not pass its JSON through TerminalSafe.json yet") {
-            Self.expectClean(decode)
-        }
+        Self.expectClean(decode)
     }
 
     /// `show` names each picture in a caption line, and `decode --show` each result. Half blocks

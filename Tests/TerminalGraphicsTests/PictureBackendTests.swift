@@ -23,10 +23,19 @@ private func detailed() throws -> RGBImage {
         #expect(picture.columns == 10 && picture.rows == 3)
         let id = try #require(picture.imageID)
         let upload = kittyCommands(picture.upload)
-        #expect(upload[0].keys["s"] == "80" && upload[0].keys["v"] == "40" && upload[0].keys["i"] == String(id))
+        // 40 px high is 2.5 cells: padded with transparent rows to 3 whole cells, so kitty does not
+        // stretch it to fill the 3 rows the placement names.
+        #expect(upload[0].keys["s"] == "80" && upload[0].keys["v"] == "48" && upload[0].keys["f"] == "32")
+        #expect(upload[0].keys["i"] == String(id))
         let payload = try #require(Data(base64Encoded: Data(upload.flatMap(\.payload))))
-        let pixels = upload[0].keys["o"] == "z" ? inflate(Array(payload), expectedSize: 80 * 40 * 3) : Array(payload)
-        #expect(pixels == ImageFitting.resize(try detailed(), width: 80, height: 40).pixels)
+        let rgba = try #require(upload[0].keys["o"] == "z" ? inflate(Array(payload), expectedSize: 80 * 48 * 4) : Array(payload))
+        let expected = ImageFitting.resize(try detailed(), width: 80, height: 40).pixels
+        let opaque = (0..<(80 * 40)).flatMap { rgba[($0 * 4)..<($0 * 4 + 3)] }
+        #expect(opaque == expected && (0..<(80 * 40)).allSatisfy { rgba[$0 * 4 + 3] == 255 })
+        #expect((80 * 40..<80 * 48).allSatisfy { rgba[$0 * 4 + 3] == 0 })
+        let whole = try KittyBackend(target: target).encode(
+            try RGBImage(width: 16, height: 32, pixels: expected.prefix(16 * 32 * 3).map { $0 }), columns: 2, rows: 2)
+        #expect(kittyCommands(whole.upload)[0].keys["f"] == "24", "a picture of whole cells goes as it is")
         #expect(picture.pieces == [RasterPiece(row: 0, column: 0, bytes: try KittyGraphics.place(id: id, columns: 10, rows: 3))])
         #expect(KittyBackend(target: target).erase(picture) == (try KittyGraphics.delete(id: id)))
         #expect(!KittyBackend(target: target).livesInCells)
@@ -186,7 +195,7 @@ private func detailed() throws -> RGBImage {
     }
 }
 
-/// The canvas sends kitty pixels once, frees the oldest past its budget, and prints pictures inline.
+/// The canvas sends kitty pixels once, frees what is off screen past its budget, and prints pictures inline.
 @Suite struct PictureCanvasTests {
     let kitty = KittyBackend(target: GraphicsTarget(graphics: .kitty, cellWidth: 8, cellHeight: 16))
 
@@ -201,15 +210,20 @@ private func detailed() throws -> RGBImage {
         #expect(canvas.storedImageIDs == [picture.imageID!])
     }
 
-    @Test func theOldestStoredImageIsFreedPastTheBudget() throws {
-        let canvas = PictureCanvas(backend: kitty, storageBudget: 30_000)
-        let pictures = try (0..<3).map { _ in try kitty.encode(try detailed(), columns: 10, rows: 10) }
+    @Test func pastTheBudgetTheNewestImageOffScreenIsFreedNeverOneOnScreen() throws {
+        let pictures = try (0..<4).map { _ in try kitty.encode(try detailed(), columns: 10, rows: 10) }
+        let canvas = PictureCanvas(backend: kitty, storageBudget: pictures[0].storedBytes * 3)
+        let ids = pictures.map { $0.imageID! }
         _ = canvas.show(pictures[0], row: 0, column: 0)
+        _ = canvas.erase(pictures[0])
         _ = canvas.show(pictures[1], row: 0, column: 0)
-        let third = String(decoding: canvas.show(pictures[2], row: 0, column: 0), as: UTF8.self)
-        #expect(third.hasPrefix("\u{1B}_Ga=d,d=I,i=\(pictures[0].imageID!),q=2\u{1B}\\"))
-        #expect(canvas.storedImageIDs == [pictures[1].imageID!, pictures[2].imageID!])
-        #expect(canvas.show(pictures[0], row: 0, column: 0).starts(with: Array("\u{1B}_Ga=d,d=I".utf8)), "a freed image is sent again")
+        _ = canvas.erase(pictures[1])
+        _ = canvas.show(pictures[2], row: 0, column: 20)
+        let fourth = String(decoding: canvas.show(pictures[3], row: 0, column: 0), as: UTF8.self)
+        #expect(fourth.hasPrefix("\u{1B}_Ga=d,d=I,i=\(ids[1]),q=2\u{1B}\\"), "picture 2 is on screen; 1 was shown after 0")
+        #expect(canvas.storedImageIDs == [ids[0], ids[2], ids[3]])
+        #expect(canvas.show(pictures[1], row: 0, column: 0).contains(Array("a=t,".utf8)), "a freed image is sent again")
+        #expect(canvas.storedImageIDs.contains(ids[2]), "still on screen, so still stored")
     }
 
     @Test func inlineReservesRowsThenDrawsOverThem() throws {
