@@ -23,10 +23,27 @@ import Testing
     }
 
     static func run(_ arguments: [String]) throws -> Outcome {
+        let raw = try runRaw(arguments)
+        return Outcome(status: raw.status, stdout: String(decoding: raw.stdout, as: UTF8.self), stderr: raw.stderr)
+    }
+
+    /// What the binary wrote, byte for byte (pictures), and its status.
+    struct RawOutcome {
+        let status: Int32
+        let stdout: [UInt8]
+        let stderr: String
+    }
+
+    /// The binary with `arguments` and stdout a pipe; `environment` sets (or, with nil, removes)
+    /// variables of this process's environment for it.
+    static func runRaw(_ arguments: [String], environment changes: [String: String?] = [:]) throws -> RawOutcome {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = repository
+        var environment = ProcessInfo.processInfo.environment
+        for (name, value) in changes { environment[name] = value }
+        process.environment = environment
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -35,7 +52,7 @@ import Testing
         let errorReader = Thread.detachedRead(err)
         let output = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self), stderr: errorReader.wait())
+        return RawOutcome(status: process.terminationStatus, stdout: Array(output), stderr: errorReader.wait())
     }
 
     /// `latentty serve --port 0`, up until `body` returns; yields its URL.

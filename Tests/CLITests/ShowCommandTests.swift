@@ -10,30 +10,11 @@ import Testing
 @Suite(.serialized) struct ShowCommandTests {
     static let models = CLITests.repository.appendingPathComponent("Tests/Fixtures/models")
 
-    struct Outcome {
-        let status: Int32
-        let stdout: [UInt8]
-        let stderr: String
-    }
+    typealias Outcome = CLITests.RawOutcome
 
     /// The binary with `arguments`, stdout a pipe, and COLORTERM as given (half blocks follow it).
     static func run(_ arguments: [String], colorterm: String? = "truecolor") throws -> Outcome {
-        let process = Process()
-        process.executableURL = CLITests.binary
-        process.arguments = arguments
-        process.currentDirectoryURL = CLITests.repository
-        var environment = ProcessInfo.processInfo.environment
-        environment["COLORTERM"] = colorterm
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let errorReader = Thread.detachedRead(err)
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: Array(output), stderr: errorReader.wait())
+        try CLITests.runRaw(arguments, environment: ["COLORTERM": colorterm])
     }
 
     static func scratch() throws -> URL {

@@ -5,18 +5,10 @@
 public enum TerminalSafe {
     /// `text` with every control character escaped; `newlines` keeps line breaks (multi-line reports).
     public static func text(_ text: String, newlines: Bool = false) -> String {
-        guard text.unicodeScalars.contains(where: { needsEscape($0, newlines: newlines) }) else { return text }
-        var out = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
-            guard needsEscape(scalar, newlines: newlines) else {
-                out.append(scalar)
-                continue
-            }
+        escaping(text, newlines: newlines) { scalar in
             let hex = String(scalar.value, radix: 16, uppercase: true)
-            let escaped = scalar.value < 0x80 ? "\\x" + (hex.count < 2 ? "0" + hex : hex) : "\\u{\(hex)}"
-            out.append(contentsOf: escaped.unicodeScalars)
+            return scalar.value < 0x80 ? "\\x" + (hex.count < 2 ? "0" + hex : hex) : "\\u{\(hex)}"
         }
-        return String(out)
     }
 
     /// `json` with every character a terminal would act on written as a `\uXXXX` escape: the same
@@ -24,15 +16,22 @@ public enum TerminalSafe {
     /// controls (U+009B is CSI to xterm in UTF-8) and the bidi overrides raw. Such characters can only
     /// be inside strings in valid JSON, where an escape means the very same character.
     public static func json(_ json: String) -> String {
-        guard json.unicodeScalars.contains(where: { needsEscape($0, newlines: true) }) else { return json }
-        var out = String.UnicodeScalarView()
-        for scalar in json.unicodeScalars {
-            guard needsEscape(scalar, newlines: true) else {
-                out.append(scalar)
-                continue
-            }
+        escaping(json, newlines: true) { scalar in
             let hex = String(scalar.value, radix: 16, uppercase: true)
-            out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).unicodeScalars)
+            return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        }
+    }
+
+    /// `text` with each character that `needsEscape` written as `escape` spells it.
+    private static func escaping(_ text: String, newlines: Bool, as escape: (Unicode.Scalar) -> String) -> String {
+        guard text.unicodeScalars.contains(where: { needsEscape($0, newlines: newlines) }) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if needsEscape(scalar, newlines: newlines) {
+                out.append(contentsOf: escape(scalar).unicodeScalars)
+            } else {
+                out.append(scalar)
+            }
         }
         return String(out)
     }
