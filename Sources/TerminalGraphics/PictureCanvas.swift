@@ -59,13 +59,14 @@ public final class PictureCanvas {
         let rows = max(picture.rows, previous?.rows ?? 0)
         guard rows > 0 else { return [] }
         var bytes = uploadIfNeeded(picture) + Array("\u{1B}[\(rows)A\r".utf8)
+        // Taken off after the new one is drawn, so nothing flashes between frames.
+        let retired = previous.map { $0.imageID != picture.imageID ? erase($0) : [] } ?? []
         if backend.drawsText {
             for piece in picture.pieces.sorted(by: { $0.row < $1.row }) { bytes += piece.bytes + Array("\r\n".utf8) }
             if rows > picture.rows { bytes += Array("\u{1B}[\(rows - picture.rows)B".utf8) }
-            return bytes
+            return bytes + retired
         }
-        bytes += replacePieces(picture, at: top)
-        if let previous, previous.imageID != picture.imageID { bytes += erase(previous) }
+        bytes += replacePieces(picture, at: top) + retired
         return bytes + Array("\u{1B}[\(rows)B\r".utf8)
     }
 
