@@ -344,6 +344,18 @@ import Wire
         #expect(after.bytes.contains("\u{1B}[4;11H"), "and is drawn again after the repaint")
     }
 
+    @Test func aPictureThatCannotBeDrawnSaysWhyInTheCaption() async throws {
+        let store = PreviewStore()
+        let id = UUID()
+        store.provide(id, image: try RGBImage(width: 4, height: 4, pixels: [UInt8](repeating: 9, count: 48)))
+        let (ready, sink) = AsyncStream<Void>.makeStream()
+        let key = PreviewStore.EncodingKey(jobID: id, compareWith: nil, frame: 0, columns: 0, rows: 3)
+        store.encode(key, backend: KittyBackend(target: GraphicsTarget(graphics: .kitty)), done: { sink.yield() })
+        var iterator = ready.makeAsyncIterator()
+        _ = await iterator.next()
+        #expect(store.drawingFailure(id) == "cannot draw the picture: a picture needs at least one cell, not 0×3")
+    }
+
     @Test func aComparisonDrawsBothSidesInTheirHalves() async throws {
         let (left, right) = (try Self.job(frames: 1), try Self.job(frames: 1))
         let harness = Harness(backend: SixelBackend(target: GraphicsTarget(graphics: .sixel, cellWidth: 4, cellHeight: 6)))

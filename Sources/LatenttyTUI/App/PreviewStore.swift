@@ -69,7 +69,7 @@ final class PreviewStore: Sendable {
 
     func encoding(_ key: EncodingKey) -> [PlacedPicture]? { state.withLock { $0.encodings[key] } }
 
-    /// Why the newest encoding of `id`'s picture failed, if it did.
+    /// Why a picture of `id` could not be drawn, if one could not (the caption says so).
     func drawingFailure(_ id: UUID) -> String? {
         state.withLock { state in state.encodings.first { $0.key.jobID == id }?.value.lazy.compactMap(\.failure).first }
     }

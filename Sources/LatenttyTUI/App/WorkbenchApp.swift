@@ -122,7 +122,7 @@ public final class WorkbenchApp {
             screen: screen, palette: palette,
             previewCaption: { [previews] id in
                 previews.frames(id).map { frames in
-                    if let error = frames.error { return error }
+                    if let error = frames.error ?? previews.drawingFailure(id) { return error }
                     let first = frames.images.first
                     return "\(first?.width ?? 0)×\(first?.height ?? 0)"
                         + (frames.images.count > 1 ? " · \(frames.images.count) frames (space plays)" : "")
