@@ -58,9 +58,11 @@ final class PictureShow {
         let target: GraphicsTarget
         var screen: (columns: Int, rows: Int)? = nil
         if isatty(STDOUT_FILENO) == 1 {
-            target =
-                TerminalProbe.graphics(choice: choice ?? .auto, input: STDIN_FILENO, output: STDOUT_FILENO, environment: environment)
-                .target
+            let report = TerminalProbe.graphics(
+                choice: choice ?? .auto, input: STDIN_FILENO, output: STDOUT_FILENO, environment: environment)
+            target = report.target
+            // Half blocks where pictures could be sharper: say how, once, where it does not mix with the pictures.
+            if target.graphics == .blocks, let advice = report.advice.first { printError("latentty: \(advice)") }
             var size = winsize()
             if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0, size.ws_row > 0 {
                 screen = (Int(size.ws_col), Int(size.ws_row))
