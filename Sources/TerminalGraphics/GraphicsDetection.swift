@@ -8,6 +8,12 @@
 public enum GraphicsDetection {
     /// `TMUX` is set in tmux's panes; over ssh only `TERM` (`tmux-256color`, or `screen-…` with
     /// `TERM_PROGRAM=tmux`) is left to tell.
+    /// Truecolor from `COLORTERM`, as terminals advertise it.
+    public static func truecolor(_ environment: [String: String]) -> Bool {
+        let value = environment["COLORTERM"]?.lowercased() ?? ""
+        return value == "truecolor" || value == "24bit"
+    }
+
     public static func insideTmux(environment: [String: String]) -> Bool {
         let term = environment["TERM"] ?? ""
         return environment["TMUX"] != nil || term.hasPrefix("tmux")
@@ -122,7 +128,7 @@ private struct Detection {
         }
         if let value = environment["TMUX"] { note("TMUX", value, "inside tmux") }
         if let value = environment["COLORTERM"] {
-            note("COLORTERM", value, Self.truecolor(environment) ? "24-bit colour" : "no 24-bit colour claimed")
+            note("COLORTERM", value, GraphicsDetection.truecolor(environment) ? "24-bit colour" : "no 24-bit colour claimed")
         }
         return found.first
     }
@@ -345,7 +351,7 @@ private struct Detection {
                 target.maxSixelHeight = geometry.height
             }
         }
-        if Self.truecolor(environment) {
+        if GraphicsDetection.truecolor(environment) {
             target.truecolor = true
         } else if let identity, identity.family.truecolor {
             target.truecolor = true
@@ -353,5 +359,4 @@ private struct Detection {
         }
     }
 
-    static func truecolor(_ environment: [String: String]) -> Bool { TerminalCapabilities.truecolor(environment: environment) }
 }

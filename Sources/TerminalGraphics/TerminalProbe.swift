@@ -1,44 +1,6 @@
 import Foundation
 import Glibc
 
-/// What the terminal can show, as the workbench reads it: sixel or not, and the geometry.
-public struct TerminalCapabilities: Sendable, Equatable {
-    public var sixel: Bool
-    /// Pixels per character cell; nil when the terminal will not say.
-    public var cellWidth: Int?
-    public var cellHeight: Int?
-    /// The largest sixel image the terminal accepts, when it says.
-    public var maxSixelWidth: Int?
-    public var maxSixelHeight: Int?
-    public var truecolor: Bool
-
-    public init(
-        sixel: Bool = false, cellWidth: Int? = nil, cellHeight: Int? = nil, maxSixelWidth: Int? = nil, maxSixelHeight: Int? = nil,
-        truecolor: Bool = false
-    ) {
-        self.sixel = sixel
-        self.cellWidth = cellWidth
-        self.cellHeight = cellHeight
-        self.maxSixelWidth = maxSixelWidth
-        self.maxSixelHeight = maxSixelHeight
-        self.truecolor = truecolor
-    }
-
-    /// A detected target as this view sees it. Sixel that must pass through tmux does not count,
-    /// since this view's sixel is written bare.
-    public init(_ target: GraphicsTarget) {
-        self.init(
-            sixel: target.graphics == .sixel && !target.tmuxPassthrough, cellWidth: target.cellWidth, cellHeight: target.cellHeight,
-            maxSixelWidth: target.maxSixelWidth, maxSixelHeight: target.maxSixelHeight, truecolor: target.truecolor)
-    }
-
-    /// Truecolor from `COLORTERM`, as terminals advertise it.
-    public static func truecolor(environment: [String: String]) -> Bool {
-        let value = environment["COLORTERM"]?.lowercased() ?? ""
-        return value == "truecolor" || value == "24bit"
-    }
-}
-
 /// Asks the terminal about itself in one batch — XTVERSION, the kitty query, XTSMGRAPHICS,
 /// `CSI 16 t` — then DA1 as the sentinel: every terminal answers DA1, so when its reply is in, so
 /// are the others. Inside tmux, tmux is asked about the pane first, and the queries go to the
@@ -127,14 +89,6 @@ public enum TerminalProbe {
             cursorPositionQuery + primaryAttributesQuery, sentinels: 1, input: input, output: output,
             deadline: Date().addingTimeInterval(timeout))
         return TerminalReplies.cursorPosition(in: reply)
-    }
-
-    /// The workbench's view until it draws from a `GraphicsReport`: sixel or not, and the geometry.
-    public static func probe(
-        input: Int32, output: Int32, timeout: Double = TerminalProbe.budget,
-        environment: [String: String] = ProcessInfo.processInfo.environment
-    ) -> TerminalCapabilities {
-        TerminalCapabilities(graphics(choice: .auto, input: input, output: output, environment: environment, budget: timeout).target)
     }
 
     /// `TIOCGWINSZ` pixel sizes, trusted only when they are plausible (some terminals report zeros

@@ -69,7 +69,7 @@ final class PictureShow {
             }
         } else {
             let named = choice.flatMap { GraphicsProtocol(rawValue: $0.rawValue) } ?? .blocks
-            target = GraphicsTarget(graphics: named, truecolor: TerminalCapabilities.truecolor(environment: environment))
+            target = GraphicsTarget(graphics: named, truecolor: GraphicsDetection.truecolor(environment))
         }
         canvas = PictureCanvas(backend: PictureBackends.backend(for: target))
         self.columns = columns ?? screen?.columns ?? 80

@@ -53,6 +53,23 @@ import Testing
 
     // MARK: - Protocols, decoded back
 
+    /// `graphics = "…"` in config.toml chooses the protocol where `--graphics` does not; the flag wins.
+    @Test func configGraphicsChoosesTheProtocolAndTheFlagOverridesIt() throws {
+        let folder = try Self.scratch()
+        let file = folder.appendingPathComponent("detail.png")
+        try Self.writePNG(try Self.detailedImage(), to: file)
+        let config = folder.appendingPathComponent("config.toml")
+        try Data("graphics = \"kitty\"\n".utf8).write(to: config)
+        let configured = try Self.run(["show", file.path, "--config", config.path, "--width", "16", "--height", "8"])
+        #expect(configured.status == 0, "\(configured.stderr)")
+        #expect(KittyStream(configured.stdout).uploads.count == 1, "config's kitty, not the pipe's half blocks")
+        let flagged = try Self.run(["show", file.path, "--config", config.path, "--graphics", "blocks", "--width", "16", "--height", "8"])
+        #expect(KittyStream(flagged.stdout).uploads.isEmpty && String(decoding: flagged.stdout, as: UTF8.self).contains("▀"))
+        try Data("graphics = \"kitten\"\n".utf8).write(to: config)
+        let wrong = try Self.run(["show", file.path, "--config", config.path])
+        #expect(wrong.status != 0 && wrong.stderr.contains("graphics"), "\(wrong.stderr)")
+    }
+
     @Test func kittyCarriesTheResizedPixels() throws {
         let folder = try Self.scratch()
         let source = try Self.detailedImage()

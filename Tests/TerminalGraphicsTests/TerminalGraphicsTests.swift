@@ -28,9 +28,9 @@ import Testing
     }
 
     @Test func truecolorFromTheEnvironment() {
-        #expect(TerminalCapabilities.truecolor(environment: ["COLORTERM": "truecolor"]))
-        #expect(TerminalCapabilities.truecolor(environment: ["COLORTERM": "24bit"]))
-        #expect(!TerminalCapabilities.truecolor(environment: [:]))
+        #expect(GraphicsDetection.truecolor(["COLORTERM": "truecolor"]))
+        #expect(GraphicsDetection.truecolor(["COLORTERM": "24bit"]))
+        #expect(!GraphicsDetection.truecolor([:]))
     }
 }
 

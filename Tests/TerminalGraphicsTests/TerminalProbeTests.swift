@@ -36,14 +36,6 @@ import Testing
         #expect(report.signals.contains { $0.name == "tmux display" && $0.meaning.contains("did not finish within 125 ms") })
         #expect(report.target.graphics == .blocks)
     }
-
-    @Test func theWorkbenchsViewCountsOnlyBareSixel() {
-        let bare = TerminalCapabilities(
-            GraphicsTarget(graphics: .sixel, cellWidth: 6, cellHeight: 13, maxSixelWidth: 480, maxSixelHeight: 312))
-        #expect(bare == TerminalCapabilities(sixel: true, cellWidth: 6, cellHeight: 13, maxSixelWidth: 480, maxSixelHeight: 312))
-        #expect(!TerminalCapabilities(GraphicsTarget(graphics: .sixel, tmuxPassthrough: true)).sixel)
-        #expect(!TerminalCapabilities(GraphicsTarget(graphics: .kitty)).sixel)
-    }
 }
 
 // glibc declares these only for _XOPEN_SOURCE, which Swift's Glibc module is not built with.
