@@ -25,8 +25,7 @@ struct DecodeCommand: AsyncParsableCommand {
     @Argument(help: "Latent files (safetensors, .latent, .npy, .npz, .pt).")
     var files: [String]
 
-    @Option(help: "Preset id; default: the file's own metadata, else the one its shape suggests.")
-    var preset: String?
+    @OptionGroup var latent: LatentOptions
 
     @OptionGroup var backend: BackendOptions
 
@@ -41,12 +40,6 @@ struct DecodeCommand: AsyncParsableCommand {
 
     @Option(help: "Jobs in flight at once.")
     var concurrency: Int = 2
-
-    @Option(help: "Tensor to decode when a file holds several.")
-    var key: String?
-
-    @Option(help: "diffusion (pipeline output, scaled; the default) or vae (raw VAE latents).")
-    var space: LatentSpace?
 
     @Option(help: "Image height in pixels (packed Flux latents that are not square).")
     var height: Int?
@@ -76,7 +69,7 @@ struct DecodeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let catalog = try presets.catalog()
-        let requested = try preset.map { try presets.preset($0, in: catalog) }
+        let requested = try latent.preset.map { try presets.preset($0, in: catalog) }
         let registry = try reportingErrors {
             try backend.choice.makeRegistry(remote: remote, preset: requested, concurrency: concurrency)
         }
@@ -90,9 +83,9 @@ struct DecodeCommand: AsyncParsableCommand {
             do {
                 jobs.append(
                     try JobLoader.job(
-                        path: path, key: key, preset: requested, catalog: catalog,
+                        path: path, key: latent.key, preset: requested, catalog: catalog,
                         backend: backend.choice.identity(for:), outputType: outputType,
-                        format: format, space: space, height: height, width: width))
+                        format: format, space: latent.space, height: height, width: width))
             } catch {
                 failedToLoad += 1
                 reporter.loadFailed(path: path, error: error)

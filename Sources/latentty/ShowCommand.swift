@@ -46,14 +46,7 @@ struct ShowCommand: AsyncParsableCommand {
     @Option(help: "Times to play each video with --play.")
     var loop: Int = 1
 
-    @Option(help: "Preset of the latents (default: a latent file's own metadata, else the one its shape suggests).")
-    var preset: String?
-
-    @Option(help: "Tensor to decode when a latent file holds several.")
-    var key: String?
-
-    @Option(help: "diffusion (pipeline output, scaled; the default) or vae (raw VAE latents).")
-    var space: LatentSpace?
+    @OptionGroup var latent: LatentOptions
 
     @Option(help: "Decode latents on this endpoint instead of this machine; repeat to spread them over several.")
     var endpoint: [String] = []
@@ -74,7 +67,7 @@ struct ShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         // A mistyped --preset stops everything; the catalog is otherwise read only for a latent.
-        var decoder = try preset.map { _ in try LatentDecoder(command: self) }
+        var decoder = try latent.preset.map { _ in try LatentDecoder(command: self) }
         let pictures = PictureShow(
             choice: try graphicsOptions.choice(configFile: presets.configFile), columns: width, rows: height, captions: !noCaption)
         var failures = 0
@@ -115,15 +108,15 @@ struct ShowCommand: AsyncParsableCommand {
 
         init(command: ShowCommand) throws {
             let catalog = try command.presets.catalog()
-            let requested = try command.preset.map { try command.presets.preset($0, in: catalog) }
+            let requested = try command.latent.preset.map { try command.presets.preset($0, in: catalog) }
             // Without --endpoint on this machine: a preview should not send a file away unasked.
             let backend = BackendChoice(endpoints: command.endpoint, local: true, engine: command.engineOptions)
             registry = try reportingErrors { try backend.makeRegistry(remote: command.remote, preset: requested, concurrency: 1) }
             self.backend = backend
             self.catalog = catalog
             self.requested = requested
-            key = command.key
-            space = command.space
+            key = command.latent.key
+            space = command.latent.space
         }
 
         /// Asked for as PNG, so the pixels are exactly the decoder's (a batch or video comes back as

@@ -60,3 +60,15 @@ func printJSON(_ value: some Encodable) throws {
 func formatNumber(_ value: Double) -> String {
     value.isFinite ? String(format: "%.4f", value) : "\(value)"
 }
+
+/// Which latent a file holds and how to read it, for `decode` and `show`.
+struct LatentOptions: ParsableArguments {
+    @Option(help: "Preset of the latents (default: a latent file's own metadata, else the one its shape suggests).")
+    var preset: String?
+
+    @Option(help: "Tensor to decode when a latent file holds several.")
+    var key: String?
+
+    @Option(help: "diffusion (pipeline output, scaled; the default) or vae (raw VAE latents).")
+    var space: LatentSpace?
+}
