@@ -97,6 +97,18 @@ struct Activation: ~Copyable {
         self.capacity = capacity
     }
 
+    /// The same buffer as an activation of `channels` channels in the same layout, for a producer
+    /// that overwrites all of it (in channels last the old values do not line up with the new shape).
+    consuming func overwritten(channels: Int) -> Activation {
+        precondition(channels <= self.channels && layout.fits(channels: channels))
+        let (pointer, capacity, height, width, type, layout) = (
+            self.pointer, self.capacity, self.height, self.width, self.type, self.layout
+        )
+        discard self
+        return Activation(
+            adopting: pointer, capacity: capacity, channels: channels, height: height, width: width, type: type, layout: layout)
+    }
+
     /// The same memory read as its first `channels` channels (blocked layouts only, where those
     /// are the leading blocks); the rest of the buffer stays allocated until this one is freed.
     consuming func reinterpreted(channels: Int) -> Activation {

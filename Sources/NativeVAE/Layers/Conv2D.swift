@@ -1,4 +1,5 @@
 import CDNNL
+import Foundation
 
 /// What a convolution does after the product: add into the destination's current contents (the
 /// residual connections), then an activation — all fused into oneDNN's kernel.
@@ -51,6 +52,8 @@ final class Conv2D {
     private var packedWeights: [DNNLMemory] = []
     private var biasMemory: DNNLMemory?
     private var compiled: [Key: Compiled] = [:]
+    /// latentty's own Winograd, for the 3×3 layers whose channels come in eights.
+    private let ownWinograd: WinogradLayer?
 
     private struct Key: Hashable {
         let height: Int
@@ -86,8 +89,36 @@ final class Conv2D {
         self.kernel = kernel
         self.computeType = precision == .bf16 && Self.cpuHasAVX512 ? .bf16 : .f32
         self.winograd = winograd
-        self.plainWeights = weights
-        self.plainBias = bias
+        let computeType = self.computeType
+        if kernel == 3, winograd != .never, WinogradLayer.supports(inputs: inChannels, outputs: outChannels),
+            ProcessInfo.processInfo.environment["LATENTTY_OWN_WINOGRAD"] != "0"
+        {
+            ownWinograd = WinogradLayer(
+                inputs: inChannels, outputs: outChannels, weights: weights, bias: bias, operandType: computeType,
+                stripScratchBytes: stripScratchBytes)
+        } else {
+            ownWinograd = nil
+            self.plainWeights = weights
+            self.plainBias = bias
+        }
+    }
+
+    /// Transformed weights are kept when they are at most half the output activation
+    /// (27·in·out floats against out·pixels/2), else made afresh on each call.
+    private func keepsOwnWinogradWeights(height: Int, width: Int) -> Bool {
+        winograd == .always || 54 * inChannels <= height * width
+    }
+
+    private func runOwnWinograd(
+        _ layer: WinogradLayer, _ input: borrowing Activation, upsampled: Bool, into output: borrowing Activation, accumulate: Bool,
+        relu: Bool, context: DNNL
+    ) throws {
+        precondition(input.channels == inChannels && output.channels == outChannels)
+        try layer.run(
+            WinogradLayer.Operands(
+                source: LaneAccess(input), sourceWidth: input.width, height: output.height, width: output.width, upsampled: upsampled,
+                destination: LaneAccess(output), accumulate: accumulate, relu: relu, inPlace: false),
+            keepWeights: keepsOwnWinogradWeights(height: output.height, width: output.width), context: context)
     }
 
     /// The convolution of `input` into a new activation of `output` type (the compute type by
@@ -106,6 +137,9 @@ final class Conv2D {
     /// `residual = act(residual + conv(input))`.
     func accumulate(_ input: borrowing Activation, into residual: inout Activation, relu: Bool = false, context: DNNL) throws {
         precondition(residual.channels == outChannels && residual.pixels == input.pixels)
+        if let ownWinograd {
+            return try runOwnWinograd(ownWinograd, input, upsampled: false, into: residual, accumulate: true, relu: relu, context: context)
+        }
         let key = Key(
             height: input.height, width: input.width, inputLayout: input.layout, output: residual.type, outputLayout: residual.layout,
             epilogue: ConvEpilogue(accumulate: true, relu: relu))
@@ -117,6 +151,13 @@ final class Conv2D {
     ) throws -> Activation {
         let scale = upsampled ? 2 : 1
         let (height, width) = (input.height * scale, input.width * scale)
+        if let ownWinograd {
+            let layout: ActivationLayout = !channelsLast && input.layout.fits(channels: outChannels) ? input.layout : .channelsLast
+            let result = Activation(
+                channels: outChannels, height: height, width: width, type: output ?? computeType, layout: layout)
+            try runOwnWinograd(ownWinograd, input, upsampled: upsampled, into: result, accumulate: false, relu: relu, context: context)
+            return result
+        }
         let key = Key(
             height: height, width: width, inputLayout: input.layout, output: output ?? computeType,
             outputLayout: channelsLast ? .channelsLast : nil, epilogue: ConvEpilogue(relu: relu))
@@ -151,6 +192,18 @@ final class Conv2D {
     /// input channels that run in strips: peak memory then holds one activation of this size
     /// instead of two. Other layers allocate the output as usual (and free the input on return).
     func replacing(_ input: consuming Activation, context: DNNL) throws -> Activation {
+        if let ownWinograd, outChannels <= inChannels, input.type == computeType, input.layout.fits(channels: outChannels) {
+            precondition(input.channels == inChannels)
+            let source = LaneAccess(input)
+            let (height, width) = (input.height, input.width)
+            let output = input.overwritten(channels: outChannels)
+            try ownWinograd.run(
+                WinogradLayer.Operands(
+                    source: source, sourceWidth: width, height: height, width: width, upsampled: false, destination: LaneAccess(output),
+                    accumulate: false, relu: false, inPlace: true),
+                keepWeights: keepsOwnWinogradWeights(height: height, width: width), context: context)
+            return output
+        }
         let key = Key(
             height: input.height, width: input.width, inputLayout: input.layout, output: computeType, outputLayout: input.layout,
             epilogue: ConvEpilogue())

@@ -1,0 +1,309 @@
+import CDNNL
+
+/// A 3×3, stride-1, padding-1 convolution by Winograd F(4×4, 3×3) on any x86 CPU: the input
+/// transform reads the activation in its own layout (2× nearest upsampling folded into the read),
+/// the 36 products `V[ξ] (tiles×inputs) · U[ξ] (inputs×outputs)` are one batched oneDNN matmul
+/// (jit kernels for AVX2, AVX-512, AVX512-BF16 and AMX), and the output transform adds the bias,
+/// the residual and the ReLU as it writes.
+///
+/// The image goes through in horizontal strips of tile rows, so the transformed tiles stay
+/// within `stripScratchBytes` whatever the image size. bf16 keeps transformed tiles and weights in
+/// bf16 with f32 products (the matmul accumulates in f32).
+final class WinogradLayer {
+    let inputs: Int
+    let outputs: Int
+    /// The matmul's operand type.
+    let operandType: ElementType
+    let stripScratchBytes: Int
+    private let bias: [Lanes]
+    /// OIHW, for transforming again when the transformed copy is not kept.
+    private let plainWeights: [Float]
+    private var keptWeights: (pointer: UnsafeMutableRawPointer, bytes: Int)?
+    private var matmuls: [Int: DNNLPrimitive] = [:]
+
+    static let points = 36
+
+    /// Whether the layer can run here: eight-channel vectors on both sides.
+    static func supports(inputs: Int, outputs: Int) -> Bool { inputs % 8 == 0 && outputs % 8 == 0 }
+
+    init(inputs: Int, outputs: Int, weights: [Float], bias: [Float]?, operandType: ElementType, stripScratchBytes: Int) {
+        precondition(Self.supports(inputs: inputs, outputs: outputs) && weights.count == inputs * outputs * 9)
+        self.inputs = inputs
+        self.outputs = outputs
+        self.operandType = operandType
+        self.stripScratchBytes = stripScratchBytes
+        plainWeights = weights
+        let values = bias ?? [Float](repeating: 0, count: outputs)
+        self.bias = stride(from: 0, to: outputs, by: 8).map { Lanes(values[$0..<$0 + 8]) }
+    }
+
+    deinit { keptWeights.map { $0.pointer.deallocate() } }
+
+    var transformedWeightBytes: Int { Self.points * inputs * outputs * operandType.size }
+
+    /// What the convolution reads and writes, through raw views so one buffer can be both (`inPlace`).
+    struct Operands {
+        let source: LaneAccess
+        let sourceWidth: Int
+        /// The convolution's input and output size (twice the source's when upsampled).
+        let height: Int
+        let width: Int
+        let upsampled: Bool
+        let destination: LaneAccess
+        let accumulate: Bool
+        let relu: Bool
+        /// The destination overwrites the source: each strip is written only after the next strip
+        /// has read its top halo row, the last source row the write reaches.
+        let inPlace: Bool
+    }
+
+    /// Runs the convolution; `keepWeights` keeps the transformed weights for the next call (else
+    /// they are made in a pooled buffer and released on return).
+    func run(_ operands: Operands, keepWeights: Bool, context: DNNL) throws {
+        let weights = transformedWeights(keep: keepWeights)
+        defer { if keptWeights == nil { ActivationPool.shared.give(weights, byteCount: transformedWeightBytes) } }
+        let tileColumns = (operands.width + 3) / 4
+        let tileRows = (operands.height + 3) / 4
+        let stripRows = Self.stripRows(
+            tileRows: tileRows, tileColumns: tileColumns, inputs: inputs, outputs: outputs, operandSize: operandType.size,
+            budget: stripScratchBytes)
+        let maxTiles = stripRows * tileColumns
+        let tileBytes = Self.points * maxTiles * inputs * operandType.size
+        let productBytes = Self.points * maxTiles * outputs * 4
+        let tiles = ActivationPool.shared.take(byteCount: tileBytes)
+        let products = ActivationPool.shared.take(byteCount: productBytes)
+        defer {
+            ActivationPool.shared.give(tiles, byteCount: tileBytes)
+            ActivationPool.shared.give(products, byteCount: productBytes)
+        }
+        var pending: Range<Int>?
+        for first in stride(from: 0, to: tileRows, by: stripRows) {
+            let strip = first..<min(first + stripRows, tileRows)
+            transformInput(operands, strip: strip, tileColumns: tileColumns, into: tiles)
+            if let done = pending {
+                transformOutput(products, strip: done, tileColumns: tileColumns, operands)
+                pending = nil
+            }
+            try multiply(tiles, weights, into: products, tiles: strip.count * tileColumns, context: context)
+            if operands.inPlace {
+                pending = strip
+            } else {
+                transformOutput(products, strip: strip, tileColumns: tileColumns, operands)
+            }
+        }
+        if let done = pending { transformOutput(products, strip: done, tileColumns: tileColumns, operands) }
+    }
+
+    /// Tile rows per strip: as many as fit the scratch budget (at least one).
+    static func stripRows(tileRows: Int, tileColumns: Int, inputs: Int, outputs: Int, operandSize: Int, budget: Int) -> Int {
+        let bytesPerTileRow = points * tileColumns * (inputs * operandSize + outputs * 4)
+        return max(1, min(tileRows, budget / bytesPerTileRow))
+    }
+
+    // MARK: - Weights
+
+    /// `U[ξ]` as 36 row-major inputs×outputs matrices.
+    private func transformedWeights(keep: Bool) -> UnsafeMutableRawPointer {
+        if let keptWeights { return keptWeights.pointer }
+        let bytes = transformedWeightBytes
+        let target = keep ? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64) : ActivationPool.shared.take(byteCount: bytes)
+        transformWeights(into: target)
+        if keep { keptWeights = (target, bytes) }
+        return target
+    }
+
+    private func transformWeights(into target: UnsafeMutableRawPointer) {
+        let (inputs, outputs) = (inputs, outputs)
+        let stride = inputs * outputs
+        let isBF16 = operandType == .bf16
+        plainWeights.withUnsafeBufferPointer { plain in
+            let source = UnsafeSendable(plain.baseAddress!)
+            let destination = UnsafeSendable(target)
+            parallelFor(inputs) { c in
+                withUnsafeTemporaryAllocation(of: Lanes.self, capacity: 9) { taps in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: Self.points * 8) { floats in
+                        for o in Swift.stride(from: 0, to: outputs, by: 8) {
+                            for k in 0..<9 {
+                                var lanes = Lanes()
+                                for l in 0..<8 { lanes[l] = source.value[((o + l) * inputs + c) * 9 + k] }
+                                taps[k] = lanes
+                            }
+                            WinogradKernels.weightTile(UnsafePointer(taps.baseAddress!), into: floats.baseAddress!, stride: 8)
+                            for point in 0..<Self.points {
+                                let value = WinogradKernels.load(floats.baseAddress! + point * 8)
+                                let element = point * stride + c * outputs + o
+                                if isBF16 {
+                                    (destination.value + element * 2).storeBytes(of: bfloat16(value), as: SIMD8<UInt16>.self)
+                                } else {
+                                    WinogradKernels.store(value, destination.value.assumingMemoryBound(to: Float.self) + element)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - Products
+
+    private func multiply(
+        _ tiles: UnsafeMutableRawPointer, _ weights: UnsafeMutableRawPointer, into products: UnsafeMutableRawPointer, tiles count: Int,
+        context: DNNL
+    ) throws {
+        let primitive = try matmul(tiles: count, context: context)
+        let source = try DNNLMemory(
+            try memoryDesc([Self.points, count, inputs], tag: dnnl_abc, type: operandType.dnnl), engine: context.engine, pointer: tiles)
+        let weightMemory = try DNNLMemory(
+            try memoryDesc([Self.points, inputs, outputs], tag: dnnl_abc, type: operandType.dnnl), engine: context.engine,
+            pointer: weights)
+        let destination = try DNNLMemory(
+            try memoryDesc([Self.points, count, outputs], tag: dnnl_abc), engine: context.engine, pointer: products)
+        try primitive.execute([(argSource, source), (argWeights, weightMemory), (argDestination, destination)], context: context)
+    }
+
+    private func matmul(tiles: Int, context: DNNL) throws -> DNNLPrimitive {
+        if let primitive = matmuls[tiles] { return primitive }
+        var source = try memoryDesc([Self.points, tiles, inputs], tag: dnnl_abc, type: operandType.dnnl)
+        var weights = try memoryDesc([Self.points, inputs, outputs], tag: dnnl_abc, type: operandType.dnnl)
+        var destination = try memoryDesc([Self.points, tiles, outputs], tag: dnnl_abc)
+        var description = dnnl_matmul_desc_t()
+        try check(dnnl_matmul_desc_init(&description, &source, &weights, nil, &destination), "dnnl_matmul_desc_init")
+        let attributes = try DNNLAttributes(userScratchpad: true)
+        let primitive = try withUnsafePointer(to: &description) {
+            try DNNLPrimitive($0, attributes: attributes, kind: "winograd products", context: context)
+        }
+        matmuls[tiles] = primitive
+        return primitive
+    }
+
+    // MARK: - Tiles
+
+    /// `Bᵀ d B` of every tile in the strip's tile rows, for every eight channels, into
+    /// `V[ξ][tile][channel]`.
+    private func transformInput(_ operands: Operands, strip: Range<Int>, tileColumns: Int, into tiles: UnsafeMutableRawPointer) {
+        let count = strip.count * tileColumns
+        let inputs = inputs
+        let pointStride = count * inputs
+        let isBF16 = operandType == .bf16
+        let target = UnsafeSendable(tiles)
+        let source = operands.source
+        let shift = operands.upsampled ? 1 : 0
+        let (height, width, sourceWidth, block) = (operands.height, operands.width, operands.sourceWidth, source.block)
+        let channelBases = stride(from: 0, to: inputs, by: 8).map { source.channelBase($0) }
+        channelBases.withUnsafeBufferPointer { bases in
+            let bases = UnsafeSendable(bases.baseAddress!)
+            let pieces = chunkRanges(count, minimum: 4)
+            parallelFor(pieces.count) { piece in
+                let range = pieces[piece]
+                withUnsafeTemporaryAllocation(of: Lanes.self, capacity: 36) { buffer in
+                    let d = buffer.baseAddress!
+                    withUnsafeTemporaryAllocation(of: Int.self, capacity: 12) { offsets in
+                        let (rows, columns) = (offsets.baseAddress!, offsets.baseAddress! + 6)
+                        for tile in range {
+                            let (tileRow, tileColumn) = tile.quotientAndRemainder(dividingBy: tileColumns)
+                            for i in 0..<6 {
+                                let y = (strip.lowerBound + tileRow) * 4 - 1 + i
+                                rows[i] = y >= 0 && y < height ? (y >> shift) * sourceWidth * block : -1
+                                let x = tileColumn * 4 - 1 + i
+                                columns[i] = x >= 0 && x < width ? (x >> shift) * block : -1
+                            }
+                            for chunk in 0..<(inputs / 8) {
+                                let base = bases.value[chunk]
+                                for i in 0..<6 {
+                                    for j in 0..<6 {
+                                        d[i * 6 + j] = rows[i] < 0 || columns[j] < 0 ? Lanes() : source.load(base + rows[i] + columns[j])
+                                    }
+                                }
+                                for j in 0..<6 {
+                                    let t = WinogradKernels.inputColumn(d[j], d[6 + j], d[12 + j], d[18 + j], d[24 + j], d[30 + j])
+                                    (d[j], d[6 + j], d[12 + j], d[18 + j], d[24 + j], d[30 + j]) = t
+                                }
+                                let element = tile * inputs + chunk * 8
+                                for i in 0..<6 {
+                                    let row = d + i * 6
+                                    let t = WinogradKernels.inputColumn(row[0], row[1], row[2], row[3], row[4], row[5])
+                                    let point = element + i * 6 * pointStride
+                                    Self.store(t.0, target.value, point, isBF16)
+                                    Self.store(t.1, target.value, point + pointStride, isBF16)
+                                    Self.store(t.2, target.value, point + 2 * pointStride, isBF16)
+                                    Self.store(t.3, target.value, point + 3 * pointStride, isBF16)
+                                    Self.store(t.4, target.value, point + 4 * pointStride, isBF16)
+                                    Self.store(t.5, target.value, point + 5 * pointStride, isBF16)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func store(_ value: Lanes, _ base: UnsafeMutableRawPointer, _ element: Int, _ isBF16: Bool) {
+        if isBF16 {
+            (base + element * 2).storeBytes(of: bfloat16(value), as: SIMD8<UInt16>.self)
+        } else {
+            WinogradKernels.store(value, base.assumingMemoryBound(to: Float.self) + element)
+        }
+    }
+
+    /// `Aᵀ m A` of every tile in the strip, plus bias, residual and ReLU, into the destination.
+    private func transformOutput(_ products: UnsafeMutableRawPointer, strip: Range<Int>, tileColumns: Int, _ operands: Operands) {
+        let count = strip.count * tileColumns
+        let outputs = outputs
+        let pointStride = count * outputs
+        let m = UnsafeSendable(UnsafePointer(products.assumingMemoryBound(to: Float.self)))
+        let destination = operands.destination
+        let (height, width, block) = (operands.height, operands.width, destination.block)
+        let (accumulate, relu) = (operands.accumulate, operands.relu)
+        let channelBases = stride(from: 0, to: outputs, by: 8).map { destination.channelBase($0) }
+        channelBases.withUnsafeBufferPointer { bases in
+            bias.withUnsafeBufferPointer { bias in
+                let (bases, bias) = (UnsafeSendable(bases.baseAddress!), UnsafeSendable(bias.baseAddress!))
+                let pieces = chunkRanges(count, minimum: 4)
+                parallelFor(pieces.count) { piece in
+                    let range = pieces[piece]
+                    withUnsafeTemporaryAllocation(of: Lanes.self, capacity: 36) { buffer in
+                        let r = buffer.baseAddress!
+                        for tile in range {
+                            let (tileRow, tileColumn) = tile.quotientAndRemainder(dividingBy: tileColumns)
+                            let top = (strip.lowerBound + tileRow) * 4
+                            let left = tileColumn * 4
+                            let rowCount = min(4, height - top)
+                            let columnCount = min(4, width - left)
+                            for chunk in 0..<(outputs / 8) {
+                                let source = m.value + tile * outputs + chunk * 8
+                                for j in 0..<6 {
+                                    let t = WinogradKernels.outputColumn(
+                                        WinogradKernels.load(source + j * pointStride),
+                                        WinogradKernels.load(source + (6 + j) * pointStride),
+                                        WinogradKernels.load(source + (12 + j) * pointStride),
+                                        WinogradKernels.load(source + (18 + j) * pointStride),
+                                        WinogradKernels.load(source + (24 + j) * pointStride),
+                                        WinogradKernels.load(source + (30 + j) * pointStride))
+                                    (r[j], r[6 + j], r[12 + j], r[18 + j]) = t
+                                }
+                                let b = bias.value[chunk]
+                                let base = bases.value[chunk]
+                                for i in 0..<rowCount {
+                                    let row = r + i * 6
+                                    (row[0], row[1], row[2], row[3]) = WinogradKernels.outputColumn(
+                                        row[0], row[1], row[2], row[3], row[4], row[5])
+                                    let pixel = base + ((top + i) * width + left) * block
+                                    for k in 0..<columnCount {
+                                        let element = pixel + k * block
+                                        var value = row[k] + b
+                                        if accumulate { value += destination.load(element) }
+                                        if relu { value = value.replacing(with: 0, where: value .< 0) }
+                                        destination.store(value, element)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
