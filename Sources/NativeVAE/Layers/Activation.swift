@@ -179,7 +179,16 @@ struct Activation: ~Copyable {
     /// Nearest-neighbour 2× upsampling.
     func upsampled() -> Activation {
         let result = Activation(channels: channels, height: height * 2, width: width * 2, type: type, layout: layout)
-        RowView(result).fill(from: RowView(self), first: 0, count: height * 2, upsampled: true)
+        let pixelBytes = block * type.size
+        let (source, target) = (UnsafeSendable(pointer), UnsafeSendable(result.pointer))
+        let (rows, width, pixels) = (height * 2, width, pixels)
+        // Every (block, output row) pair is its own piece: channels-last data is a single block.
+        parallelFor(channels / block * rows) { piece in
+            let (b, y) = piece.quotientAndRemainder(dividingBy: rows)
+            let input = source.value + (b * pixels + (y / 2) * width) * pixelBytes
+            let output = target.value + (b * 4 * pixels + y * width * 2) * pixelBytes
+            for x in 0..<(width * 2) { (output + x * pixelBytes).copyMemory(from: input + (x / 2) * pixelBytes, byteCount: pixelBytes) }
+        }
         return result
     }
 }

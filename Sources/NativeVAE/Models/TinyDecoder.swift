@@ -18,7 +18,8 @@ final class TinyDecoder {
     enum Layer {
         case conv(Conv2D, relu: Bool)
         case block(Block)
-        case upsample
+        /// 2× nearest upsampling and the convolution after it, which reads the small input directly.
+        case upsamplingConv(Conv2D)
     }
 
     let layers: [Layer]
@@ -39,15 +40,10 @@ final class TinyDecoder {
                 index += 1
             }
             let final = stage == blocks.count - 1
-            if !final {
-                layers.append(.upsample)
-                index += 1
-            }
-            layers.append(
-                .conv(
-                    try makeConv(
-                        "decoder.layers.\(index)", input: channels, output: final ? 3 : channels, kernel: 3, weights: weights, bias: final),
-                    relu: false))
+            if !final { index += 1 }
+            let conv = try makeConv(
+                "decoder.layers.\(index)", input: channels, output: final ? 3 : channels, kernel: 3, weights: weights, bias: final)
+            layers.append(final ? .conv(conv, relu: false) : .upsamplingConv(conv))
             index += 1
         }
         self.layers = layers
@@ -64,7 +60,7 @@ final class TinyDecoder {
             switch layer {
             case .conv(let conv, let relu): h = try conv(h, relu: relu, context: context)
             case .block(let block): h = try block(h, context: context)
-            case .upsample: h = h.upsampled()
+            case .upsamplingConv(let conv): h = try conv.upsampling(h, context: context)
             }
         }
         var image = try h.featureMap(context: context)
