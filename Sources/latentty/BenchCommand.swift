@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure local decoding and picture protocols.",
-        subcommands: [LocalBench.self, GraphicsBench.self])
+        subcommands: [LocalBench.self, ConvBench.self, GraphicsBench.self])
 }
 
 /// A full-size SD v1 decoder with random weights (the real one's FLOPs and memory), timed on one
@@ -112,6 +112,53 @@ struct LocalBench: ParsableCommand {
         else { return -1 }
         let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
         return kilobytes / 1024
+    }
+}
+
+/// Each 3×3 layer shape of a decoder timed with latentty's Winograd and with oneDNN's direct
+/// kernel: the table behind the choice of kernel on this CPU.
+struct ConvBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conv",
+        abstract: "Time each 3×3 layer shape of a decoder with Winograd and with oneDNN's direct kernel.",
+        discussion: "Example: latentty bench conv --size 512   (ONEDNN_MAX_CPU_ISA=AVX2 measures the AVX2 kernels on a newer CPU)")
+
+    @Option(help: "Image side in pixels the layers' sizes follow from.")
+    var size: Int = 512
+
+    @Option(help: "Decoder: sd (SD v1/SDXL/Flux) or taesd.")
+    var model: String = "sd"
+
+    @Option(help: "Timed runs per layer after a warm-up; the fastest counts.")
+    var repeats: Int = 3
+
+    @Flag(help: "Print as JSON lines.")
+    var json = false
+
+    @OptionGroup var runtime: NativeRuntimeOptions
+
+    func run() throws {
+        guard size >= 8, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
+        guard ["sd", "taesd"].contains(model) else { throw ValidationError("--model must be sd or taesd") }
+        runtime.apply()
+        if !json { print("| layer | Winograd | oneDNN direct | kernel | speed-up |\n| --- | --- | --- | --- | --- |") }
+        for shape in LayerBenchmark.shapes(model: model, size: size) {
+            let timing = try reportingErrors {
+                try LayerBenchmark.measure(inputs: shape.inputs, outputs: shape.outputs, side: shape.side, repeats: repeats)
+            }
+            let layer = "\(timing.inputs)→\(timing.outputs) at \(timing.side)²"
+            if json {
+                printJSONLine([
+                    "layer": layer, "winograd_seconds": timing.winogradSeconds, "direct_seconds": timing.directSeconds,
+                    "direct_kernel": timing.directKernel, "threads": NativeRuntime.threads,
+                ])
+            } else {
+                print(
+                    String(
+                        format: "| %@ | %.1f ms | %.1f ms | %@ | %.2f× |", layer, timing.winogradSeconds * 1000, timing.directSeconds * 1000,
+                        timing.directKernel, timing.directSeconds / timing.winogradSeconds))
+            }
+        }
     }
 }
 

@@ -213,9 +213,10 @@ import Testing
 }
 
 @Suite struct BFloat16DecodeTests {
-    /// bf16 keeps 8 bits of mantissa: inputs and weights round to ~0.4 % each, accumulation stays f32.
-    /// On the [-1, 1] output that is a few 1e-3; as 8-bit images the issue asks for ≥ 40 dB PSNR against
-    /// the f32 decode, and this checks the same on the test model.
+    /// bf16 keeps 8 bits of mantissa: Winograd's transformed tiles and weights round to ~0.4 % each,
+    /// the output transform's ±8 coefficients magnify that, accumulation stays f32. On the [-1, 1]
+    /// output the worst pixel moves by up to ~0.1 (0.09 measured); as 8-bit images the issue asks for
+    /// ≥ 40 dB PSNR against the f32 decode, and this checks the same on the test model.
     @Test func bf16StaysCloseToF32() throws {
         let models = NativeDecoderTests.models
         let location = VAELocation(
@@ -226,7 +227,7 @@ import Testing
         let error = NativeDecoderTests.maxError(f32, bf16)
         // Below AVX-512 oneDNN has no bf16 convolutions and bf16 runs as f32.
         #expect((error > 0) == Conv2D.cpuHasAVX512, "bf16 must actually run in reduced precision where the CPU can")
-        #expect(error < 0.05)
+        #expect(error < 0.15)
         let a = f32.floatValues().map { (min(max($0 / 2 + 0.5, 0), 1) * 255).rounded() }
         let b = bf16.floatValues().map { (min(max($0 / 2 + 0.5, 0), 1) * 255).rounded() }
         let mse = zip(a, b).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / Float(a.count)

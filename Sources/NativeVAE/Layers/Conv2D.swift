@@ -75,8 +75,12 @@ final class Conv2D {
         self.computeType = computeType
         self.winograd = winograd
         if kernel == 3, winograd != .never, WinogradLayer.supports(inputs: inChannels, outputs: outChannels) {
+            // F(4×4, 3×3) magnifies bf16's rounding by its ±8 output coefficients; on the SD decoders'
+            // 512-channel layers that alone costs ~8 dB of PSNR (docs/BENCHMARKS.md), so those keep
+            // f32 operands and bf16 goes where it stays above 40 dB.
+            let operandType: ElementType = max(inChannels, outChannels) <= 256 ? computeType : .f32
             ownWinograd = WinogradLayer(
-                inputs: inChannels, outputs: outChannels, weights: weights, bias: bias, operandType: computeType,
+                inputs: inChannels, outputs: outChannels, weights: weights, bias: bias, operandType: operandType,
                 stripScratchBytes: stripScratchBytes)
         } else {
             ownWinograd = nil
