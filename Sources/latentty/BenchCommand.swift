@@ -155,7 +155,8 @@ struct ConvBench: ParsableCommand {
             } else {
                 print(
                     String(
-                        format: "| %@ | %.1f ms | %.1f ms | %@ | %.2f× |", layer, timing.winogradSeconds * 1000, timing.directSeconds * 1000,
+                        format: "| %@ | %.1f ms | %.1f ms | %@ | %.2f× |", layer, timing.winogradSeconds * 1000,
+                        timing.directSeconds * 1000,
                         timing.directKernel, timing.directSeconds / timing.winogradSeconds))
             }
         }

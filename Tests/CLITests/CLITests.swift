@@ -202,6 +202,15 @@ extension Thread {
             models.appendingPathComponent("taesd_random.safetensors").path, "--out", out.path, "--format", "png",
         ])
         #expect(tiny.status == 0 && tiny.stdout.hasPrefix("done"))
+        // Without bf16 instructions (oneDNN capped at AVX2 here), bf16 says it runs f32 and gives f32's image.
+        let capped = try CLITests.runRaw(
+            [
+                "decode", "Tests/Fixtures/models/tiny_kl4_latent.safetensors", "--preset", "sd15", "--space", "vae", "--local", "--engine",
+                "full", "--vae", folder.path, "--output-type", "pt", "--out", out.path, "--precision", "bf16",
+            ], environment: ["ONEDNN_MAX_CPU_ISA": "AVX2"])
+        #expect(capped.status == 0 && capped.stderr.contains("bf16 runs as f32 here"), "\(capped.stderr)")
+        let cappedImage = try LatentFile.read(contentsOf: out.appendingPathComponent("tiny_kl4_latent.safetensors")).latent().tensor
+        #expect(zip(cappedImage.floatValues(), expected.floatValues()).allSatisfy { abs($0 - $1) <= 1e-4 })
         let fp8 = try CLITests.run(["decode", "Samples/sd15_512_seed13.safetensors", "--local", "--precision", "fp8"])
         #expect(fp8.status == 64 && fp8.stderr.contains("Please provide one of 'f32' and 'bf16'."))
     }

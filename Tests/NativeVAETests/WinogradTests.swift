@@ -129,7 +129,7 @@ import Testing
         let squares = zip(output.data, expected.data).map { ($0 - $1) * ($0 - $1) }
         let rms = (squares.reduce(0, +) / Float(squares.count)).squareRoot()
         #expect(error <= 0.3 && rms <= 0.03, "max |Δ| \(error), RMS \(rms)")
-        #expect((error > Self.tolerance) == Conv2D.cpuHasAVX512, "max |Δ| \(error)")
+        #expect((error > Self.tolerance) == NativeRuntime.hasNativeBF16, "max |Δ| \(error)")
     }
 
     /// Layers whose channels do not come in eights (the latent's 4 in, the image's 3 out) convolve

@@ -33,12 +33,9 @@ final class Conv2D {
     let inChannels: Int
     let outChannels: Int
     let kernel: Int
-    /// bf16 runs inputs and weights in bfloat16 with f32 accumulation; below AVX-512 bf16 runs as f32.
+    /// bf16 runs inputs and weights in bfloat16 with f32 accumulation where the CPU has bf16
+    /// instructions; elsewhere bf16 runs as f32 (`NativeRuntime.bf16Fallback` says why).
     let computeType: ElementType
-    /// oneDNN 2.6's bf16 kernels need AVX-512 (below it, bf16 has only reference loops).
-    static let cpuHasAVX512 = [
-        dnnl_cpu_isa_avx512_core, dnnl_cpu_isa_avx512_core_vnni, dnnl_cpu_isa_avx512_core_bf16, dnnl_cpu_isa_avx512_core_amx,
-    ].contains(dnnl_get_effective_cpu_isa())
     let winograd: WinogradPolicy
     private var plainWeights: [Float]?
     private var plainBias: [Float]?
@@ -71,7 +68,7 @@ final class Conv2D {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernel = kernel
-        let computeType: ElementType = precision == .bf16 && Self.cpuHasAVX512 ? .bf16 : .f32
+        let computeType: ElementType = precision == .bf16 && NativeRuntime.hasNativeBF16 ? .bf16 : .f32
         self.computeType = computeType
         self.winograd = winograd
         if kernel == 3, winograd != .never, WinogradLayer.supports(inputs: inChannels, outputs: outChannels) {
@@ -164,7 +161,9 @@ final class Conv2D {
                 context: context)
             return result
         }
-        if upsampled { return try convolve(input.upsampled(), upsampled: false, output: output, channelsLast: false, relu: relu, context: context) }
+        if upsampled {
+            return try convolve(input.upsampled(), upsampled: false, output: output, channelsLast: false, relu: relu, context: context)
+        }
         let key = Key(
             height: height, width: width, inputLayout: input.layout, output: output ?? computeType,
             outputLayout: channelsLast ? .channelsLast : nil, epilogue: ConvEpilogue(relu: relu))

@@ -33,6 +33,18 @@ public enum NativeRuntime {
 
     private static let threadCount = Mutex(ProcessInfo.processInfo.activeProcessorCount)
 
+    /// Whether oneDNN runs bf16 on bf16 instructions here (AVX512-BF16 or AMX). Below them its bf16
+    /// matmuls and convolutions are emulated or reference loops, slower than f32, so bf16 runs as f32.
+    public static let hasNativeBF16 = [dnnl_cpu_isa_avx512_core_bf16, dnnl_cpu_isa_avx512_core_amx].contains(
+        dnnl_get_effective_cpu_isa())
+
+    /// Why `--precision bf16` computes in f32 on this CPU, or nil where it runs in bf16.
+    public static var bf16Fallback: String? {
+        hasNativeBF16
+            ? nil
+            : "bf16 runs as f32 here: this CPU has no bf16 instructions (AVX512-BF16 or AMX), and without them bf16 would be slower than f32, not faster"
+    }
+
     /// MemAvailable from /proc/meminfo, in bytes (nil where there is none).
     public static func availableMemory() -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),

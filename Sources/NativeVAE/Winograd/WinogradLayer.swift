@@ -60,6 +60,9 @@ final class WinogradLayer {
     /// Runs the convolution; `keepWeights` keeps the transformed weights for the next call (else
     /// they are made in a pooled buffer and released on return).
     func run(_ operands: Operands, keepWeights: Bool, context: DNNL) throws {
+        context.kernels.record(
+            kind: "convolution", implementation: "latentty winograd F(4×4,3×3)",
+            types: "\(operands.source.type.name)→\(operands.destination.type.name), products \(operandType.name)")
         let weights = transformedWeights(keep: keepWeights)
         defer { if keptWeights == nil { ActivationPool.shared.give(weights, byteCount: transformedWeightBytes) } }
         let tileColumns = (operands.width + 3) / 4
