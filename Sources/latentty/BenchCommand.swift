@@ -12,13 +12,16 @@ struct BenchCommand: ParsableCommand {
         subcommands: [LocalBench.self, ConvBench.self, GraphicsBench.self])
 }
 
-/// A full-size SD v1 decoder with random weights (the real one's FLOPs and memory), timed on one
-/// seeded latent. Run each configuration as its own process so peak RSS belongs to it alone.
+/// A full-size SD v1 decoder, or TAESD, with random weights (the real one's FLOPs and memory), timed
+/// on one seeded latent. Run each configuration as its own process so peak RSS belongs to it alone.
 struct LocalBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "local",
-        abstract: "Time the full SD v1 decoder (random weights) at a size; prints seconds and peak RSS.",
+        abstract: "Time the full SD v1 decoder or TAESD (random weights) at a size; prints seconds and peak RSS.",
         discussion: "Example: latentty bench local --size 512 --tile off --json   (scripts/bench_local.sh runs the whole table)")
+
+    @Option(help: "The decoder: sd (the full SD v1 VAE) or taesd (its tiny decoder).")
+    var model: BenchModel = .sd
 
     @Option(help: "Image side in pixels (a multiple of 8).")
     var size: Int = 512
@@ -56,11 +59,9 @@ struct LocalBench: ParsableCommand {
         guard size > 0, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
         let tiling = tile.mode(maxBytes: ByteSize.twoGiB.bytes)
         runtime.apply()
-        let engine = try reportingErrors {
-            try AutoencoderKLEngine(
-                randomWeights: .standard(latentChannels: 4, postQuantConv: true), tiling: tiling, precision: precision,
-                winograd: winograd.policy)
-        }
+        let loadStart = Date()
+        let engine = try reportingErrors { try makeEngine(tiling: tiling, precision: precision, winograd: winograd.policy) }
+        let load = Date().timeIntervalSince(loadStart)
         var generator = TorchGenerator(seed: 13)
         let latent = Preset.sd15.toVAESpace(try generator.randn(shape: [1, 4, size / 8, size / 8]))
         let warmStart = Date()
@@ -77,8 +78,7 @@ struct LocalBench: ParsableCommand {
         var comparison: (psnr: Double, maxDifference: Float)?
         if compare {
             let reference = try reportingErrors {
-                try AutoencoderKLEngine(randomWeights: .standard(latentChannels: 4, postQuantConv: true), tiling: tiling, winograd: .never)
-                    .decode(latent, preset: .sd15)
+                try makeEngine(tiling: tiling, precision: .f32, winograd: .never).decode(latent, preset: .sd15)
             }
             let psnr = try ImageFitting.psnr(TensorImages.images(from: reference)[0], TensorImages.images(from: decoded)[0]) ?? 0
             let difference = zip(reference.floatValues(), decoded.floatValues()).map { abs($0 - $1) }.max() ?? 0
@@ -86,7 +86,8 @@ struct LocalBench: ParsableCommand {
         }
         if json {
             var fields: [String: Any] = [
-                "size": size, "tile": tile.rawValue, "first_seconds": first, "seconds": best, "peak_rss_mb": peak,
+                "model": model.rawValue, "size": size, "tile": tile.rawValue, "load_seconds": load, "first_seconds": first,
+                "seconds": best, "peak_rss_mb": peak,
                 "precision": precision.rawValue, "threads": NativeRuntime.threads, "winograd": winograd.rawValue,
             ]
             if let comparison {
@@ -97,11 +98,21 @@ struct LocalBench: ParsableCommand {
         } else {
             print(
                 String(
-                    format: "%d² tile %@ %@: %.2f s (first call %.2f s), peak RSS %d MB", size, tile.rawValue, precision.rawValue, best,
-                    first, peak)
+                    format: "%@ %d² tile %@ %@: %.2f s (first call %.2f s, engine made in %.2f s), peak RSS %d MB", model.rawValue,
+                    size, tile.rawValue, precision.rawValue, best, first, load, peak)
                     + (comparison.map { String(format: "; against direct f32: PSNR %.1f dB, max |Δ| %.2g", $0.psnr, $0.maxDifference) }
                         ?? "")
             )
+        }
+    }
+
+    /// The engine `--model` names, with random weights; the tiny decoder never tiles.
+    func makeEngine(tiling: TilingMode, precision: Precision, winograd: WinogradPolicy) throws -> any DecodeEngine {
+        switch model {
+        case .sd:
+            try AutoencoderKLEngine(
+                randomWeights: .standard(latentChannels: 4, postQuantConv: true), tiling: tiling, precision: precision, winograd: winograd)
+        case .taesd: try TinyVAEEngine(randomWeights: 4, precision: precision, winograd: winograd)
         }
     }
 
@@ -127,7 +138,7 @@ struct ConvBench: ParsableCommand {
     var size: Int = 512
 
     @Option(help: "Decoder: sd (SD v1/SDXL/Flux) or taesd.")
-    var model: String = "sd"
+    var model: BenchModel = .sd
 
     @Option(help: "Timed runs per layer after a warm-up; the fastest counts.")
     var repeats: Int = 3
@@ -139,10 +150,9 @@ struct ConvBench: ParsableCommand {
 
     func run() throws {
         guard size >= 8, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
-        guard ["sd", "taesd"].contains(model) else { throw ValidationError("--model must be sd or taesd") }
         runtime.apply()
         if !json { print("| layer | Winograd | oneDNN direct | kernel | speed-up |\n| --- | --- | --- | --- | --- |") }
-        for shape in LayerBenchmark.shapes(model: model, size: size) {
+        for shape in LayerBenchmark.shapes(model: model.rawValue, size: size) {
             let timing = try reportingErrors {
                 try LayerBenchmark.measure(inputs: shape.inputs, outputs: shape.outputs, side: shape.side, repeats: repeats)
             }
@@ -161,6 +171,11 @@ struct ConvBench: ParsableCommand {
             }
         }
     }
+}
+
+/// `bench local --model` and `bench conv --model`: which decoder is timed.
+enum BenchModel: String, CaseIterable, ExpressibleByArgument {
+    case sd, taesd
 }
 
 /// `bench local --winograd`: which 3×3 convolutions use Winograd.

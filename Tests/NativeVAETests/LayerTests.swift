@@ -111,12 +111,18 @@ import Testing
         #expect(output.data.allSatisfy { $0 >= 0 })
     }
 
-    /// GroupNorm on channels-last and on 16-channel blocks, f32 and bf16, against double arithmetic.
-    @Test(arguments: [
-        (ActivationLayout.blocked(16), ElementType.f32), (.channelsLast, .f32), (.blocked(16), .bf16), (.channelsLast, .bf16),
-    ])
-    func groupNormMatchesTheDefinition(layout: ActivationLayout, type: ElementType) throws {
-        let (channels, height, width, groups) = (32, 9, 7, 8)
+    static let groupNormCases: [(ActivationLayout, ElementType, Int, Bool)] = [
+        (ActivationLayout.blocked(16), ElementType.f32, 32), (.channelsLast, .f32, 32), (.channelsLast, .f32, 36), (.blocked(8), .f32, 32),
+        (.blocked(16), .bf16, 32), (.channelsLast, .bf16, 32), (.channelsLast, .bf16, 36),
+    ].flatMap { shape in [false, true].map { (shape.0, shape.1, shape.2, $0) } }
+
+    /// GroupNorm on channels-last and on 8- and 16-channel blocks, f32 and bf16, without and with
+    /// the SiLU fused into it, against double arithmetic; 36 channels channels-last leave four
+    /// lanes past the last group of eight.
+    @Test(arguments: groupNormCases)
+    func groupNormMatchesTheDefinition(layout: ActivationLayout, type: ElementType, channels: Int, silu: Bool) throws {
+        let (height, width) = (9, 7)
+        let groups = channels / 4
         // An offset mean checks that the variance is computed about it, not from raw squares.
         let input = FeatureMap(
             channels: channels, height: height, width: width, data: Self.values(channels * height * width, seed: 9).map { $0 * 3 + 40 })
@@ -134,15 +140,16 @@ import Testing
             for c in (g * perGroup)..<((g + 1) * perGroup) {
                 for p in 0..<plane {
                     let x = slice[(c - g * perGroup) * plane + p]
-                    expected.data[c * plane + p] = Float((x - mean) / (variance + 1e-6).squareRoot() * Double(weight[c]) + Double(bias[c]))
+                    let y = (x - mean) / (variance + 1e-6).squareRoot() * Double(weight[c]) + Double(bias[c])
+                    expected.data[c * plane + p] = Float(silu ? y / (1 + exp(-y)) : y)
                 }
             }
         }
         let norm = GroupNorm(groups: groups, epsilon: 1e-6, weight: weight, bias: bias)
         let (copied, inPlace) = try context.lock.withLock { _ in
             var map = try Activation(input, type: .f32, context: context).converted(to: type, layout: layout, context: context)
-            let copied = try norm(map, silu: false, context: context).featureMap(context: context)
-            try norm.apply(&map, silu: false, context: context)
+            let copied = try norm(map, silu: silu, context: context).featureMap(context: context)
+            try norm.apply(&map, silu: silu, context: context)
             return (copied, try map.featureMap(context: context))
         }
         // bf16 output keeps 8 bits: |y| ≤ ~4 here, so half an ulp is ≤ 2⁻⁷·4/2.

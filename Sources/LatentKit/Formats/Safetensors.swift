@@ -1,7 +1,8 @@
 import Foundation
 
 /// A parsed safetensors file: the header is read and checked up front, tensor bytes are copied out
-/// only when asked for, so a multi-gigabyte weights file costs nothing until it is used.
+/// only when asked for, so a multi-gigabyte weights file costs nothing until it is used (a file is
+/// memory-mapped, `readFileMapped`).
 public struct SafetensorsArchive: Sendable {
     public struct Entry: Sendable, Equatable {
         public let name: String
@@ -122,6 +123,16 @@ public struct SafetensorsArchive: Sendable {
         let bytes = data.byteArray(
             (dataStart + entry.range.lowerBound)..<(dataStart + entry.range.upperBound))
         return Tensor(validated: entry.dtype, shape: entry.shape, bytes: bytes)
+    }
+
+    /// The entry's values as Float, read straight from the file's mapping: no copy of its bytes
+    /// on the way, so loading weights holds only the floats each layer asks for.
+    public func floatValues(for entry: Entry) -> [Float] {
+        data.withUnsafeBytes { raw in
+            Tensor.floatValues(
+                raw: UnsafeRawBufferPointer(rebasing: raw[(dataStart + entry.range.lowerBound)..<(dataStart + entry.range.upperBound)]),
+                dtype: entry.dtype, count: entry.range.count / entry.dtype.byteSize)
+        }
     }
 
     public func allTensors() -> [NamedTensor] {

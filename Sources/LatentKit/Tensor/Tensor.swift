@@ -84,31 +84,33 @@ public struct Tensor: Sendable, Equatable {
 
     /// All elements widened to `Float` (exact for every supported dtype).
     public func floatValues() -> [Float] {
-        let count = elementCount
-        return [Float](unsafeUninitializedCapacity: count) { out, initialized in
-            bytes.withUnsafeBytes { raw in
-                switch dtype {
-                case .float32:
-                    for i in 0..<count {
-                        out[i] = Float(
-                            bitPattern: UInt32(
-                                littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
-                    }
-                case .float16:
-                    for i in 0..<count {
-                        out[i] = HalfPrecision.float(
-                            fromFloat16: UInt16(
-                                littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)))
-                    }
-                case .bfloat16:
-                    for i in 0..<count {
-                        out[i] = HalfPrecision.float(
-                            fromBFloat16: UInt16(
-                                littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)))
-                    }
-                case .uint8:
-                    for i in 0..<count { out[i] = Float(raw[i]) }
+        bytes.withUnsafeBytes { Self.floatValues(raw: $0, dtype: dtype, count: elementCount) }
+    }
+
+    /// `count` little-endian values of `dtype` at the start of `raw`, as Float.
+    static func floatValues(raw: UnsafeRawBufferPointer, dtype: DType, count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            switch dtype {
+            case .float32:
+                for i in 0..<count {
+                    out[i] = Float(
+                        bitPattern: UInt32(
+                            littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
                 }
+            case .float16:
+                for i in 0..<count {
+                    out[i] = HalfPrecision.float(
+                        fromFloat16: UInt16(
+                            littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)))
+                }
+            case .bfloat16:
+                for i in 0..<count {
+                    out[i] = HalfPrecision.float(
+                        fromBFloat16: UInt16(
+                            littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)))
+                }
+            case .uint8:
+                for i in 0..<count { out[i] = Float(raw[i]) }
             }
             initialized = count
         }

@@ -145,6 +145,16 @@ public final class TinyVAEEngine: DecodeEngine, @unchecked Sendable {
     private let decoder: TinyDecoder
     private let context: DNNL
 
+    /// A TAESD-shaped decoder with made-up weights (benchmarks: same FLOPs and memory as the real one).
+    public init(randomWeights latentChannels: Int, precision: Precision = .f32, winograd: WinogradPolicy = .automatic) throws {
+        guard let context = DNNL.shared else { throw NativeError.dnnl(call: "dnnl_engine_create", status: -1) }
+        let weights = WeightStore.random(seed: 0)
+        weights.precision = precision
+        weights.winograd = winograd
+        decoder = try TinyDecoder(latentChannels: latentChannels, weights: weights)
+        self.context = context
+    }
+
     public init(location: VAELocation) throws {
         guard let context = DNNL.shared else { throw NativeError.dnnl(call: "dnnl_engine_create", status: -1) }
         let weights = try WeightStore.load(location.weights)

@@ -68,18 +68,80 @@ public enum NativeRuntime {
 }
 
 /// Runs `body(chunk)` for chunks 0..<count on at most `NativeRuntime.threads` threads; the chunks
-/// must touch disjoint memory.
+/// must touch disjoint memory. The threads are OpenMP's team, the same ones oneDNN's primitives
+/// run on: a second pool would start while OpenMP's threads still spin after the last primitive,
+/// and the two would contend for the cores. A call from inside a parallel loop runs serially.
 func parallelFor(_ count: Int, _ body: (Int) -> Void) {
     let workers = min(count, NativeRuntime.threads)
-    guard workers > 1 else {
+    guard workers > 1, !ParallelLoop.isInside else {
         for chunk in 0..<count { body(chunk) }
         return
     }
     withoutActuallyEscaping(body) { body in
-        let shared = UnsafeSendable(body)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for chunk in stride(from: worker, to: count, by: workers) { shared.value(chunk) }
+        let loop = ParallelLoop(count: count, body: body)
+        if let openMP = OpenMP.shared {
+            openMP.parallel(ParallelLoop.run, Unmanaged.passUnretained(loop).toOpaque(), UInt32(workers), 0)
+        } else {
+            let shared = UnsafeSendable(loop)
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in shared.value.work() }
         }
+    }
+}
+
+/// One `parallelFor` in progress: its threads take chunks in turn from a shared counter, so a
+/// thread slowed by others on its core takes fewer.
+private final class ParallelLoop {
+    let count: Int
+    let body: (Int) -> Void
+    let next = Atomic(0)
+
+    init(count: Int, body: @escaping (Int) -> Void) {
+        self.count = count
+        self.body = body
+    }
+
+    func work() {
+        ParallelLoop.isInside = true
+        defer { ParallelLoop.isInside = false }
+        while true {
+            let chunk = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            guard chunk < count else { return }
+            body(chunk)
+        }
+    }
+
+    /// What each OpenMP team thread runs, `data` being the loop.
+    static let run: @convention(c) (UnsafeMutableRawPointer?) -> Void = { data in
+        Unmanaged<ParallelLoop>.fromOpaque(data!).takeUnretainedValue().work()
+    }
+
+    /// Whether this thread is running a loop's chunks (a per-thread flag).
+    static var isInside: Bool {
+        get { pthread_getspecific(key) != nil }
+        set { pthread_setspecific(key, newValue ? UnsafeRawPointer(bitPattern: 1) : nil) }
+    }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+}
+
+/// libgomp's entry for `#pragma omp parallel`, looked up like `omp_set_num_threads`: it runs
+/// `function(data)` on a team of `threads` (the caller included) and returns when all are done.
+struct OpenMP {
+    let parallel:
+        @convention(c) (
+            @convention(c) (UnsafeMutableRawPointer?) -> Void, UnsafeMutableRawPointer?, UInt32, UInt32
+        ) -> Void
+
+    static let shared: OpenMP? = dlsym(nil, "GOMP_parallel").map {
+        OpenMP(
+            parallel: unsafeBitCast(
+                $0,
+                to: (@convention(c) (@convention(c) (UnsafeMutableRawPointer?) -> Void, UnsafeMutableRawPointer?, UInt32, UInt32) -> Void)
+                    .self))
     }
 }
 

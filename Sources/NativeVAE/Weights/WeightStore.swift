@@ -4,7 +4,30 @@ import LatentKit
 /// A model's tensors by canonical (diffusers) name, as float32, from any of the naming schemes
 /// checkpoints use. Reading a tensor marks it used, so leftovers can be reported by name.
 final class WeightStore {
-    private var tensors: [String: Tensor]
+    /// Where a tensor's values are: in memory, or in a weights file's mapping, converted to floats
+    /// only when a layer asks (so a load never holds a copy of the whole file).
+    enum Source {
+        case tensor(Tensor)
+        case archived(SafetensorsArchive, SafetensorsArchive.Entry)
+
+        var shape: [Int] {
+            switch self {
+            case .tensor(let tensor): tensor.shape
+            case .archived(_, let entry): entry.shape
+            }
+        }
+
+        var elementCount: Int { shape.reduce(1, *) }
+
+        func floatValues() -> [Float] {
+            switch self {
+            case .tensor(let tensor): tensor.floatValues()
+            case .archived(let archive, let entry): archive.floatValues(for: entry)
+            }
+        }
+    }
+
+    private var tensors: [String: Source]
     private var used: Set<String> = []
     /// The precision layers built from these weights compute in.
     var precision: Precision = .f32
@@ -14,7 +37,11 @@ final class WeightStore {
     private var random: TorchGenerator?
 
     init(tensors: [String: Tensor]) {
-        self.tensors = tensors
+        self.tensors = tensors.mapValues(Source.tensor)
+    }
+
+    private init(sources: [String: Source]) {
+        tensors = sources
     }
 
     /// A store that makes up weights on demand: norms at identity, everything else small noise
@@ -35,13 +62,13 @@ final class WeightStore {
         } catch {
             throw NativeError.unreadableWeights("\(url.path): \(error)")
         }
-        var raw: [String: Tensor] = [:]
-        for entry in archive.entries { raw[entry.name] = archive.tensor(for: entry) }
-        return WeightStore(tensors: canonicalNames(raw))
+        var raw: [String: Source] = [:]
+        for entry in archive.entries { raw[entry.name] = .archived(archive, entry) }
+        return WeightStore(sources: canonicalNames(raw))
     }
 
-    static func canonicalNames(_ raw: [String: Tensor]) -> [String: Tensor] {
-        var stripped: [String: Tensor] = [:]
+    static func canonicalNames<Value>(_ raw: [String: Value]) -> [String: Value] {
+        var stripped: [String: Value] = [:]
         for (name, tensor) in raw {
             var key = name
             for prefix in ["first_stage_model.", "vae."] where key.hasPrefix(prefix) { key = String(key.dropFirst(prefix.count)) }
@@ -58,7 +85,7 @@ final class WeightStore {
                 return index
             })
         let upCount = (ldmUpBlocks.max() ?? -1) + 1
-        var renamed: [String: Tensor] = [:]
+        var renamed: [String: Value] = [:]
         for (name, tensor) in stripped { renamed[rename(name, upCount: upCount)] = tensor }
         return renamed
     }
