@@ -58,7 +58,7 @@ struct LocalBench: ParsableCommand {
     func run() throws {
         guard size > 0, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
         let tiling = tile.mode(maxBytes: ByteSize.twoGiB.bytes)
-        runtime.apply()
+        runtime.apply(precision: precision)
         let loadStart = Date()
         let engine = try reportingErrors { try makeEngine(tiling: tiling, precision: precision, winograd: winograd.policy) }
         let load = Date().timeIntervalSince(loadStart)
@@ -89,6 +89,7 @@ struct LocalBench: ParsableCommand {
                 "model": model.rawValue, "size": size, "tile": tile.rawValue, "load_seconds": load, "first_seconds": first,
                 "seconds": best, "peak_rss_mb": peak,
                 "precision": precision.rawValue, "threads": NativeRuntime.threads, "winograd": winograd.rawValue,
+                "computed_in": precision == .bf16 && NativeRuntime.bf16Fallback != nil ? "f32" : precision.rawValue,
             ]
             if let comparison {
                 fields["psnr_vs_direct_f32_db"] = comparison.psnr

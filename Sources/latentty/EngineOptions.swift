@@ -31,8 +31,7 @@ struct EngineOptions: ParsableArguments {
     }
 
     func makeEngine(preset: Preset?) throws -> any DecodeEngine {
-        runtime.apply()
-        if precision == .bf16, engine != .approx, let note = NativeRuntime.bf16Fallback { printError("note: \(note)") }
+        runtime.apply(precision: engine == .approx ? .f32 : precision)
         return try reportingErrors {
             try engine.makeEngine(vae: vae, preset: preset, tiling: tiling, precision: precision)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LatentKit
 import NativeVAE
 import SystemInfo
 
@@ -15,9 +16,11 @@ struct NativeRuntimeOptions: ParsableArguments {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
-    /// Applies the thread count and, with --verbose, starts reporting kernels.
-    func apply() {
+    /// Applies the thread count and, with --verbose, starts reporting kernels; says so when bf16
+    /// asked for will run as f32 on this CPU.
+    func apply(precision: Precision = .f32) {
         if let threads { NativeRuntime.setThreads(threads) }
+        if precision == .bf16, let note = NativeRuntime.bf16Fallback { printError("note: \(note)") }
         guard verbose else { return }
         printError("native decoder: cpu isa \(LinkedLibraries.oneDNNCPUISA()), \(NativeRuntime.threads) threads")
         NativeRuntime.kernelObserver = { line in printError("native kernel: \(line)") }

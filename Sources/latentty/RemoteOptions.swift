@@ -57,7 +57,7 @@ struct BackendChoice {
         let registry = BackendRegistry.standard(remote: remote.configuration, remoteConcurrency: concurrency)
         guard decodesHere else { return registry }
         if engine.spec.weights == nil, engine.spec.engine != .approx, preset == nil {
-            engine.runtime.apply()
+            engine.runtime.apply(precision: engine.precision)
             registry.register(LocalBackend(spec: engine.spec, concurrency: concurrency))
         } else {
             registry.register(LocalBackend(engine: try engine.makeEngine(preset: preset), spec: engine.spec, concurrency: concurrency))
