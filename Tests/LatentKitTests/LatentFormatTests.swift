@@ -81,6 +81,20 @@ import Testing
         #expect(scaled == expected)
     }
 
+    /// Floats read straight from the archive's bytes equal the copied tensor's, for every dtype,
+    /// also when the archive's data is a slice of a larger buffer.
+    @Test func safetensorsFloatsComeStraightFromTheArchive() throws {
+        let reference = try Fixtures.referenceLatent()
+        let tensors = [DType.float32, .float16, .bfloat16, .uint8].map {
+            NamedTensor(name: "\($0)", tensor: reference.converted(to: $0))
+        }
+        let padded = Data([1, 2, 3]) + SafetensorsWriter.encode(tensors)
+        let archive = try SafetensorsArchive(data: padded.dropFirst(3))
+        for entry in archive.entries {
+            #expect(archive.floatValues(for: entry) == archive.tensor(for: entry).floatValues(), "\(entry.name)")
+        }
+    }
+
     @Test func safetensorsMetadataRoundTrips() throws {
         let latent = try Fixtures.referenceLatent().converted(to: .bfloat16)
         let data = SafetensorsWriter.encode(

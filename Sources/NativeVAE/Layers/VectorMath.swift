@@ -10,8 +10,12 @@ enum VectorMath {
     @inline(__always)
     static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
         // Past these bounds the answer is already 0 or +∞; clamping keeps n within what the two
-        // scale factors below can express.
-        let x = x.clamped(lowerBound: SIMD8(repeating: -104), upperBound: SIMD8(repeating: 89))
+        // scale factors below can express. Comparisons and selects, not `clamped`: its
+        // `pointwiseMin`/`Max` stay out-of-line scalar loops even in release builds, and NaN
+        // compares false, so it passes through.
+        let low: Float = -104
+        let high: Float = 89
+        let x = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
         // Round x/ln 2 to nearest with the 1.5·2²³ trick: the sum's low mantissa bits are n
         // (no float-to-int conversion, which has no vector form on baseline x86-64).
         let magic: Float = 12_582_912
