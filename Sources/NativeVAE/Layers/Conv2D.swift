@@ -63,7 +63,7 @@ final class Conv2D {
 
     init(
         inChannels: Int, outChannels: Int, kernel: Int, weights: [Float], bias: [Float]?, precision: Precision = .f32,
-        winograd: WinogradPolicy = .automatic, stripScratchBytes: Int = 16 << 20
+        winograd: WinogradPolicy = .automatic, stripScratchBytes: Int = 32 << 20
     ) {
         self.inChannels = inChannels
         self.outChannels = outChannels

@@ -71,14 +71,13 @@ final class WinogradLayer {
             tileRows: tileRows, tileColumns: tileColumns, inputs: inputs, outputs: outputs, operandSize: operandType.size,
             budget: stripScratchBytes)
         let maxTiles = stripRows * tileColumns
-        let tileBytes = Self.points * maxTiles * inputs * operandType.size
-        let productBytes = Self.points * maxTiles * outputs * 4
-        let tiles = ActivationPool.shared.take(byteCount: tileBytes)
-        let products = ActivationPool.shared.take(byteCount: productBytes)
-        defer {
-            ActivationPool.shared.give(tiles, byteCount: tileBytes)
-            ActivationPool.shared.give(products, byteCount: productBytes)
-        }
+        let tileBytes = (Self.points * maxTiles * inputs * operandType.size + 63) / 64 * 64
+        // One buffer of the budget's size for every layer (larger only when a single tile row
+        // exceeds it), so the pool hands the same pages from layer to layer instead of faulting in new ones.
+        let scratchBytes = max(stripScratchBytes, tileBytes + Self.points * maxTiles * outputs * 4)
+        let tiles = ActivationPool.shared.take(byteCount: scratchBytes)
+        let products = tiles + tileBytes
+        defer { ActivationPool.shared.give(tiles, byteCount: scratchBytes) }
         var pending: Range<Int>?
         for first in stride(from: 0, to: tileRows, by: stripRows) {
             let strip = first..<min(first + stripRows, tileRows)
