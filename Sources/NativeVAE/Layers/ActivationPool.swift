@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Recycles activation buffers within a decode. A decode allocates the same few sizes over and
@@ -41,7 +42,20 @@ final class ActivationPool: Sendable {
             return (nil, state.evict(bytes: state.peakLiveBytes - state.liveBytes))
         }
         Self.free(evicted)
-        return reused.flatMap { UnsafeMutableRawPointer(bitPattern: $0) } ?? .allocate(byteCount: byteCount, alignment: 64)
+        return reused.flatMap { UnsafeMutableRawPointer(bitPattern: $0) } ?? Self.allocate(byteCount)
+    }
+
+    private static let hugePage = 2 << 20
+
+    /// Buffers of 2 MB and more are aligned to 2 MB and offered to transparent huge pages (where the
+    /// system has them in `madvise` mode, as Debian does): a 64 MB activation then costs 32 page
+    /// faults instead of 16 384, and the Winograd transforms, which read six rows far apart, miss
+    /// the TLB far less.
+    private static func allocate(_ byteCount: Int) -> UnsafeMutableRawPointer {
+        guard byteCount >= hugePage else { return .allocate(byteCount: byteCount, alignment: 64) }
+        let pointer = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: hugePage)
+        madvise(pointer, byteCount / hugePage * hugePage, MADV_HUGEPAGE)
+        return pointer
     }
 
     func give(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
