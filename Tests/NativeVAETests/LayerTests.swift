@@ -72,10 +72,11 @@ import Testing
             self.outChannels = outChannels
         }
 
+        /// With a scratch budget of one byte, strips of one tile row (no minimum tile count).
         func layer(_ winograd: WinogradPolicy, stripScratchBytes: Int = 16 << 20) -> Conv2D {
             Conv2D(
                 inChannels: input.channels, outChannels: outChannels, kernel: 3, weights: weights, bias: bias, winograd: winograd,
-                stripScratchBytes: stripScratchBytes)
+                stripScratchBytes: stripScratchBytes, minimumStripTiles: 1)
         }
     }
 

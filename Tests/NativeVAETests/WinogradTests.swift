@@ -132,6 +132,29 @@ import Testing
         #expect((error > Self.tolerance) == NativeRuntime.hasNativeBF16, "max |Δ| \(error)")
     }
 
+    /// Strips fit the budget, but never drop below the minimum tile count, nor exceed the image.
+    @Test func stripRowsFollowTheBudgetAndTheMinimum() {
+        // 64→64 at 512²: 128 tile columns, 2.36 MB of tiles and products per tile row.
+        #expect(
+            WinogradLayer.stripRows(
+                tileRows: 128, tileColumns: 128, inputs: 64, outputs: 64, operandSize: 4, budget: 4 << 20, minimumTiles: 1) == 1)
+        #expect(
+            WinogradLayer.stripRows(
+                tileRows: 128, tileColumns: 128, inputs: 64, outputs: 64, operandSize: 4, budget: 4 << 20, minimumTiles: 256) == 2)
+        #expect(
+            WinogradLayer.stripRows(
+                tileRows: 128, tileColumns: 128, inputs: 64, outputs: 64, operandSize: 4, budget: 32 << 20, minimumTiles: 256) == 14)
+        // 512→512 at 64²: 16 tile columns; the minimum decides.
+        #expect(
+            WinogradLayer.stripRows(
+                tileRows: 16, tileColumns: 16, inputs: 512, outputs: 512, operandSize: 4, budget: 4 << 20, minimumTiles: 256) == 16)
+        #expect(
+            WinogradLayer.stripRows(tileRows: 3, tileColumns: 2, inputs: 8, outputs: 8, operandSize: 4, budget: 1 << 30, minimumTiles: 256)
+                == 3)
+        #expect(
+            WinogradLayer.stripRows(tileRows: 3, tileColumns: 2, inputs: 8, outputs: 8, operandSize: 4, budget: 1, minimumTiles: 1) == 1)
+    }
+
     /// Layers whose channels do not come in eights (the latent's 4 in, the image's 3 out) convolve
     /// directly on oneDNN.
     @Test func unevenChannelsConvolveDirectly() throws {

@@ -63,7 +63,8 @@ final class Conv2D {
 
     init(
         inChannels: Int, outChannels: Int, kernel: Int, weights: [Float], bias: [Float]?, precision: Precision = .f32,
-        winograd: WinogradPolicy = .automatic, stripScratchBytes: Int = 32 << 20
+        winograd: WinogradPolicy = .automatic, stripScratchBytes: Int = 4 << 20,
+        minimumStripTiles: Int = WinogradLayer.defaultMinimumStripTiles
     ) {
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -78,7 +79,7 @@ final class Conv2D {
             let operandType: ElementType = max(inChannels, outChannels) <= 256 ? computeType : .f32
             ownWinograd = WinogradLayer(
                 inputs: inChannels, outputs: outChannels, weights: weights, bias: bias, operandType: operandType,
-                stripScratchBytes: stripScratchBytes)
+                stripScratchBytes: stripScratchBytes, minimumStripTiles: minimumStripTiles)
         } else {
             ownWinograd = nil
             plainWeights = weights
