@@ -1,5 +1,4 @@
 import CDNNL
-import Foundation
 
 /// What a convolution does after the product: add into the destination's current contents (the
 /// residual connections), then an activation — all fused into oneDNN's kernel.

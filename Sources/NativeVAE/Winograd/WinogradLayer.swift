@@ -15,9 +15,13 @@ final class WinogradLayer {
     /// The matmul's operand type.
     let operandType: ElementType
     let stripScratchBytes: Int
+    /// The fewest tiles a strip's products multiply, where the budget alone would allow fewer: the
+    /// wide layers' matmuls lose efficiency below it.
+    let minimumStripTiles: Int
+    static let defaultMinimumStripTiles = 256
     private let bias: [Lanes]
-    /// OIHW, for transforming again when the transformed copy is not kept.
-    private let plainWeights: [Float]
+    /// OIHW, for transforming again each call while the transformed copy is not kept (dropped once it is).
+    private var plainWeights: [Float]?
     private var keptWeights: (pointer: UnsafeMutableRawPointer, bytes: Int)?
     private var matmuls: [Int: DNNLPrimitive] = [:]
 
@@ -100,11 +104,6 @@ final class WinogradLayer {
         if let done = pending { transformOutput(products, strip: done, tileColumns: tileColumns, operands) }
     }
 
-    /// The fewest tiles a strip's products multiply, where the budget alone would allow fewer: the
-    /// wide layers' matmuls lose efficiency below it.
-    static let defaultMinimumStripTiles = 256
-    let minimumStripTiles: Int
-
     /// Tile rows per strip: as many as fit the scratch budget, so the narrow layers' transformed
     /// tiles stay in cache between the transforms and the products (which are memory-bound
     /// there), but enough for `minimumTiles`. Measured at 512² here: a 4 MB budget with at
@@ -125,7 +124,10 @@ final class WinogradLayer {
         let bytes = transformedWeightBytes
         let target = keep ? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64) : ActivationPool.shared.take(byteCount: bytes)
         transformWeights(into: target)
-        if keep { keptWeights = (target, bytes) }
+        if keep {
+            keptWeights = (target, bytes)
+            plainWeights = nil
+        }
         return target
     }
 
@@ -133,6 +135,7 @@ final class WinogradLayer {
         let (inputs, outputs) = (inputs, outputs)
         let stride = inputs * outputs
         let isBF16 = operandType == .bf16
+        guard let plainWeights else { preconditionFailure("weights are transformed from the plain ones until kept") }
         plainWeights.withUnsafeBufferPointer { plain in
             let source = UnsafeSendable(plain.baseAddress!)
             let destination = UnsafeSendable(target)
