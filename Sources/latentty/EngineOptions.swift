@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LatentKit
 import NativeVAE
 import Workbench
@@ -32,8 +33,11 @@ struct EngineOptions: ParsableArguments {
 
     func makeEngine(preset: Preset?) throws -> any DecodeEngine {
         runtime.apply(precision: engine == .approx ? .f32 : precision)
-        return try reportingErrors {
+        let start = Date()
+        let made = try reportingErrors {
             try engine.makeEngine(vae: vae, preset: preset, tiling: tiling, precision: precision)
         }
+        if runtime.verbose { printError(String(format: "native decoder: weights loaded in %.2f s", Date().timeIntervalSince(start))) }
+        return made
     }
 }

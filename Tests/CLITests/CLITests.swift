@@ -189,6 +189,7 @@ extension Thread {
         #expect(full.status == 0, "\(full.stdout)\(full.stderr)")
         #expect(full.stderr.contains("native decoder: cpu isa") && full.stderr.contains(", 1 threads"), "\(full.stderr)")
         #expect(full.stderr.contains("native kernel: convolution: "), "\(full.stderr)")
+        #expect(full.stderr.contains("native decoder: weights loaded in "), "\(full.stderr)")
         #expect(full.stderr.contains("native kernel: matmul: "), "\(full.stderr)")
         let decoded = try LatentFile.read(contentsOf: out.appendingPathComponent("tiny_kl4_latent.safetensors")).latent().tensor
         let expected = try LatentFile.read(contentsOf: models.appendingPathComponent("tiny_kl4_decoded.safetensors")).latent().tensor
