@@ -109,9 +109,7 @@ struct LaneAccess {
     func load(_ element: Int) -> Lanes {
         switch type {
         case .f32: return WinogradKernels.load(base.assumingMemoryBound(to: Float.self) + element)
-        case .bf16:
-            let bits = (base + element * 2).loadUnaligned(as: SIMD8<UInt16>.self)
-            return unsafeBitCast(SIMD8<UInt32>(truncatingIfNeeded: bits) &<< 16, to: Lanes.self)
+        case .bf16: return BFloat16.load8(base.assumingMemoryBound(to: BFloat16.self) + element)
         }
     }
 
@@ -119,15 +117,7 @@ struct LaneAccess {
     func store(_ value: Lanes, _ element: Int) {
         switch type {
         case .f32: WinogradKernels.store(value, base.assumingMemoryBound(to: Float.self) + element)
-        case .bf16: (base + element * 2).storeBytes(of: bfloat16(value), as: SIMD8<UInt16>.self)
+        case .bf16: BFloat16.store8(value, base.assumingMemoryBound(to: BFloat16.self) + element)
         }
     }
-}
-
-/// Round to nearest even, as oneDNN converts f32 to bf16.
-@inline(__always)
-func bfloat16(_ value: Lanes) -> SIMD8<UInt16> {
-    let bits = unsafeBitCast(value, to: SIMD8<UInt32>.self)
-    let rounding = ((bits &>> 16) & 1) &+ 0x7FFF
-    return SIMD8<UInt16>(truncatingIfNeeded: (bits &+ rounding) &>> 16)
 }

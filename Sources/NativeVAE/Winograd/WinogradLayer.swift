@@ -153,7 +153,7 @@ final class WinogradLayer {
                                 let value = WinogradKernels.load(floats.baseAddress! + point * 8)
                                 let element = point * stride + c * outputs + o
                                 if isBF16 {
-                                    (destination.value + element * 2).storeBytes(of: bfloat16(value), as: SIMD8<UInt16>.self)
+                                    BFloat16.store8(value, destination.value.assumingMemoryBound(to: BFloat16.self) + element)
                                 } else {
                                     WinogradKernels.store(value, destination.value.assumingMemoryBound(to: Float.self) + element)
                                 }
@@ -262,7 +262,7 @@ final class WinogradLayer {
     @inline(__always)
     private static func store(_ value: Lanes, _ base: UnsafeMutableRawPointer, _ element: Int, _ isBF16: Bool) {
         if isBF16 {
-            (base + element * 2).storeBytes(of: bfloat16(value), as: SIMD8<UInt16>.self)
+            BFloat16.store8(value, base.assumingMemoryBound(to: BFloat16.self) + element)
         } else {
             WinogradKernels.store(value, base.assumingMemoryBound(to: Float.self) + element)
         }
