@@ -34,8 +34,21 @@ import Testing
         Self.closeFrom(3, in: &actions)
         let argv = (["tmux", "-L", session] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        // The test's threads block most signals and a spawned process inherits that mask: a tmux
+        // server started with SIGTERM and SIGHUP blocked ignores `kill-server` and outlives the test
+        // with its pane's workbench still running. The server gets a clean mask and default actions.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        var all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        guard posix_spawnp(&pid, "tmux", &actions, nil, argv, environ) == 0 else { throw POSIXError(.ENOENT) }
+        guard posix_spawnp(&pid, "tmux", &actions, &attributes, argv, environ) == 0 else { throw POSIXError(.ENOENT) }
         var output: [UInt8] = []
         if capturing {
             close(pipeEnds[1])
