@@ -155,6 +155,10 @@ public final class WorkbenchApp {
             var keyReadAt: Date? = nil
             switch screen.read() {
             case .none: break
+            case .hangup:
+                // Jobs in flight stay in the journal; finished results are already on disk.
+                state.shouldQuit = true
+                continue
             case .resize:
                 effects += Reducer.reduce(&state, .resize(columns: screen.columns, rows: screen.rows))
                 fullRepaint = true

@@ -108,6 +108,15 @@ final class Screen {
     func erase() { werase(window) }
     func stage() { wnoutrefresh(window) }
     func update() { doupdate() }
+
+    /// Whether the terminal hung up. Usually SIGHUP ends the process first, but where it is ignored
+    /// (`nohup`, a parent's mask) a closed terminal makes every read fail at once, and the loop would
+    /// spin on it for ever.
+    private static func terminalIsGone() -> Bool {
+        var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, 0) >= 0 else { return false }
+        return descriptor.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
+    }
     func touchAll() { clearok(window, true) }
 
     /// Forces rows to be repainted: curses believes cells under an image are already blank.
@@ -121,12 +130,14 @@ final class Screen {
         case resize
         case mouse(column: Int, row: Int, wheelUp: Bool?)
         case none
+        /// The terminal is gone (its pseudo-terminal closed): there is no one left to draw for.
+        case hangup
     }
 
     func read() -> Input {
         var character: wint_t = 0
         let status = wget_wch(window, &character)
-        if status == ERR { return .none }
+        if status == ERR { return Self.terminalIsGone() ? .hangup : .none }
         if status == KEY_CODE_YES {
             switch Int32(character) {
             case KEY_RESIZE:
