@@ -188,6 +188,7 @@ extension Thread {
         ])
         #expect(full.status == 0, "\(full.stdout)\(full.stderr)")
         #expect(full.stderr.contains("native decoder: cpu isa") && full.stderr.contains(", 1 threads"), "\(full.stderr)")
+        #expect(full.stderr.contains("native kernel: convolution: latentty winograd F(4×4,3×3)"), "\(full.stderr)")
         #expect(full.stderr.contains("native kernel: convolution: "), "\(full.stderr)")
         #expect(full.stderr.contains("native decoder: weights loaded in "), "\(full.stderr)")
         #expect(full.stderr.contains("native kernel: matmul: "), "\(full.stderr)")

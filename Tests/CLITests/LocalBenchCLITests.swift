@@ -19,4 +19,41 @@ import Testing
         #expect(row.model == "taesd" && row.size == 64)
         #expect(row.load_seconds > 0 && row.first_seconds > 0 && row.seconds > 0)
     }
+
+    struct PrecisionRow: Decodable {
+        let precision: String
+        let computed_in: String
+    }
+
+    /// Capped below bf16 instructions, a bf16 bench says it computed in f32 (and why, on stderr).
+    @Test func bf16WithoutBF16InstructionsIsReportedAsF32() throws {
+        let capped = try CLITests.runRaw(
+            ["bench", "local", "--model", "taesd", "--size", "16", "--repeats", "0", "--precision", "bf16", "--json"],
+            environment: ["ONEDNN_MAX_CPU_ISA": "AVX2"])
+        #expect(capped.status == 0, "\(capped.stderr)")
+        let row = try JSONDecoder().decode(PrecisionRow.self, from: Data(capped.stdout))
+        #expect(row.precision == "bf16" && row.computed_in == "f32")
+        #expect(capped.stderr.contains("bf16 runs as f32 here"))
+    }
+}
+
+/// `latentty bench conv`: every 3×3 layer shape of the decoder, timed with both kernels, the
+/// direct one named.
+@Suite struct ConvBenchCLITests {
+    struct Row: Decodable {
+        let layer: String
+        let winograd_seconds: Double
+        let direct_seconds: Double
+        let direct_kernel: String
+    }
+
+    @Test(arguments: [("sd", 6), ("taesd", 4)])
+    func timesEveryLayerShapeBothWays(model: String, shapes: Int) throws {
+        let result = try CLITests.run(["bench", "conv", "--model", model, "--size", "64", "--repeats", "0", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try result.stdout.split(separator: "\n").map { try JSONDecoder().decode(Row.self, from: Data($0.utf8)) }
+        #expect(rows.count == shapes)
+        #expect(rows.allSatisfy { $0.winograd_seconds > 0 && $0.direct_seconds > 0 && !$0.direct_kernel.contains("winograd") })
+        #expect(Set(rows.map(\.layer)).count == shapes, "each shape once")
+    }
 }

@@ -9,31 +9,14 @@ import Testing
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-hangup-\(UUID().uuidString)")
         let out = root.appendingPathComponent("out")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        let command = [CLITests.binary.path, "--no-journal", "--graphics", "none", "--out", out.path].map { "'\($0)'" }
-            .joined(separator: " ")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        process.arguments = [
-            "-q", "-f", "-e", "-c", "stty cols 100 rows 30; trap '' HUP; exec \(command)", root.appendingPathComponent("typescript").path,
-        ]
-        var environment = ProcessInfo.processInfo.environment
-        environment["TERM"] = "xterm-256color"
-        environment["XDG_STATE_HOME"] = root.appendingPathComponent("state").path
-        environment["XDG_CONFIG_HOME"] = root.appendingPathComponent("config").path
-        process.environment = environment
-        let keys = Pipe()
-        let screen = Pipe()
-        process.standardInput = keys
-        process.standardOutput = screen
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let watchdog = DispatchWorkItem { process.terminate() }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
-        defer { watchdog.cancel() }
+        let terminal = try PseudoTerminalWorkbench(
+            ["--no-journal", "--graphics", "none", "--out", out.path], root: root, columns: 100, rows: 30, prelude: "trap '' HUP;")
+        let process = terminal.process
+        defer { terminal.cancelWatchdog() }
 
         var written = ""
         while !written.contains("Jobs") {
-            let chunk = screen.fileHandleForReading.availableData
+            let chunk = terminal.screen.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             written += String(decoding: chunk, as: UTF8.self)
         }

@@ -13,30 +13,13 @@ import Testing
         let out = root.appendingPathComponent("out")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let latent = CLITests.repository.appendingPathComponent("Samples/sd15_512_seed13.safetensors").path
-        let command = [CLITests.binary.path, latent, "--local", "--decode", "--graphics", "kitty", "--out", out.path, "--no-journal"]
-            .map { "'\($0)'" }.joined(separator: " ")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        process.arguments = [
-            "-q", "-f", "-e", "-c", "stty cols 120 rows 40; exec \(command)", root.appendingPathComponent("typescript").path,
-        ]
-        var environment = ProcessInfo.processInfo.environment
-        environment["TERM"] = "xterm-256color"
-        environment["XDG_STATE_HOME"] = root.appendingPathComponent("state").path
-        environment["XDG_CONFIG_HOME"] = root.appendingPathComponent("config").path
-        process.environment = environment
-        let keys = Pipe()
-        let screen = Pipe()
-        process.standardInput = keys
-        process.standardOutput = screen
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let terminal = try PseudoTerminalWorkbench(
+            [latent, "--local", "--decode", "--graphics", "kitty", "--out", out.path, "--no-journal"], root: root, columns: 120, rows: 40)
+        let (process, keys, screen) = (terminal.process, terminal.keys, terminal.screen)
         // A workbench that never draws must fail the test, not hang it (nor kill it with SIGPIPE
         // when the quit key goes to a terminal that is gone).
         signal(SIGPIPE, SIG_IGN)
-        let watchdog = DispatchWorkItem { process.terminate() }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
-        defer { watchdog.cancel() }
+        defer { terminal.cancelWatchdog() }
 
         var written: [UInt8] = []
         var preview: RGBImage?
