@@ -65,24 +65,35 @@ enum WinogradKernels {
             for y in 0..<6 {
                 let t = column(half[y * 3], half[y * 3 + 1], half[y * 3 + 2])
                 let row = out + y * 6 * stride
-                store(t.0, row)
-                store(t.1, row + stride)
-                store(t.2, row + 2 * stride)
-                store(t.3, row + 3 * stride)
-                store(t.4, row + 4 * stride)
-                store(t.5, row + 5 * stride)
+                Float.store8(t.0, row)
+                Float.store8(t.1, row + stride)
+                Float.store8(t.2, row + 2 * stride)
+                Float.store8(t.3, row + 3 * stride)
+                Float.store8(t.4, row + 4 * stride)
+                Float.store8(t.5, row + 5 * stride)
             }
         }
     }
 
+}
+
+extension ElementType {
+    /// Eight values from element `element` of a buffer of this type, as floats.
     @inline(__always)
-    static func load(_ pointer: UnsafePointer<Float>) -> Lanes {
-        UnsafeRawPointer(pointer).loadUnaligned(as: Lanes.self)
+    func load8(_ base: UnsafeMutableRawPointer, _ element: Int) -> Lanes {
+        switch self {
+        case .f32: Float.load8(base.assumingMemoryBound(to: Float.self) + element)
+        case .bf16: BFloat16.load8(base.assumingMemoryBound(to: BFloat16.self) + element)
+        }
     }
 
+    /// Eight floats stored from element `element` on, rounded to this type.
     @inline(__always)
-    static func store(_ value: Lanes, _ pointer: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Lanes.self)
+    func store8(_ value: Lanes, _ base: UnsafeMutableRawPointer, _ element: Int) {
+        switch self {
+        case .f32: Float.store8(value, base.assumingMemoryBound(to: Float.self) + element)
+        case .bf16: BFloat16.store8(value, base.assumingMemoryBound(to: BFloat16.self) + element)
+        }
     }
 }
 
@@ -106,18 +117,8 @@ struct LaneAccess {
     func channelBase(_ channel: Int) -> Int { (channel / block) * pixels * block + channel % block }
 
     @inline(__always)
-    func load(_ element: Int) -> Lanes {
-        switch type {
-        case .f32: return WinogradKernels.load(base.assumingMemoryBound(to: Float.self) + element)
-        case .bf16: return BFloat16.load8(base.assumingMemoryBound(to: BFloat16.self) + element)
-        }
-    }
+    func load(_ element: Int) -> Lanes { type.load8(base, element) }
 
     @inline(__always)
-    func store(_ value: Lanes, _ element: Int) {
-        switch type {
-        case .f32: WinogradKernels.store(value, base.assumingMemoryBound(to: Float.self) + element)
-        case .bf16: BFloat16.store8(value, base.assumingMemoryBound(to: BFloat16.self) + element)
-        }
-    }
+    func store(_ value: Lanes, _ element: Int) { type.store8(value, base, element) }
 }

@@ -134,7 +134,7 @@ final class WinogradLayer {
     private func transformWeights(into target: UnsafeMutableRawPointer) {
         let (inputs, outputs) = (inputs, outputs)
         let stride = inputs * outputs
-        let isBF16 = operandType == .bf16
+        let type = operandType
         guard let plainWeights else { preconditionFailure("weights are transformed from the plain ones until kept") }
         plainWeights.withUnsafeBufferPointer { plain in
             let source = UnsafeSendable(plain.baseAddress!)
@@ -150,13 +150,8 @@ final class WinogradLayer {
                             }
                             WinogradKernels.weightTile(UnsafePointer(taps.baseAddress!), into: floats.baseAddress!, stride: 8)
                             for point in 0..<Self.points {
-                                let value = WinogradKernels.load(floats.baseAddress! + point * 8)
-                                let element = point * stride + c * outputs + o
-                                if isBF16 {
-                                    BFloat16.store8(value, destination.value.assumingMemoryBound(to: BFloat16.self) + element)
-                                } else {
-                                    WinogradKernels.store(value, destination.value.assumingMemoryBound(to: Float.self) + element)
-                                }
+                                let value = Float.load8(floats.baseAddress! + point * 8)
+                                type.store8(value, destination.value, point * stride + c * outputs + o)
                             }
                         }
                     }
@@ -205,7 +200,7 @@ final class WinogradLayer {
         let count = strip.count * tileColumns
         let inputs = inputs
         let pointStride = count * inputs
-        let isBF16 = operandType == .bf16
+        let type = operandType
         let target = UnsafeSendable(tiles)
         let source = operands.source
         let shift = operands.upsampled ? 1 : 0
@@ -244,27 +239,18 @@ final class WinogradLayer {
                                     let row = d + i * 6
                                     let t = WinogradKernels.inputColumn(row[0], row[1], row[2], row[3], row[4], row[5])
                                     let point = element + i * 6 * pointStride
-                                    Self.store(t.0, target.value, point, isBF16)
-                                    Self.store(t.1, target.value, point + pointStride, isBF16)
-                                    Self.store(t.2, target.value, point + 2 * pointStride, isBF16)
-                                    Self.store(t.3, target.value, point + 3 * pointStride, isBF16)
-                                    Self.store(t.4, target.value, point + 4 * pointStride, isBF16)
-                                    Self.store(t.5, target.value, point + 5 * pointStride, isBF16)
+                                    type.store8(t.0, target.value, point)
+                                    type.store8(t.1, target.value, point + pointStride)
+                                    type.store8(t.2, target.value, point + 2 * pointStride)
+                                    type.store8(t.3, target.value, point + 3 * pointStride)
+                                    type.store8(t.4, target.value, point + 4 * pointStride)
+                                    type.store8(t.5, target.value, point + 5 * pointStride)
                                 }
                             }
                         }
                     }
                 }
             }
-        }
-    }
-
-    @inline(__always)
-    private static func store(_ value: Lanes, _ base: UnsafeMutableRawPointer, _ element: Int, _ isBF16: Bool) {
-        if isBF16 {
-            BFloat16.store8(value, base.assumingMemoryBound(to: BFloat16.self) + element)
-        } else {
-            WinogradKernels.store(value, base.assumingMemoryBound(to: Float.self) + element)
         }
     }
 
@@ -296,12 +282,12 @@ final class WinogradLayer {
                                 let source = m.value + tile * outputs + chunk * 8
                                 for j in 0..<6 {
                                     let t = WinogradKernels.outputColumn(
-                                        WinogradKernels.load(source + j * pointStride),
-                                        WinogradKernels.load(source + (6 + j) * pointStride),
-                                        WinogradKernels.load(source + (12 + j) * pointStride),
-                                        WinogradKernels.load(source + (18 + j) * pointStride),
-                                        WinogradKernels.load(source + (24 + j) * pointStride),
-                                        WinogradKernels.load(source + (30 + j) * pointStride))
+                                        Float.load8(source + j * pointStride),
+                                        Float.load8(source + (6 + j) * pointStride),
+                                        Float.load8(source + (12 + j) * pointStride),
+                                        Float.load8(source + (18 + j) * pointStride),
+                                        Float.load8(source + (24 + j) * pointStride),
+                                        Float.load8(source + (30 + j) * pointStride))
                                     (r[j], r[6 + j], r[12 + j], r[18 + j]) = t
                                 }
                                 let b = bias.value[chunk]
