@@ -24,6 +24,8 @@ final class WinogradLayer {
     private var plainWeights: [Float]?
     private var keptWeights: (pointer: UnsafeMutableRawPointer, bytes: Int)?
     private var matmuls: [Int: DNNLPrimitive] = [:]
+    /// Recorded in the kernel log on the first run, not on each of the decode's calls.
+    private var logged = false
 
     static let points = 36
 
@@ -68,9 +70,12 @@ final class WinogradLayer {
     /// Runs the convolution; `keepWeights` keeps the transformed weights for the next call (else
     /// they are made in a pooled buffer and released on return).
     func run(_ operands: Operands, keepWeights: Bool, context: DNNL) throws {
-        context.kernels.record(
-            kind: "convolution", implementation: "latentty winograd F(4×4,3×3)",
-            types: "\(operands.source.type.name)→\(operands.destination.type.name), products \(operandType.name)")
+        if !logged {
+            context.kernels.record(
+                kind: "convolution", implementation: "latentty winograd F(4×4,3×3)",
+                types: "\(operands.source.type.name)→\(operands.destination.type.name), products \(operandType.name)")
+            logged = true
+        }
         let weights = transformedWeights(keep: keepWeights)
         defer { if keptWeights == nil { ActivationPool.shared.give(weights, byteCount: transformedWeightBytes) } }
         let tileColumns = (operands.width + 3) / 4
