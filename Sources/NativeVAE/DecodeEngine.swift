@@ -6,6 +6,46 @@ public protocol DecodeEngine: Sendable {
     /// The name users pick it by (`approx`, `tiny`, `full`).
     var name: String { get }
     func decode(_ latent: Tensor, preset: Preset) throws(EngineError) -> Tensor
+    /// The same decode, handing each video frame to `frames` as soon as it is final, in order, so
+    /// a preview can show the first frame while the rest decode. Engines that make a clip all at
+    /// once keep the default, which hands over each item's frames together at the end.
+    func decode(_ latent: Tensor, preset: Preset, frames: FrameSink) throws(EngineError) -> Tensor
+}
+
+/// Frames of a video decode that are final: `pixels` is `[3, k, H, W]` float32 in [-1, 1], frames
+/// `first..<first+k` of batch item `item`, whose clip will have `total` frames.
+public struct DecodedFrames: Sendable {
+    public let item: Int
+    public let first: Int
+    public let total: Int
+    public let pixels: Tensor
+
+    public init(item: Int, first: Int, total: Int, pixels: Tensor) {
+        self.item = item
+        self.first = first
+        self.total = total
+        self.pixels = pixels
+    }
+
+    public var count: Int { pixels.shape.count == 4 ? pixels.shape[1] : 0 }
+}
+
+/// Called on the decoding thread; it should hand the frames on and return quickly.
+public typealias FrameSink = @Sendable (DecodedFrames) -> Void
+
+extension DecodeEngine {
+    public func decode(_ latent: Tensor, preset: Preset, frames: FrameSink) throws(EngineError) -> Tensor {
+        let pixels = try decode(latent, preset: preset)
+        guard pixels.rank == 5 else { return pixels }
+        let (batch, clip) = (pixels.shape[0], Array(pixels.shape[1...]))
+        let values = pixels.floatValues()
+        let size = clip.reduce(1, *)
+        for item in 0..<batch {
+            guard let tensor = try? Tensor(values: Array(values[(item * size)..<((item + 1) * size)]), shape: clip) else { continue }
+            frames(DecodedFrames(item: item, first: 0, total: clip[1], pixels: tensor))
+        }
+        return pixels
+    }
 }
 
 public enum EngineError: Error, Equatable, CustomStringConvertible {
