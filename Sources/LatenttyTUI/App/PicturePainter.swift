@@ -108,9 +108,14 @@ final class PicturePainter {
     private func ready(_ placement: ImagePlacement, jobs: [JobStatus], sources: [LoadedLatent]) -> [(
         column: Int, picture: TerminalPicture
     )]? {
-        for id in [placement.jobID] + (placement.compareWith.map { [$0] } ?? []) where previews.frames(id) == nil {
+        for id in [placement.jobID] + (placement.compareWith.map { [$0] } ?? []) {
+            let frames = previews.frames(id)
             if let job = jobs.first(where: { $0.id == id }) {
-                previews.load(id, outputs: job.outputs, done: redraw)
+                // A video's frames so far are shown while it decodes, and until its result is read.
+                if frames?.partial ?? true, job.state == .done { previews.load(id, outputs: job.outputs, done: redraw) }
+                if frames != nil { continue }
+            } else if frames != nil {
+                continue
             } else if let image = sources.first(where: { $0.id == id })?.picture {
                 previews.provide(id, image: image)
                 continue
