@@ -67,13 +67,15 @@ struct WorkbenchWiring {
     /// state holds no pixels), before the status that counts them.
     static func forwardEvents(of queue: DecodeQueue, to inbox: Inbox, previews: PreviewStore) {
         Task.detached {
-            for await event in await queue.events() {
-                if case .frames(let id, let batch) = event {
-                    previews.append(id, batch)
-                } else {
-                    inbox.post(.queue(event))
-                }
-            }
+            for await event in await queue.events() { route(event, to: inbox, previews: previews) }
+        }
+    }
+
+    static func route(_ event: QueueEvent, to inbox: Inbox, previews: PreviewStore) {
+        if case .frames(let id, let batch) = event {
+            previews.append(id, batch)
+        } else {
+            inbox.post(.queue(event))
         }
     }
 
