@@ -37,7 +37,8 @@ public struct LocalDecoder: Sendable {
             if frames == nil, video == nil {
                 pixels = try engine.decode(latent, preset: preset)
             } else {
-                pixels = try engine.decode(latent, preset: preset, frames: Self.converting(batch: latent.shape[0], to: [video?.take, frames].compactMap { $0 }))
+                pixels = try engine.decode(
+                    latent, preset: preset, frames: Self.converting(batch: latent.shape[0], to: [video?.take, frames].compactMap { $0 }))
             }
         } catch {
             video?.cancel()

@@ -38,7 +38,9 @@ struct DecodeCommand: AsyncParsableCommand {
 
     @Flag(
         name: .customLong("frames-png"),
-        help: "For video, also save every frame as <name>_f0000.png…, written as it is decoded on this machine (kept if the decode fails later).")
+        help:
+            "For video, also save every frame as <name>_f0000.png…, written as it is decoded on this machine (kept if the decode fails later)."
+    )
     var framesPNG = false
 
     @Option(help: "Output folder.")

@@ -121,7 +121,8 @@ import Workbench
         let job = try job(.mp4, backend: .remote(endpoints: []))
         let request = try job.request()
         let (payload, _) = try await withLatenttyServer(engine: engine, preset: .hunyuanVideo) { url in
-            try await RemoteClient(sleeper: RecordingSleeper().sleeper).decode(request, configuration: RemoteConfiguration(endpoints: [url]))
+            try await RemoteClient(sleeper: RecordingSleeper().sleeper).decode(
+                request, configuration: RemoteConfiguration(endpoints: [url]))
         }
         guard case .video(let bytes) = payload else {
             Issue.record("expected an MP4, got \(payload)")

@@ -41,7 +41,8 @@ public enum JobFailure: Error, Equatable, Codable, Sendable, CustomStringConvert
     public func keeping(_ frames: [URL], of total: Int) -> JobFailure {
         guard let first = frames.first, let last = frames.last else { return self }
         let count = total > 0 ? "\(frames.count) of \(total) frames were" : "\(frames.count) frame\(frames.count == 1 ? " was" : "s were")"
-        let note = "; \(count) written before it failed (\(first.lastPathComponent)…\(last.lastPathComponent) in \(first.deletingLastPathComponent().path))"
+        let note =
+            "; \(count) written before it failed (\(first.lastPathComponent)…\(last.lastPathComponent) in \(first.deletingLastPathComponent().path))"
         switch self {
         case .invalidLatent(let text): return .invalidLatent(text + note)
         case .backendUnavailable(let text): return .backendUnavailable(text + note)
