@@ -55,4 +55,28 @@ import Testing
         let stem = "hunyuanvideo_256_9f_seed13"
         #expect(names == ["\(stem).json", "\(stem).safetensors"] + (0..<9).map { "\(stem)_f000\($0).png" })
     }
+
+    /// On a terminal, stderr carries the frames decoded so far; with stdout in a file the lines there stay clean.
+    @Test func aTerminalSeesTheFramesDecodedSoFar() throws {
+        let folder = try Self.folder()
+        let command = [
+            CLITests.binary.path, "decode", Self.sample, "--preset", "hunyuanvideo", "--local", "--engine", "approx", "--output-type",
+            "mp4", "--out", folder.path,
+        ].map { "'\($0)'" }.joined(separator: " ")
+        let stdout = folder.appendingPathComponent("stdout.txt")
+        let typescript = folder.appendingPathComponent("typescript")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-q", "-e", "-c", "\(command) > '\(stdout.path)'", typescript.path]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let terminal = try String(contentsOf: typescript, encoding: .utf8)
+        #expect(terminal.contains("hunyuanvideo_256_9f_seed13: frames 9/9, ETA 0 s"), "\(terminal)")
+        #expect(terminal.contains("\r\u{1B}[K"), "the line is cleared when the job is done")
+        let lines = try String(contentsOf: stdout, encoding: .utf8)
+        #expect(lines.hasPrefix("done    ") && !lines.contains("frames 9/9"), "\(lines)")
+    }
 }

@@ -126,7 +126,7 @@ public final class WorkbenchApp {
                     let first = frames.images.first
                     let count =
                         frames.partial
-                        ? " · \(frames.images.count) frame\(frames.images.count == 1 ? "" : "s") so far, playing as they come"
+                        ? " · \(frames.images.count) frame\(frames.images.count == 1 ? "" : "s") so far (space plays)"
                         : frames.images.count > 1 ? " · \(frames.images.count) frames (space plays)" : ""
                     return "\(first?.width ?? 0)×\(first?.height ?? 0)" + count
                 }
