@@ -229,7 +229,7 @@ public actor DecodeQueue {
                 var result = try await backend.run(job) { sink.yield($0) }
                 sink.finish()
                 await applier.value
-                guard !Task.isCancelled else { return await self.finish(id, cancelled: true) }
+                guard !Task.isCancelled else { return await self.finish(id, cancelled: true, outputs: frameFiles?.written ?? []) }
                 let writeStart = Date()
                 let files: [URL]
                 do {
