@@ -3,24 +3,18 @@ import Synchronization
 
 /// An MP4 encoded while its frames are still being made: ffmpeg reads raw RGB frames on stdin as
 /// they are appended, and `finish` returns the file once the last one is in, so encoding overlaps
-/// whatever makes the frames. Frames are written to ffmpeg from a queue of the stream's own, so
-/// `append` never waits for the encoder.
+/// whatever makes the frames. A thread of the stream's own writes the frames, so `append` never
+/// waits for the encoder, and with SIGPIPE blocked there an ffmpeg that dies early is a failed
+/// write, not the end of latentty.
 public final class MP4Stream: Sendable {
     public let width: Int
     public let height: Int
-
-    private struct State {
-        var appended = 0
-        var writeFailed = false
-        var closed = false
-    }
 
     private let process: ProcessHandle
     private let input: FileHandle
     private let errors: PipeDrain
     private let output: URL
-    private let writes = DispatchQueue(label: "latentty.mp4stream")
-    private let state = Mutex(State())
+    private let feed: FrameFeed
 
     /// Starts ffmpeg for frames of `width`×`height` at `fps`.
     public init(width: Int, height: Int, fps: Int = 15) throws(MP4Encoder.EncodeError) {
@@ -50,6 +44,9 @@ public final class MP4Stream: Sendable {
         self.process = ProcessHandle(process)
         input = stdin.fileHandleForWriting
         errors = PipeDrain(stderr)
+        let feed = FrameFeed(descriptor: input.fileDescriptor)
+        self.feed = feed
+        Thread.detachNewThread { feed.run() }
     }
 
     deinit {
@@ -59,35 +56,19 @@ public final class MP4Stream: Sendable {
     /// Hands `frame` to the encoder; it must have the stream's size.
     public func append(_ frame: RGBImage) throws(MP4Encoder.EncodeError) {
         guard frame.width == width, frame.height == height else { throw .mixedSizes }
-        let open = state.withLock { state in
-            guard !state.closed else { return false }
-            state.appended += 1
-            return true
-        }
-        guard open else { return }
-        writes.async { [self] in
-            guard !state.withLock({ $0.writeFailed }) else { return }
-            do {
-                try input.write(contentsOf: frame.pixels)
-            } catch {
-                state.withLock { $0.writeFailed = true }
-            }
-        }
+        feed.append(frame)
     }
 
     /// Frames appended so far.
-    public var frameCount: Int { state.withLock { $0.appended } }
+    public var frameCount: Int { feed.appended }
 
     /// Ends the input and returns the MP4 once ffmpeg has written it.
     public func finish() throws(MP4Encoder.EncodeError) -> [UInt8] {
-        let appended = state.withLock { state in
-            defer { state.closed = true }
-            return state.closed ? -1 : state.appended
+        guard let appended = feed.close(dropping: false) else {
+            throw .ffmpegFailed(status: -1, message: "the stream was already finished")
         }
-        guard appended != -1 else { throw .ffmpegFailed(status: -1, message: "the stream was already finished") }
-        defer { try? FileManager.default.removeItem(at: output) }
-        writes.sync {}
         try? input.close()
+        defer { try? FileManager.default.removeItem(at: output) }
         let message = errors.wait()
         let status = process.wait()
         guard appended > 0 else { throw .noFrames }
@@ -97,17 +78,91 @@ public final class MP4Stream: Sendable {
 
     /// Stops the encoder and throws its work away (the frames will not all come).
     public func cancel() {
-        let wasOpen = state.withLock { state in
-            defer { state.closed = true }
-            return !state.closed
-        }
-        guard wasOpen else { return }
-        writes.sync {}
+        guard feed.close(dropping: true) != nil else { return }
         try? input.close()
         process.terminate()
         _ = errors.wait()
         _ = process.wait()
         try? FileManager.default.removeItem(at: output)
+    }
+}
+
+/// Frames on their way to ffmpeg's stdin, written in order by a thread of their own that blocks
+/// SIGPIPE, so an ffmpeg that dies early is a failed write, not the end of latentty.
+private final class FrameFeed: Sendable {
+    private struct State {
+        var pending: [RGBImage] = []
+        var appended = 0
+        var writeFailed = false
+        /// No more frames: the writer ends once `pending` is written.
+        var closed = false
+    }
+
+    private let descriptor: Int32
+    private let state = Mutex(State())
+    /// One signal per appended frame, and one for closing.
+    private let available = DispatchSemaphore(value: 0)
+    private let writerDone = DispatchSemaphore(value: 0)
+
+    init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    var appended: Int { state.withLock { $0.appended } }
+
+    func append(_ frame: RGBImage) {
+        let open = state.withLock { state in
+            guard !state.closed else { return false }
+            state.pending.append(frame)
+            state.appended += 1
+            return true
+        }
+        if open { available.signal() }
+    }
+
+    /// Lets the writer end (after the frames waiting, unless `dropping` them) and waits until it
+    /// has; returns the frames appended, or nil when it was closed before.
+    func close(dropping: Bool) -> Int? {
+        let appended = state.withLock { state -> Int? in
+            guard !state.closed else { return nil }
+            state.closed = true
+            if dropping { state.pending.removeAll() }
+            return state.appended
+        }
+        guard let appended else { return nil }
+        available.signal()
+        writerDone.wait()
+        return appended
+    }
+
+    /// The writer thread's loop.
+    func run() {
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        sigaddset(&blocked, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &blocked, nil)
+        defer { writerDone.signal() }
+        while true {
+            available.wait()
+            let next = state.withLock { state -> (frame: RGBImage?, done: Bool) in
+                if state.pending.isEmpty { return (nil, state.closed) }
+                let frame = state.pending.removeFirst()
+                return (state.writeFailed ? nil : frame, false)
+            }
+            if next.done { return }
+            if let frame = next.frame, !Self.writeAll(frame.pixels, to: descriptor) { state.withLock { $0.writeFailed = true } }
+        }
+    }
+
+    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0, errno == EINTR { continue }
+            if written <= 0 { return false }
+            offset += written
+        }
+        return true
     }
 }
 
