@@ -17,8 +17,12 @@ public final class MP4Stream: Sendable {
     private let feed: FrameFeed
 
     /// Starts ffmpeg for frames of `width`×`height` at `fps`.
-    public init(width: Int, height: Int, fps: Int = 15) throws(MP4Encoder.EncodeError) {
+    public convenience init(width: Int, height: Int, fps: Int = 15) throws(MP4Encoder.EncodeError) {
         guard let ffmpeg = MP4Encoder.findExecutable("ffmpeg") else { throw .ffmpegMissing }
+        try self.init(ffmpeg: ffmpeg, width: width, height: height, fps: fps)
+    }
+
+    init(ffmpeg: URL, width: Int, height: Int, fps: Int) throws(MP4Encoder.EncodeError) {
         self.width = width
         self.height = height
         output = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-\(UUID().uuidString).mp4")

@@ -27,4 +27,17 @@ import Testing
         stream.cancel()
         #expect(throws: MP4Encoder.EncodeError.self) { try stream.finish() }
     }
+
+    /// An encoder that quits before reading its input: the frames written to it fail the encode
+    /// with its exit status, and latentty lives on (no SIGPIPE).
+    @Test func anEncoderThatDiesEarlyFailsTheEncodeNotTheProcess() throws {
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-dying-ffmpeg-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: script) }
+        try "#!/bin/sh\necho 'no encoder here' >&2\nexit 3\n".write(to: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        let stream = try MP4Stream(ffmpeg: script, width: 512, height: 512, fps: 15)
+        let big = try RGBImage(width: 512, height: 512, pixels: [UInt8](repeating: 9, count: 512 * 512 * 3))
+        for _ in 0..<8 { try stream.append(big) }
+        #expect(throws: MP4Encoder.EncodeError.ffmpegFailed(status: 3, message: "no encoder here")) { try stream.finish() }
+    }
 }
