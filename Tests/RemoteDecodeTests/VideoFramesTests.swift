@@ -137,4 +137,17 @@ import Workbench
         try Data(try MP4Encoder.encode(try expectedFrames(job))).write(to: whole)
         #expect(try MP4Decoder.frames(of: whole) == frames)
     }
+
+    @Test func aJobRestoredFromTheJournalStillWritesItsFramePNGs() async throws {
+        let journal = JobJournal(directory: try temporaryDirectory())
+        try journal.record(try job(.mp4, framePNGs: true))
+        let directory = try temporaryDirectory()
+        let queue = DecodeQueue(registry: .standard(), writer: OutputWriter(directory: directory), journal: journal)
+        #expect(await queue.restoreJournal() == 0)
+        await queue.waitUntilIdle()
+        let status = try #require(await queue.allStatuses.first)
+        #expect(status.state == .done, "\(status.error ?? "")")
+        let names = status.outputs.map { URL(fileURLWithPath: $0).lastPathComponent }
+        #expect(names == (0..<9).map { "clip_f000\($0).png" } + ["clip.mp4", "clip.json"])
+    }
 }
