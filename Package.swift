@@ -74,6 +74,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // A video engine whose frames come when a test lets them, for the suites that watch frames arrive.
+        .target(name: "VideoTestSupport", dependencies: ["LatentKit", "NativeVAE"], path: "Tests/VideoTestSupport"),
         .testTarget(
             name: "LatentKitTests",
             dependencies: ["LatentKit", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
@@ -91,7 +93,7 @@ let package = Package(
             name: "LatenttyTUITests",
             dependencies: [
                 "LatenttyTUI", "LatentKit", "Workbench", "RemoteDecode", "NativeVAE", "ImageCodecs", "LatenttyServer", "DecodePipeline",
-                "TerminalGraphics",
+                "TerminalGraphics", "VideoTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
@@ -101,7 +103,7 @@ let package = Package(
             name: "RemoteDecodeTests",
             dependencies: [
                 "RemoteDecode", "Wire", "LatentKit", "Workbench", "LatenttyServer", "NativeVAE", "ImageCodecs", "DecodePipeline",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "VideoTestSupport", .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
     ]

@@ -22,22 +22,55 @@ public struct LocalDecoder: Sendable {
     }
 
     /// Decodes `request` for `preset`. `accept` is the request's `Accept` header (content
-    /// negotiation for `pil`); `others` are the presets named in shape-mismatch advice.
-    public func decode(_ request: DecodeRequest, preset: Preset, accept: String? = nil, others: [Preset] = []) throws(DecodeFailure)
-        -> Answer
-    {
+    /// negotiation for `pil`); `others` are the presets named in shape-mismatch advice. A video's
+    /// frames go to `frames` as the engine finishes them, and an `mp4` answer is encoded as they
+    /// come, so it is ready just after the last frame.
+    public func decode(
+        _ request: DecodeRequest, preset: Preset, accept: String? = nil, others: [Preset] = [], frames: FrameBatchSink? = nil
+    ) throws(DecodeFailure) -> Answer {
         let start = Date()
         let latent = try Self.vaeLatent(request, preset: preset, others: others)
         try Self.checkOutputType(request.parameters, preset: preset)
+        let video = request.parameters.outputType == .mp4 ? StreamedVideo() : nil
         let pixels: Tensor
         do {
-            pixels = try engine.decode(latent, preset: preset)
+            if frames == nil, video == nil {
+                pixels = try engine.decode(latent, preset: preset)
+            } else {
+                pixels = try engine.decode(
+                    latent, preset: preset, frames: Self.converting(batch: latent.shape[0], to: [video?.take, frames].compactMap { $0 }))
+            }
         } catch {
+            video?.cancel()
             throw .engine(error)
         }
         let decoded = Date()
-        let payload = try Self.answer(pixels, parameters: request.parameters, accept: accept)
+        let payload: DecodedPayload
+        do {
+            if let streamed = try video?.finish() {
+                payload = .video(streamed)
+            } else {
+                payload = try Self.answer(pixels, parameters: request.parameters, accept: accept)
+            }
+        } catch let failure as DecodeFailure {
+            throw failure
+        } catch {
+            throw .encoding(String(describing: error))
+        }
         return Answer(payload: payload, timings: ["decode": decoded.timeIntervalSince(start), "encode": Date().timeIntervalSince(decoded)])
+    }
+
+    /// An engine's frame sink that converts each clip's new frames to images once, numbers them
+    /// among the whole result's frames (`batch` clips), and hands them to `sinks`.
+    static func converting(batch: Int, to sinks: [FrameBatchSink]) -> FrameSink {
+        let started = Date()
+        return { decoded in
+            guard let images = try? TensorImages.frames(fromClip: decoded.pixels), !images.isEmpty else { return }
+            let batch = FrameBatch(
+                first: decoded.item * decoded.total + decoded.first, total: batch * decoded.total, images: images,
+                elapsed: Date().timeIntervalSince(started))
+            for sink in sinks { sink(batch) }
+        }
     }
 
     /// The request's latent unpacked (packed Flux) and in VAE space, as float32: scaling in half

@@ -1,7 +1,7 @@
 import Foundation
 
 /// MP4 (H.264) through the ffmpeg command-line tool: latentty streams raw RGB frames to it and reads
-/// the file back. A subprocess rather than libav* bindings keeps a crash in a codec out of latentty.
+/// the file back (`MP4Stream`, also while the frames are still being decoded). A subprocess rather than libav* bindings keeps a crash in a codec out of latentty.
 public enum MP4Encoder {
     public enum EncodeError: Error, Equatable, CustomStringConvertible {
         case noFrames
@@ -19,26 +19,13 @@ public enum MP4Encoder {
         }
     }
 
+    /// All of `frames` at once, through an `MP4Stream`.
     public static func encode(_ frames: [RGBImage], fps: Int = 15) throws(EncodeError) -> [UInt8] {
         guard let first = frames.first else { throw .noFrames }
         guard frames.allSatisfy({ $0.width == first.width && $0.height == first.height }) else { throw .mixedSizes }
-        guard let ffmpeg = findExecutable("ffmpeg") else { throw .ffmpegMissing }
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-\(UUID().uuidString).mp4")
-        defer { try? FileManager.default.removeItem(at: output) }
-        let arguments = [
-            "-hide_banner", "-loglevel", "error", "-y",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "\(first.width)x\(first.height)", "-r", String(fps), "-i", "pipe:0",
-            // yuv420p needs even sides; pad by one pixel when a side is odd.
-            "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2",
-            "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart", output.path,
-        ]
-        var input = Data(capacity: frames.count * first.pixels.count)
-        for frame in frames { input.append(contentsOf: frame.pixels) }
-        let result = ExternalTool.run(ffmpeg, arguments: arguments, input: input)
-        guard result.status == 0, let data = try? Data(contentsOf: output) else {
-            throw .ffmpegFailed(status: result.status, message: result.errors)
-        }
-        return Array(data)
+        let stream = try MP4Stream(width: first.width, height: first.height, fps: fps)
+        for frame in frames { try stream.append(frame) }
+        return try stream.finish()
     }
 
     public static func findExecutable(_ name: String) -> URL? {

@@ -54,6 +54,19 @@ public enum TensorImages {
         return images
     }
 
+    /// Frames of one clip, float `[3,F,H,W]` in [-1, 1] (what a video engine hands out as it
+    /// decodes), converted exactly as `images(from:)` converts a whole video.
+    public static func frames(fromClip clip: Tensor) throws(ConversionError) -> [RGBImage] {
+        guard clip.rank == 4, clip.shape[0] == 3, clip.dtype != .uint8 else { throw .unexpectedShape(clip.shape) }
+        let video: Tensor
+        do {
+            video = try Tensor(dtype: clip.dtype, shape: [1] + clip.shape, bytes: clip.bytes)
+        } catch {
+            throw .unexpectedShape(clip.shape)
+        }
+        return try images(from: video)
+    }
+
     /// The `partial_postprocess=True` answer: uint8 `[N,H,W,3]`.
     public static func uint8Tensor(from images: [RGBImage]) throws(ConversionError) -> Tensor {
         guard let first = images.first, images.allSatisfy({ $0.width == first.width && $0.height == first.height }) else {

@@ -13,6 +13,16 @@ public struct Latent2RGBEngine: DecodeEngine {
     }
 
     public func decode(_ latent: Tensor, preset: Preset) throws(EngineError) -> Tensor {
+        try render(latent, preset: preset, handing: false) { _ in }
+    }
+
+    /// A video latent is rendered one latent frame at a time, so each one's output frames (one for
+    /// the first, `temporal` for each later one) go to `frames` as soon as they are written.
+    public func decode(_ latent: Tensor, preset: Preset, frames: FrameSink) throws(EngineError) -> Tensor {
+        try render(latent, preset: preset, handing: true, frames: frames)
+    }
+
+    private func render(_ latent: Tensor, preset: Preset, handing: Bool, frames sink: FrameSink) throws(EngineError) -> Tensor {
         let shape = latent.shape
         guard shape.count == 4 || shape.count == 5 else { throw .unsupportedLayout(engine: name, shape: shape) }
         let channels = shape[1]
@@ -64,6 +74,10 @@ public struct Latent2RGBEngine: DecodeEngine {
                             }
                         }
                     }
+                    if handing, shape.count == 5 {
+                        Self.hand(
+                            out, item: b, first: firstOut, count: repeats, of: outFrames, height: outHeight, width: outWidth, to: sink)
+                    }
                 }
             }
         }
@@ -73,6 +87,24 @@ public struct Latent2RGBEngine: DecodeEngine {
         } catch {
             throw .unsupportedLayout(engine: name, shape: shape)
         }
+    }
+}
+
+extension Latent2RGBEngine {
+    /// Frames `first..<first+count` of item `item`, copied out of the `[B,3,F,H,W]` output being written.
+    fileprivate static func hand(
+        _ out: UnsafeMutableBufferPointer<Float>, item: Int, first: Int, count: Int, of frames: Int, height: Int, width: Int,
+        to sink: FrameSink
+    ) {
+        let size = height * width
+        var values: [Float] = []
+        values.reserveCapacity(3 * count * size)
+        for c in 0..<3 {
+            let base = ((item * 3 + c) * frames + first) * size
+            values += out[base..<(base + count * size)]
+        }
+        guard let pixels = try? Tensor(values: values, shape: [3, count, height, width]) else { return }
+        sink(DecodedFrames(item: item, first: first, total: frames, pixels: pixels))
     }
 }
 

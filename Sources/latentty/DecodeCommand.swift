@@ -18,6 +18,7 @@ struct DecodeCommand: AsyncParsableCommand {
               latentty decode a.pt b.npy --preset sdxl --output-type pt --format png --out decoded/ --concurrency 4
               latentty decode Samples/sd15_512_seed13.safetensors --local --engine approx
               latentty decode Samples/*.safetensors --local --engine tiny --show
+              latentty decode clip.safetensors --preset hunyuanvideo --local --engine tiny --output-type mp4 --frames-png
             """)
 
     @OptionGroup var presets: PresetOptions
@@ -34,6 +35,13 @@ struct DecodeCommand: AsyncParsableCommand {
 
     @Option(help: "Image format; jpeg means jpg (default: the preset's).")
     var format: ImageFormat?
+
+    @Flag(
+        name: .customLong("frames-png"),
+        help:
+            "For video, also save every frame as <name>_f0000.png…, written as it is decoded on this machine (kept if the decode fails later)."
+    )
+    var framesPNG = false
 
     @Option(help: "Output folder.")
     var out: String = "decoded"
@@ -76,16 +84,17 @@ struct DecodeCommand: AsyncParsableCommand {
         let jobJournal = journal.map { JobJournal(directory: URL(fileURLWithPath: $0)) }
         jobJournal?.removeStaleTemporaries()
         let queue = DecodeQueue(registry: registry, writer: OutputWriter(directory: URL(fileURLWithPath: out)), journal: jobJournal)
-        let reporter = JobReporter(json: json)
+        let reporter = JobReporter(json: json, showsFrames: !json && isatty(STDERR_FILENO) == 1)
         var jobs: [DecodeJob] = []
         var failedToLoad = 0
         for path in files {
             do {
-                jobs.append(
-                    try JobLoader.job(
-                        path: path, key: latent.key, preset: requested, catalog: catalog,
-                        backend: backend.choice.identity(for:), outputType: outputType,
-                        format: format, space: latent.space, height: height, width: width))
+                var job = try JobLoader.job(
+                    path: path, key: latent.key, preset: requested, catalog: catalog,
+                    backend: backend.choice.identity(for:), outputType: outputType,
+                    format: format, space: latent.space, height: height, width: width)
+                job.options.framePNGs = framesPNG
+                jobs.append(job)
             } catch {
                 failedToLoad += 1
                 reporter.loadFailed(path: path, error: error)

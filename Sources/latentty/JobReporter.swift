@@ -4,15 +4,23 @@ import Synchronization
 import Workbench
 
 /// Prints job results for `decode`: a line each as text, or JSON lines; retries go to stderr as they
-/// happen (as JSON lines too with `--json`, so a program reading both streams gets no prose). Names,
+/// happen (as JSON lines too with `--json`, so a program reading both streams gets no prose), and a
+/// video's frames decoded so far on one stderr line that rewrites itself, when stderr is a terminal. Names,
 /// errors and endpoints come from files and endpoints, so every human line passes `TerminalSafe`.
 final class JobReporter: Sendable {
     let json: Bool
+    let showsFrames: Bool
     private let retriesSeen = Mutex<[UUID: Int]>([:])
+    /// Whether a progress line is on stderr now, to be cleared before anything else is printed.
+    private let progressShown = Mutex(false)
 
-    init(json: Bool) { self.json = json }
+    init(json: Bool, showsFrames: Bool = false) {
+        self.json = json
+        self.showsFrames = showsFrames
+    }
 
     func observe(_ status: JobStatus) {
+        if showsFrames { showFrames(status) }
         let seen = retriesSeen.withLock { seen in
             defer { seen[status.id] = status.retries }
             return seen[status.id] ?? 0
@@ -22,6 +30,21 @@ final class JobReporter: Sendable {
             printJSONLine(["job": status.name, "state": "retrying", "try": status.retries + 1, "reason": reason], to: .standardError)
         } else {
             printError("retrying \(status.name) (try \(status.retries + 1)): \(reason)")
+        }
+    }
+
+    /// `name: frames 12/61, ETA 8 s` in place, while a video decodes.
+    private func showFrames(_ status: JobStatus) {
+        progressShown.withLock { shown in
+            if let frames = status.frames, !status.state.isFinished {
+                let eta = frames.eta.map { String(format: ", ETA %.0f s", $0.rounded(.up)) } ?? ""
+                let line = "\(status.name): frames \(frames.done)/\(frames.total)\(eta)".terminalSafe
+                FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+                shown = true
+            } else if shown {
+                FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+                shown = false
+            }
         }
     }
 
@@ -43,6 +66,7 @@ final class JobReporter: Sendable {
             if let endpoint = status.endpoint { object["endpoint"] = endpoint }
             if let engine = status.engine { object["engine"] = engine }
             if let error = status.error { object["error"] = error }
+            if let frames = status.frames { object["frames"] = ["done": frames.done, "total": frames.total] }
             printJSONLine(object)
             return
         }

@@ -91,6 +91,7 @@ final class PicturePainter {
     /// After curses has updated the screen: draws each placement not already there, or starts
     /// loading and encoding it.
     func paint(_ placements: [ImagePlacement], jobs: [JobStatus], sources: [LoadedLatent] = []) {
+        readFinishedVideos(placements, jobs: jobs)
         var bytes: [UInt8] = []
         for placement in placements where shown[placement.rect] == nil {
             guard let pictures = ready(placement, jobs: jobs, sources: sources) else { continue }
@@ -110,7 +111,7 @@ final class PicturePainter {
     )]? {
         for id in [placement.jobID] + (placement.compareWith.map { [$0] } ?? []) where previews.frames(id) == nil {
             if let job = jobs.first(where: { $0.id == id }) {
-                previews.load(id, outputs: job.outputs, done: redraw)
+                if job.state == .done { previews.load(id, outputs: job.outputs, done: redraw) }
             } else if let image = sources.first(where: { $0.id == id })?.picture {
                 previews.provide(id, image: image)
                 continue
@@ -123,6 +124,14 @@ final class PicturePainter {
             return nil
         }
         return Self.drawable(encoded)
+    }
+
+    /// A video shown from its frames so far is read from its files once it is done; the frames so
+    /// far stay on screen until the result replaces them, so nothing flickers.
+    private func readFinishedVideos(_ placements: [ImagePlacement], jobs: [JobStatus]) {
+        for id in placements.flatMap({ [$0.jobID] + ($0.compareWith.map { [$0] } ?? []) }) where previews.frames(id)?.partial == true {
+            if let job = jobs.first(where: { $0.id == id }), job.state == .done { previews.load(id, outputs: job.outputs, done: redraw) }
+        }
     }
 
     /// The screen is about to be redrawn whole: whatever was drawn is taken off and drawn again.

@@ -1,3 +1,4 @@
+import DecodePipeline
 import Foundation
 import ImageCodecs
 import LatentKit
@@ -6,13 +7,19 @@ import TerminalGraphics
 import Wire
 import Workbench
 
-/// Decoded images per job (read from the job's output files off the UI thread) and their
-/// terminal encodings per size, so a redraw costs a dictionary lookup.
+/// Decoded images per job (read from the job's output files off the UI thread, or a video's
+/// frames as they decode) and their terminal encodings per size, so a redraw costs a dictionary lookup.
 final class PreviewStore: Sendable {
     struct Frames: Sendable {
         var images: [RGBImage]
         var error: String?
+        /// A video still decoding: its frames so far, until the result on disk replaces them.
+        var partial = false
     }
+
+    /// Frames kept of a video while it decodes (a 61-frame 512×320 clip is ~30 MB as RGB8); later
+    /// ones show once the result is read from disk, as many as a finished MP4 is read back with.
+    static let partialFrameLimit = 256
 
     struct EncodingKey: Hashable, Sendable {
         var jobID: UUID
@@ -41,10 +48,22 @@ final class PreviewStore: Sendable {
         }
     }
 
-    /// Starts loading a job's images unless loaded or loading; `done` runs when they are in.
+    /// Takes a video's new frames while it decodes: the preview shows them before the job is done.
+    func append(_ id: UUID, _ batch: FrameBatch) {
+        state.withLock { state in
+            var frames = state.frames[id] ?? Frames(images: [], partial: true)
+            guard frames.partial, batch.first <= frames.images.count else { return }
+            let new = batch.images.dropFirst(frames.images.count - batch.first)
+            frames.images += new.prefix(max(0, Self.partialFrameLimit - frames.images.count))
+            state.frames[id] = frames
+        }
+    }
+
+    /// Starts loading a job's images unless loaded or loading; `done` runs when they are in. A
+    /// video's frames so far stay shown until the result replaces them.
     func load(_ id: UUID, outputs: [String], done: @escaping @Sendable () -> Void) {
         let start = state.withLock { state -> Bool in
-            guard state.frames[id] == nil, !state.loading.contains(id) else { return false }
+            guard state.frames[id]?.partial ?? true, !state.loading.contains(id) else { return false }
             state.loading.insert(id)
             return true
         }
@@ -52,6 +71,9 @@ final class PreviewStore: Sendable {
         Task.detached { [self] in
             let frames = Self.readFrames(outputs)
             state.withLock { state in
+                if state.frames[id]?.partial == true {
+                    state.encodings = state.encodings.filter { $0.key.jobID != id && $0.key.compareWith != id }
+                }
                 state.frames[id] = frames
                 state.loading.remove(id)
             }

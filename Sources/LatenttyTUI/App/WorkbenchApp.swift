@@ -112,7 +112,7 @@ public final class WorkbenchApp {
         }
         state.recentFiles = Self.loadRecent(journal)
         defer { Self.saveRecent(state.recentFiles, journal) }
-        WorkbenchWiring.forwardEvents(of: queue, to: inbox)
+        WorkbenchWiring.forwardEvents(of: queue, to: inbox, previews: previews)
         if let directory = options.journalDirectory {
             Task.detached { [inbox] in await WorkbenchWiring.restore(queue, journalDirectory: directory, inbox: inbox) }
         }
@@ -124,8 +124,11 @@ public final class WorkbenchApp {
                 previews.frames(id).map { frames in
                     if let error = frames.error ?? previews.drawingFailure(id) { return error }
                     let first = frames.images.first
-                    return "\(first?.width ?? 0)×\(first?.height ?? 0)"
-                        + (frames.images.count > 1 ? " · \(frames.images.count) frames (space plays)" : "")
+                    let count =
+                        frames.partial
+                        ? " · \(frames.images.count) frame\(frames.images.count == 1 ? "" : "s") so far (space plays)"
+                        : frames.images.count > 1 ? " · \(frames.images.count) frames (space plays)" : ""
+                    return "\(first?.width ?? 0)×\(first?.height ?? 0)" + count
                 }
             },
             comparisonPSNR: { [previews] left, right in previews.psnr(of: left, against: right) })

@@ -63,10 +63,19 @@ struct WorkbenchWiring {
         return state
     }
 
-    /// Forwards every queue event to the UI.
-    static func forwardEvents(of queue: DecodeQueue, to inbox: Inbox) {
+    /// Forwards every queue event to the UI; a video's frames go to the preview store instead (the
+    /// state holds no pixels), before the status that counts them.
+    static func forwardEvents(of queue: DecodeQueue, to inbox: Inbox, previews: PreviewStore) {
         Task.detached {
-            for await event in await queue.events() { inbox.post(.queue(event)) }
+            for await event in await queue.events() { route(event, to: inbox, previews: previews) }
+        }
+    }
+
+    static func route(_ event: QueueEvent, to inbox: Inbox, previews: PreviewStore) {
+        if case .frames(let id, let batch) = event {
+            previews.append(id, batch)
+        } else {
+            inbox.post(.queue(event))
         }
     }
 

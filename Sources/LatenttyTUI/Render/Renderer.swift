@@ -142,7 +142,9 @@ struct Renderer {
             row("decoded images appear here", rect, 0, selected: false, focused: false, pair: palette.inactive)
             return nil
         }
-        guard job.state == .done else {
+        // A video decoding on this machine is shown from its first frame on.
+        let framesSoFar = job.state == .decoding && (job.frames?.done ?? 0) > 0
+        guard job.state == .done || framesSoFar else {
             row(
                 job.state == .failed ? "failed: \(job.error ?? "")" : "\(job.name): \(job.state.rawValue)…", rect, 0, selected: false,
                 focused: false,

@@ -30,6 +30,7 @@ public enum JobText {
         case .uploading: fraction = p.uploadTotal > 0 ? 0.5 * Double(p.uploaded) / Double(p.uploadTotal) : 0
         case .waiting: fraction = 0.5
         case .downloading: fraction = p.downloadTotal > 0 ? 0.5 + 0.5 * min(1, Double(p.downloaded) / Double(p.downloadTotal)) : 0.5
+        case .decoding: fraction = job.frames.map { $0.total > 0 ? min(1, Double($0.done) / Double($0.total)) : 0 } ?? 0
         default: fraction = 0
         }
         let barWidth = 12
@@ -39,9 +40,10 @@ public enum JobText {
             String(format: "%3d%%", Int(fraction * 100)),
         ]
         if p.uploadTotal > 0 || p.downloaded > 0 { parts.append("↑\(ByteCount.text(p.uploaded)) ↓\(ByteCount.text(p.downloaded))") }
+        if job.state == .decoding, let frames = job.frames { parts.append(frames.text) }
         if let elapsed = job.elapsed(now: now) {
             parts.append(String(format: "%.1f s", elapsed))
-            if !job.state.isFinished, fraction > 0.05, fraction < 1 {
+            if !job.state.isFinished, job.frames == nil, fraction > 0.05, fraction < 1 {
                 parts.append(String(format: "ETA %.0f s", elapsed * (1 - fraction) / fraction))
             }
         }

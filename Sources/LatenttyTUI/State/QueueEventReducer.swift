@@ -8,7 +8,10 @@ enum QueueEventReducer {
         case .status(let status):
             if let index = state.jobs.firstIndex(where: { $0.id == status.id }) {
                 let previous = state.jobs[index].state
+                let firstFrames = state.jobs[index].frames == nil && status.frames != nil
                 state.jobs[index] = status
+                // A video's first frames start playback: the frames so far loop while the rest decode.
+                if firstFrames, state.selectedJob?.id == status.id { state.playback = Playback(frame: 0, playing: true) }
                 if previous != status.state, status.state == .done, let file = status.outputs.first(where: { !$0.hasSuffix(".json") }) {
                     state.status = StatusMessage("\(status.name) done → \(file)", .success)
                 } else if previous != status.state, status.state == .failed {
@@ -25,6 +28,9 @@ enum QueueEventReducer {
             if let comparison = state.comparison, ids.contains(comparison.left) || ids.contains(comparison.right) {
                 state.comparison = nil
             }
+        case .frames:
+            // Pixels are the preview store's; the status after them counts them.
+            break
         case .journalFailed(let message):
             state.status = StatusMessage(message, .warning)
         case .order(let ids):

@@ -1,3 +1,4 @@
+import DecodePipeline
 import Foundation
 import LatentKit
 import RemoteDecode
@@ -9,6 +10,8 @@ public enum BackendUpdate: Sendable, Equatable {
     case progress(TransferProgress)
     case retrying(reason: String, afterSeconds: Double)
     case endpoint(String)
+    /// Video frames that are final, in order.
+    case frames(FrameBatch)
 }
 
 /// A finished decode, before anything is written.

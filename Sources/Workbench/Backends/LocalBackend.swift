@@ -42,7 +42,7 @@ public final class LocalBackend: DecodeBackend {
         return try await onOwnThread { () throws(JobFailure) -> DecodeResult in
             let engine = try self.engine(for: job.preset)
             do {
-                let answer = try LocalDecoder(engine: engine).decode(request, preset: job.preset)
+                let answer = try LocalDecoder(engine: engine).decode(request, preset: job.preset) { report(.frames($0)) }
                 return DecodeResult(payload: answer.payload, engine: engine.name, timings: answer.timings)
             } catch {
                 throw JobFailure(error)

@@ -8,12 +8,18 @@ public struct DecodeOptions: Sendable, Equatable {
     /// Image size in pixels, for packed Flux latents that are not square.
     public var height: Int?
     public var width: Int?
+    /// Save a video's frames as PNGs too (`<name>_f0000.png`…), written as they are decoded where
+    /// the backend hands them out as they come.
+    public var framePNGs: Bool
 
-    public init(outputType: OutputType = .pil, imageFormat: ImageFormat = .jpg, height: Int? = nil, width: Int? = nil) {
+    public init(
+        outputType: OutputType = .pil, imageFormat: ImageFormat = .jpg, height: Int? = nil, width: Int? = nil, framePNGs: Bool = false
+    ) {
         self.outputType = outputType
         self.imageFormat = imageFormat
         self.height = height
         self.width = width
+        self.framePNGs = framePNGs
     }
 }
 

@@ -37,6 +37,21 @@ public enum JobFailure: Error, Equatable, Codable, Sendable, CustomStringConvert
         }
     }
 
+    /// The same failure, saying which frames of a video were saved before it (they stay on disk).
+    public func keeping(_ frames: [URL], of total: Int) -> JobFailure {
+        guard let first = frames.first, let last = frames.last else { return self }
+        let count = total > 0 ? "\(frames.count) of \(total) frames were" : "\(frames.count) frame\(frames.count == 1 ? " was" : "s were")"
+        let note =
+            "; \(count) written before it failed (\(first.lastPathComponent)…\(last.lastPathComponent) in \(first.deletingLastPathComponent().path))"
+        switch self {
+        case .invalidLatent(let text): return .invalidLatent(text + note)
+        case .backendUnavailable(let text): return .backendUnavailable(text + note)
+        case .endpoint(let text, let retryable): return .endpoint(text + note, retryable: retryable)
+        case .engine(let text): return .engine(text + note)
+        case .output(let text): return .output(text + note)
+        }
+    }
+
     /// A failure of any kind as a job failure (typed ones keep their kind).
     public init(_ error: any Error) {
         switch error {

@@ -1,3 +1,4 @@
+import DecodePipeline
 import Foundation
 import RemoteDecode
 
@@ -10,6 +11,8 @@ public enum QueueEvent: Sendable, Equatable {
     case order([UUID])
     /// The journal could not be written: jobs may not resume after quitting.
     case journalFailed(String)
+    /// New frames of a video still decoding, for a preview; announced before the status that counts them.
+    case frames(UUID, FrameBatch)
 }
 
 public enum JobState: String, Sendable, Codable, CaseIterable {
@@ -30,6 +33,8 @@ public struct JobStatus: Sendable, Equatable, Identifiable {
     public var geometry: ResultGeometry?
     public var state: JobState
     public var progress: TransferProgress
+    /// Video frames decoded so far, where the backend hands them out as they come (engines on this machine).
+    public var frames: FrameCount?
     /// Retries so far (attempts beyond the first), with the latest reason.
     public var retries: Int
     public var lastRetryReason: String?

@@ -42,6 +42,8 @@ public struct JobJournal: Sendable {
         var imageFormat: ImageFormat
         var height: Int?
         var width: Int?
+        /// Absent in journals from before frame PNGs.
+        var framePNGs: Bool?
         var state: JobState
         var failure: JobFailure?
         /// The failure's words, as journals before typed failures kept them.
@@ -180,7 +182,8 @@ extension JobJournal.Record {
         self.init(
             id: job.id, name: job.name, sourcePath: job.source.path, sourceKey: job.source.key, seed: job.source.seed, space: job.space,
             preset: job.preset, backend: job.backend, backendID: nil, outputType: job.options.outputType,
-            imageFormat: job.options.imageFormat, height: job.options.height, width: job.options.width, state: status.state,
+            imageFormat: job.options.imageFormat, height: job.options.height, width: job.options.width,
+            framePNGs: job.options.framePNGs ? true : nil, state: status.state,
             failure: status.failure, error: nil, outputs: status.outputs, timings: status.timings, endpoint: status.endpoint,
             engine: status.engine, queuedAt: status.queuedAt, finishedAt: status.finishedAt, sequence: sequence,
             geometry: status.geometry)
@@ -195,7 +198,8 @@ extension JobJournal.Record {
         let job = DecodeJob(
             id: id, name: name, source: JobSource(path: sourcePath, key: sourceKey, seed: seed), latent: latent, space: space,
             preset: preset, backend: resolvedBackend,
-            options: DecodeOptions(outputType: outputType, imageFormat: imageFormat, height: height, width: width))
+            options: DecodeOptions(
+                outputType: outputType, imageFormat: imageFormat, height: height, width: width, framePNGs: framePNGs ?? false))
         var status = JobStatus(job: job, now: queuedAt)
         status.geometry = geometry ?? status.geometry
         if state.isFinished {

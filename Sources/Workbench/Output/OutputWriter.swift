@@ -1,3 +1,4 @@
+import DecodePipeline
 import Foundation
 import ImageCodecs
 import LatentKit
@@ -30,7 +31,9 @@ public struct OutputWriter: Sendable {
         public var outputs: [String]
     }
 
-    public func write(_ result: DecodeResult, for job: DecodeJob) throws -> [URL] {
+    /// Writes `result`'s files. With `frames` (the job asks for frame PNGs), the frames it has not
+    /// written while decoding are written from the result, and everything goes under its stem.
+    public func write(_ result: DecodeResult, for job: DecodeJob, frames: FrameFiles? = nil) throws -> [URL] {
         try FileSystemError.accessing(directory, for: .creatingFolder) {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
@@ -38,15 +41,18 @@ public struct OutputWriter: Sendable {
         folder.removeStaleTemporaries()
         var staged: [(suffix: String, temporary: URL)] = []
         defer { for file in staged { unlink(file.temporary.path) } }
-        for (suffix, bytes) in try media(result, for: job) {
+        for (suffix, bytes) in try media(result, for: job, framesAsPNG: frames != nil) {
             staged.append((suffix, try folder.writeTemporary(bytes)))
         }
-        let stem = try folder.reserveStem(Self.safeStem(job.name))
-        defer { folder.release(stem) }
+        if let frames, job.preset.isVideo { try Self.complete(frames, from: result.payload, name: job.name) }
+        let stem = try frames?.stem() ?? folder.reserveStem(Self.safeStem(job.name))
+        defer { if frames == nil { folder.release(stem) } }
+        let frameFiles = frames?.written ?? []
         let sidecar = Sidecar(
             job: job.name, preset: job.preset.id, source: job.source.summary, seed: job.source.seed, latentShape: job.latent.shape,
             latentDType: job.latent.dtype.rawValue, backend: job.backend.label, endpoint: result.endpoint, engine: result.engine,
-            outputType: job.options.outputType.rawValue, timings: result.timings, outputs: staged.map { stem + $0.suffix })
+            outputType: job.options.outputType.rawValue, timings: result.timings,
+            outputs: frameFiles.map(\.lastPathComponent) + staged.map { stem + $0.suffix })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         // The sidecar goes last: when it is there, so is everything it lists.
@@ -58,12 +64,22 @@ public struct OutputWriter: Sendable {
             for url in published { unlink(url.path) }
             throw error
         }
-        return published
+        return frameFiles + published
+    }
+
+    /// Writes the frames `frames` has not written from the decoded result: all of them when the
+    /// backend gave none while decoding (an endpoint), none when it gave every one.
+    private static func complete(_ frames: FrameFiles, from payload: DecodedPayload, name: String) throws {
+        if frames.total > 0, frames.written.count >= frames.total { return }
+        if case .image = payload { return }
+        let images = try ResultFrames.frames(of: payload, name: name).images
+        frames.write(FrameBatch(first: 0, total: images.count, images: images, elapsed: 0))
     }
 
     /// The files of a result, suffix and bytes, all made before anything is written: a result
     /// that cannot be converted leaves nothing behind.
-    private func media(_ result: DecodeResult, for job: DecodeJob) throws -> [(String, [UInt8])] {
+    /// With `framesAsPNG` a video's frames are `FrameFiles`' to write, not saved as images here.
+    private func media(_ result: DecodeResult, for job: DecodeJob, framesAsPNG: Bool) throws -> [(String, [UInt8])] {
         let metadata = ImageMetadata(
             preset: job.preset.id, seed: job.source.seed, source: job.source.summary, engine: result.engine,
             endpoint: result.endpoint, timings: result.timings)
@@ -86,7 +102,7 @@ public struct OutputWriter: Sendable {
         case .video(let bytes):
             return [(".mp4", bytes)]
         case .tensor(let tensor):
-            let images = try encoded(try TensorImages.images(from: tensor))
+            let images = framesAsPNG && job.preset.isVideo ? [] : try encoded(try TensorImages.images(from: tensor))
             guard job.options.outputType == .pt || job.options.outputType == .ptUInt8 else { return images }
             let data = SafetensorsWriter.encode(
                 [NamedTensor(name: "images", tensor: tensor)],

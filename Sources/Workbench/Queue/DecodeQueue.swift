@@ -213,19 +213,27 @@ public actor DecodeQueue {
         publish(status)
         let writer = self.writer
         running[id] = Task.detached {
+            // Frame PNGs are written as frames come, off the decoding thread and off the queue.
+            let frameFiles = job.options.framePNGs && job.preset.isVideo ? FrameFiles(directory: writer.directory, job: job) : nil
+            defer { frameFiles?.release() }
             // Updates flow through one stream so they apply in order, and all before the result.
             let (updates, sink) = AsyncStream<BackendUpdate>.makeStream()
-            let applier = Task { for await update in updates { await self.apply(update, to: id) } }
+            let applier = Task {
+                for await update in updates {
+                    if case .frames(let batch) = update { frameFiles?.write(batch) }
+                    await self.apply(update, to: id)
+                }
+            }
             let started = Date()
             do throws(JobFailure) {
                 var result = try await backend.run(job) { sink.yield($0) }
                 sink.finish()
                 await applier.value
-                guard !Task.isCancelled else { return await self.finish(id, cancelled: true) }
+                guard !Task.isCancelled else { return await self.finish(id, cancelled: true, outputs: frameFiles?.written ?? []) }
                 let writeStart = Date()
                 let files: [URL]
                 do {
-                    files = try writer.write(result, for: job)
+                    files = try writer.write(result, for: job, frames: frameFiles)
                 } catch {
                     throw .output("decoded, but the result could not be saved: \(error)")
                 }
@@ -235,7 +243,9 @@ public actor DecodeQueue {
             } catch {
                 sink.finish()
                 await applier.value
-                await self.finish(id, failure: error, cancelled: Task.isCancelled)
+                let kept = frameFiles?.written ?? []
+                let failure = kept.isEmpty ? error : error.keeping(kept, of: frameFiles?.total ?? 0)
+                await self.finish(id, failure: failure, cancelled: Task.isCancelled, outputs: kept)
             }
         }
     }
@@ -249,6 +259,9 @@ public actor DecodeQueue {
             status.retries += 1
             status.lastRetryReason = reason
         case .endpoint(let endpoint): status.endpoint = endpoint
+        case .frames(let batch):
+            status.frames = FrameCount(done: batch.done, total: batch.total, elapsed: batch.elapsed)
+            broadcast(.frames(id, batch))
         }
         publish(status)
     }
@@ -264,9 +277,10 @@ public actor DecodeQueue {
         settle(id, status)
     }
 
-    private func finish(_ id: UUID, failure: JobFailure? = nil, cancelled: Bool = false) {
+    private func finish(_ id: UUID, failure: JobFailure? = nil, cancelled: Bool = false, outputs: [URL] = []) {
         guard var status = statuses[id], !status.state.isFinished else { return }
         status.state = cancelled ? .cancelled : .failed
+        status.outputs = outputs.map(\.path)
         status.failure = cancelled ? nil : failure
         status.finishedAt = Date()
         settle(id, status)
