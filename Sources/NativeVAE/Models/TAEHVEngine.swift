@@ -60,6 +60,9 @@ public final class TAEHVEngine: DecodeEngine, @unchecked Sendable {
         self.form = form
     }
 
+    /// The checkpoints a folder (madebyollin/taehv's snapshot) is searched for, preferred first.
+    public static let fileNames = ["taehv.safetensors", "taehv.pth"]
+
     /// Whether weights are a TAEHV-family decoder (taehv's `decoder.N` names), not TAESD's.
     public static func recognizes(_ location: VAELocation) -> Bool {
         guard let weights = try? WeightStore.load(location.weights) else { return false }
@@ -129,7 +132,7 @@ public final class TAEHVEngine: DecodeEngine, @unchecked Sendable {
                         let parallel = TAEHVParallel(decoder: decoder, context: context)
                         var start = 0
                         while start < count {
-                            let end = min(count, start == 0 ? 1 : start + chunk)
+                            let end = start == 0 ? 1 : start + min(chunk, count - start)
                             try parallel.push((start..<end).map(frame), state: state, emit: emit)
                             start = end
                         }
