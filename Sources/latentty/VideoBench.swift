@@ -61,7 +61,8 @@ extension LocalBench {
         } else {
             print(
                 String(
-                    format: "taehv %d latent frames at %d×%d, %@: %.2f s, first frame after %.2f s (first call %.2f s, engine made in %.2f s), peak RSS %d MB",
+                    format:
+                        "taehv %d latent frames at %d×%d, %@: %.2f s, first frame after %.2f s (first call %.2f s, engine made in %.2f s), peak RSS %d MB",
                     video.frames, video.width, video.height, "\(plan)", best.seconds, best.firstFrame, first.seconds, load, peak))
         }
     }

@@ -106,7 +106,8 @@ import Testing
         #expect(try TAEHVEngine(location: location, form: .automatic(memoryBudget: 1)).plan(height: 40, width: 64) == .streaming)
         let roomy = try TAEHVEngine(location: location, form: .automatic(memoryBudget: 1 << 30)).plan(height: 40, width: 64)
         #expect(roomy != .streaming)
-        let decoded = try TAEHVEngine(location: location, form: .automatic(memoryBudget: 1)).decode(try Self.latent("short"), preset: Self.preset)
+        let decoded = try TAEHVEngine(location: location, form: .automatic(memoryBudget: 1)).decode(
+            try Self.latent("short"), preset: Self.preset)
         #expect(try Self.error(decoded, against: "short") <= 1e-4)
     }
 
@@ -180,5 +181,29 @@ import Testing
             tensor.name == "decoder.9.conv.2.weight" ? NamedTensor(name: tensor.name, tensor: (try? Self.zeros([16, 16, 1, 9]))!) : tensor
         }
         #expect(Self.failure(transposed) == "weight 'decoder.9.conv.2.weight' is [16, 16, 1, 9] but the model config needs [16, 16, 3, 3]")
+    }
+}
+
+/// Where TAEHV weights are found and which engine `--engine tiny` makes from them.
+@Suite struct TAEHVDiscoveryTests {
+    @Test func snapshotFoldersWithTheCheckpointAtTheirRootResolve() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-taehv-hub-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let snapshot = root.appendingPathComponent("hub/models--madebyollin--taehv/snapshots/0123abc")
+        try FileManager.default.createDirectory(at: snapshot, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: TAEHVDecoderTests.weights, to: snapshot.appendingPathComponent("taehv.safetensors"))
+        #expect(ModelDiscovery.tinyModelID(for: .hunyuanVideo) == "madebyollin/taehv")
+        #expect(try VAELocation.resolve(snapshot.path).weights.lastPathComponent == "taehv.safetensors")
+        let survey = ModelDiscovery.survey(Preset.builtins, environment: ["HF_HOME": root.path, "HOME": "/nonexistent"])
+        #expect(survey.first { $0.preset == "hunyuanvideo" }?.tiny?.weights == snapshot.appendingPathComponent("taehv.safetensors"))
+        #expect(survey.first { $0.preset == "sd15" }?.tiny == nil)
+        #expect(try EngineName.tiny.makeEngine(vae: snapshot.path, preset: .hunyuanVideo) is TAEHVEngine)
+    }
+
+    @Test func theTinyEngineFollowsThePresetAndTheWeights() throws {
+        let taesd = NativeDecoderTests.models.appendingPathComponent("taesd_random.safetensors").path
+        #expect(try EngineName.tiny.makeEngine(vae: taesd, preset: .sd15) is TinyVAEEngine)
+        #expect(try EngineName.tiny.makeEngine(vae: TAEHVDecoderTests.weights.path, preset: nil) is TAEHVEngine)
+        #expect(try EngineName.tiny.makeEngine(vae: TAEHVDecoderTests.weights.path, preset: .hunyuanVideo) is TAEHVEngine)
     }
 }

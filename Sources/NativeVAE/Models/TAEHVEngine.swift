@@ -118,7 +118,8 @@ public final class TAEHVEngine: DecodeEngine, @unchecked Sendable {
                         }
                         sink(
                             DecodedFrames(
-                                item: item, first: made, total: total, pixels: try Tensor(values: image.data, shape: [3, 1, outHeight, outWidth])))
+                                item: item, first: made, total: total,
+                                pixels: try Tensor(values: image.data, shape: [3, 1, outHeight, outWidth])))
                         made += 1
                     }
                     let state = TAEHVState(decoder)
