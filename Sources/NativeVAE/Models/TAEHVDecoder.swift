@@ -87,18 +87,17 @@ final class TAEHVDecoder {
     }
 
     /// Bytes of activations that parallel decoding holds per latent frame of a chunk, at its
-    /// peak: a stage's frames and the next stage's, while the TGrow and projection run between them
-    /// (the last stage's tail runs one frame at a time). Counts the latent's own size `height·width`.
+    /// peak: one stage's frames and the next stage's, while the TGrow and projection run between
+    /// them. (The last stage's tail runs one frame at a time, and the blocks' working activations
+    /// are a few frames whatever the chunk: neither grows with it.) `height·width` is the latent's.
     func parallelBytesPerLatentFrame(height: Int, width: Int) -> Int {
         var (frames, pixels, peak) = (1, height * width, 0)
         for (index, stage) in stages.enumerated() {
-            let channels = stage.project.inChannels
-            let here = frames * channels * pixels
-            let nextPixels = pixels * (stage.upsamples ? 4 : 1)
-            let nextFrames = index == stages.count - 1 ? 1 : frames * stage.grow.count
-            // A stage's blocks also hold two branch activations and the carried memory.
-            peak = max(peak, here + 3 * channels * pixels, here + nextFrames * stage.project.outChannels * nextPixels)
-            (frames, pixels) = (frames * stage.grow.count, nextPixels)
+            let here = frames * stage.project.inChannels * pixels
+            let (nextFrames, nextPixels) = (frames * stage.grow.count, pixels * (stage.upsamples ? 4 : 1))
+            let next = index == stages.count - 1 ? 0 : nextFrames * stage.project.outChannels * nextPixels
+            peak = max(peak, here + next)
+            (frames, pixels) = (nextFrames, nextPixels)
         }
         return peak * 4
     }
