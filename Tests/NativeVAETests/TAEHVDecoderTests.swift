@@ -78,6 +78,23 @@ import Testing
         }
     }
 
+    /// Each batch item is its own clip: its memories start empty and its frames are numbered from 0.
+    @Test func batchItemsAreDecodedAsSeparateClips() throws {
+        let engine = try TAEHVEngine(location: VAELocation(weights: Self.weights, config: nil), form: .parallel(chunkFrames: 2))
+        let one = try Self.latent("short")
+        let two = try Tensor(values: one.floatValues() + one.floatValues(), shape: [2] + one.shape.dropFirst())
+        let received = Mutex<[(item: Int, first: Int)]>([])
+        let decoded = try engine.decode(two, preset: Self.preset) { frames in received.withLock { $0.append((frames.item, frames.first)) } }
+        #expect(received.withLock { $0.map(\.item) } == [0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
+        #expect(received.withLock { $0.map(\.first) } == [0, 1, 2, 3, 4, 0, 1, 2, 3, 4])
+        #expect(decoded.shape == [2, 3, 5, 48, 48])
+        let values = decoded.floatValues()
+        let half = values.count / 2
+        let first = try Tensor(values: Array(values[..<half]), shape: [1, 3, 5, 48, 48])
+        #expect(Array(values[..<half]) == Array(values[half...]))
+        #expect(try Self.error(first, against: "short") <= 1e-4)
+    }
+
     /// One latent frame makes one output frame (4 made, 3 trimmed), so a clip's first frame needs
     /// only the first latent frame: decoding that alone gives the same first frame as the clip.
     @Test func theFirstFrameNeedsOnlyTheFirstLatentFrame() throws {

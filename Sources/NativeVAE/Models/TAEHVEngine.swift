@@ -95,7 +95,9 @@ public final class TAEHVEngine: DecodeEngine, @unchecked Sendable {
         guard bytes <= Self.maxOutputBytes else { throw .outputTooLarge(engine: name, bytes: bytes, limit: Self.maxOutputBytes) }
         let values = latent.converted(to: .float32).floatValues()
         let plane = height * width
-        var output = [Float](repeating: 0, count: batch * 3 * total * outPlane)
+        // The clip's float32 bytes, written frame by frame and handed to the tensor as they are (a
+        // [Float] would be copied once more into the tensor's bytes, doubling the largest buffer).
+        var output = [UInt8](repeating: 0, count: bytes)
         let plan = plan(height: height, width: width)
         do {
             try context.lock.withLock { _ in
@@ -114,7 +116,12 @@ public final class TAEHVEngine: DecodeEngine, @unchecked Sendable {
                     let emit = { (image: FeatureMap) throws in
                         for c in 0..<3 {
                             let start = ((item * 3 + c) * total + made) * outPlane
-                            output.replaceSubrange(start..<(start + outPlane), with: image.data[(c * outPlane)..<((c + 1) * outPlane)])
+                            output.withUnsafeMutableBytes { target in
+                                image.data.withUnsafeBytes { source in
+                                    let plane = outPlane * 4
+                                    (target.baseAddress! + start * 4).copyMemory(from: source.baseAddress! + c * plane, byteCount: plane)
+                                }
+                            }
                         }
                         sink(
                             DecodedFrames(
@@ -140,7 +147,7 @@ public final class TAEHVEngine: DecodeEngine, @unchecked Sendable {
                     }
                 }
             }
-            return try Tensor(values: output, shape: [batch, 3, total, outHeight, outWidth])
+            return try Tensor(dtype: .float32, shape: [batch, 3, total, outHeight, outWidth], bytes: output)
         } catch {
             throw .failed(engine: name, reason: String(describing: error))
         }
