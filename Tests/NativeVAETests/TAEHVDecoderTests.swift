@@ -78,6 +78,38 @@ import Testing
         }
     }
 
+    /// Frames leave each form as soon as the latent frames they need are in: one after the first
+    /// latent frame (4 made, 3 trimmed), four after each later one — never waiting for the clip's end.
+    @Test func framesComeOutAsLatentFramesGoIn() throws {
+        guard let context = DNNL.shared else { throw NativeError.dnnl(call: "dnnl_engine_create", status: -1) }
+        let decoder = try TAEHVDecoder(weights: try WeightStore.load(Self.weights))
+        let latent = try Self.fixture("latent_clip").floatValues()
+        let plane = 16 * 8 * 10
+        let frames = (0..<5).map { FeatureMap(channels: 16, height: 8, width: 10, data: Array(latent[($0 * plane)..<(($0 + 1) * plane)])) }
+        // As the engines do: oneDNN's stream and scratch buffer are shared by every decode.
+        try context.lock.withLock { _ in
+            defer { ActivationPool.shared.drain() }
+            var streamed: [Int] = []
+            var emitted = 0
+            let streaming = TAEHVStreaming(decoder: decoder, context: context)
+            let streamingState = TAEHVState(decoder)
+            for frame in frames {
+                try streaming.push(frame, state: streamingState) { _ in emitted += 1 }
+                streamed.append(emitted)
+            }
+            #expect(streamed == [1, 5, 9, 13, 17])
+            var chunked: [Int] = []
+            emitted = 0
+            let parallel = TAEHVParallel(decoder: decoder, context: context)
+            let parallelState = TAEHVState(decoder)
+            for chunk in [0..<1, 1..<3, 3..<5] {
+                try parallel.push(Array(frames[chunk]), state: parallelState) { _ in emitted += 1 }
+                chunked.append(emitted)
+            }
+            #expect(chunked == [1, 9, 17])
+        }
+    }
+
     /// Each batch item is its own clip: its memories start empty and its frames are numbered from 0.
     @Test func batchItemsAreDecodedAsSeparateClips() throws {
         let engine = try TAEHVEngine(location: VAELocation(weights: Self.weights, config: nil), form: .parallel(chunkFrames: 2))
