@@ -160,6 +160,18 @@ import Testing
         #expect(try Self.error(decoded, against: "short") <= 1e-4)
     }
 
+    @Test func imageLatentsAreRefusedWithTheShapeTAEHVTakes() throws {
+        let engine = try TAEHVEngine(location: VAELocation(weights: Self.weights, config: nil))
+        #expect(
+            throws: EngineError.failed(engine: "tiny", reason: "TAEHV decodes video latents [B, C, T, H, W] with T ≥ 1, not [1, 16, 6, 6]")
+        ) {
+            try engine.decode(try Tensor(values: [Float](repeating: 0, count: 16 * 36), shape: [1, 16, 6, 6]), preset: Self.preset)
+        }
+        #expect(throws: EngineError.unsupportedChannels(engine: "tiny", channels: 4)) {
+            try engine.decode(try Tensor(values: [Float](repeating: 0, count: 4 * 36), shape: [1, 4, 1, 6, 6]), preset: Self.preset)
+        }
+    }
+
     @Test func pthCheckpointsLoad() throws {
         let engine = try TAEHVEngine(location: VAELocation(weights: Self.video.appendingPathComponent("taehv_narrow.pth"), config: nil))
         let decoded = try engine.decode(try Self.latent("short"), preset: Self.preset)

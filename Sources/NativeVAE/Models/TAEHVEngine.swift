@@ -84,10 +84,11 @@ public final class TAEHVEngine: DecodeEngine, @unchecked Sendable {
     }
 
     public func decode(_ latent: Tensor, preset: Preset, frames sink: FrameSink) throws(EngineError) -> Tensor {
-        guard latent.rank == 5 else { throw .unsupportedLayout(engine: name, shape: latent.shape) }
+        guard latent.rank == 5, latent.shape[2] > 0 else {
+            throw .failed(engine: name, reason: "TAEHV decodes video latents [B, C, T, H, W] with T ≥ 1, not \(latent.shape.shapeText)")
+        }
         let (batch, channels, count, height, width) = (latent.shape[0], latent.shape[1], latent.shape[2], latent.shape[3], latent.shape[4])
         guard channels == decoder.latentChannels else { throw .unsupportedChannels(engine: name, channels: channels) }
-        guard count > 0 else { throw .unsupportedLayout(engine: name, shape: latent.shape) }
         let factor = decoder.spatialFactor
         let (total, outHeight, outWidth) = (decoder.outputFrames(latentFrames: count), height * factor, width * factor)
         let outPlane = outHeight * outWidth
