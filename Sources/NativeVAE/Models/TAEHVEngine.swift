@@ -14,7 +14,8 @@ public final class TAEHVEngine: DecodeEngine, @unchecked Sendable {
 
     /// How frames go through the network (see `TAEHVStreaming` and `TAEHVParallel`).
     public enum Form: Sendable, Equatable {
-        /// Parallel chunks as large as fit in `memoryBudget` bytes of activations, else streaming.
+        /// Parallel chunks as large as fit in `memoryBudget` bytes of activations (and half the
+        /// system's free memory), else streaming.
         /// Parallel is the faster (each layer's weights stay in cache across a chunk's frames);
         /// streaming holds one frame per layer, so its memory stays flat however long the clip.
         case automatic(memoryBudget: Int)
@@ -74,7 +75,9 @@ public final class TAEHVEngine: DecodeEngine, @unchecked Sendable {
         case .streaming: return .streaming
         case .parallel(let chunk): return .parallel(chunkFrames: max(1, chunk))
         case .automatic(let budget):
-            let chunk = budget / max(1, decoder.parallelBytesPerLatentFrame(height: height, width: width))
+            // Never more than half of what the system has free: the clip and the weights need room too.
+            let usable = min(budget, (NativeRuntime.availableMemory() ?? budget * 2) / 2)
+            let chunk = usable / max(1, decoder.parallelBytesPerLatentFrame(height: height, width: width))
             return chunk >= 2 ? .parallel(chunkFrames: chunk) : .streaming
         }
     }
