@@ -41,14 +41,13 @@ final class TAEHVDecoder {
         /// kept as one n → n convolution per frame. It runs before the upsampling (a 1×1
         /// convolution commutes with nearest upsampling), on a quarter of the pixels.
         let grow: [Conv2D]
-        /// The convolution after the upsampling, which reads the small image directly.
+        /// The convolution after the 2× upsampling, which reads the small image directly.
         let project: Conv2D
-        let upsamples: Bool
         /// The ReLU after the last stage's projection.
         let relu: Bool
 
         func projected(_ frame: borrowing Activation, context: DNNL) throws -> Activation {
-            upsamples ? try project.upsampling(frame, relu: relu, context: context) : try project(frame, relu: relu, context: context)
+            try project.upsampling(frame, relu: relu, context: context)
         }
     }
 
@@ -60,7 +59,7 @@ final class TAEHVDecoder {
     /// (they exist only to align the clip with the full VAE's causal start).
     var temporalFactor: Int { stages.reduce(1) { $0 * $1.grow.count } }
     var framesToTrim: Int { temporalFactor - 1 }
-    var spatialFactor: Int { stages.reduce(1) { $0 * ($1.upsamples ? 2 : 1) } }
+    var spatialFactor: Int { 1 << stages.count }
 
     init(latentChannels: Int, input: Conv2D, stages: [Stage], output: Conv2D) {
         self.latentChannels = latentChannels
@@ -94,7 +93,7 @@ final class TAEHVDecoder {
         var (frames, pixels, peak) = (1, height * width, 0)
         for (index, stage) in stages.enumerated() {
             let here = frames * stage.project.inChannels * pixels
-            let (nextFrames, nextPixels) = (frames * stage.grow.count, pixels * (stage.upsamples ? 4 : 1))
+            let (nextFrames, nextPixels) = (frames * stage.grow.count, pixels * 4)
             let next = index == stages.count - 1 ? 0 : nextFrames * stage.project.outChannels * nextPixels
             peak = max(peak, here + next)
             (frames, pixels) = (nextFrames, nextPixels)

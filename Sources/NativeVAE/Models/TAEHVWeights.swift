@@ -3,7 +3,8 @@ import Foundation
 /// Builds `TAEHVDecoder` from a taehv state dict (`decoder.N…` keys, as in `taehv.safetensors` /
 /// `taehv.pth`; `encoder.*` is ignored). Everything the layer list needs is read off the weights:
 /// the widths from the convolutions, each TGrow's stride from its output channels. The spatial
-/// upsampling has no weights to tell; every published checkpoint upsamples in all three stages.
+/// upsampling has no weights to tell; every published checkpoint upsamples 2× in all three stages,
+/// and so does this decoder.
 extension TAEHVDecoder {
     /// Index of each stage's first MemBlock in `decoder`; the stage's TGrow is 4 after it, its
     /// projection 5 after (3 is the parameter-free upsampling).
@@ -55,8 +56,7 @@ extension TAEHVDecoder {
                     precision: weights.precision, winograd: weights.winograd)
             }
             let project = try Self.conv("decoder.\(start + 5)", input: width, output: widths[index + 1], weights: weights, bias: false)
-            stages.append(
-                Stage(blocks: blocks, grow: grow, project: project, upsamples: true, relu: index == Self.stageStarts.count - 1))
+            stages.append(Stage(blocks: blocks, grow: grow, project: project, relu: index == Self.stageStarts.count - 1))
         }
         let output = try Self.conv(Self.outputConv, input: widths[widths.count - 1], output: 3, weights: weights)
         self.init(latentChannels: latentChannels, input: input, stages: stages, output: output)
