@@ -81,7 +81,7 @@ public enum EngineName: String, Sendable, CaseIterable, Codable {
     case approx
     /// The full AutoencoderKL decoder on oneDNN.
     case full
-    /// The TAESD-family tiny decoder on oneDNN.
+    /// The tiny decoders on oneDNN: TAESD for images, TAEHV for video.
     case tiny
 
     /// The engine, with weights from `vae` (a file or folder) or else the Hugging Face cache.
@@ -95,8 +95,14 @@ public enum EngineName: String, Sendable, CaseIterable, Codable {
             return try AutoencoderKLEngine(
                 location: try locate(vae: vae, modelID: preset?.modelID, what: "the full VAE"), tiling: tiling, precision: precision)
         case .tiny:
-            return try TinyVAEEngine(
-                location: try locate(vae: vae, modelID: preset.flatMap(ModelDiscovery.tinyModelID), what: "a tiny (TAESD) decoder"))
+            let location = try locate(
+                vae: vae, modelID: preset.flatMap(ModelDiscovery.tinyModelID),
+                what: preset?.temporalFactor == nil ? "a tiny (TAESD) decoder" : "a tiny (TAEHV) decoder")
+            // Video presets and TAEHV-family weights get the video decoder; images keep TAESD.
+            if preset?.temporalFactor != nil || TAEHVEngine.recognizes(location) {
+                return try TAEHVEngine(location: location)
+            }
+            return try TinyVAEEngine(location: location)
         }
     }
 

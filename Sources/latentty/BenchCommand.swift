@@ -20,8 +20,10 @@ struct LocalBench: ParsableCommand {
         abstract: "Time the full SD v1 decoder or TAESD (random weights) at a size; prints seconds and peak RSS.",
         discussion: "Example: latentty bench local --size 512 --tile off --json   (scripts/bench_local.sh runs the whole table)")
 
-    @Option(help: "The decoder: sd (the full SD v1 VAE) or taesd (its tiny decoder).")
+    @Option(help: "The decoder: sd (the full SD v1 VAE), taesd (its tiny decoder) or taehv (HunyuanVideo's tiny video decoder).")
     var model: BenchModel = .sd
+
+    @OptionGroup var video: VideoBenchOptions
 
     @Option(help: "Image side in pixels (a multiple of 8).")
     var size: Int = 512
@@ -56,6 +58,7 @@ struct LocalBench: ParsableCommand {
     @OptionGroup var runtime: NativeRuntimeOptions
 
     func run() throws {
+        if model == .taehv { return try runTAEHV() }
         guard size > 0, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
         let tiling = tile.mode(maxBytes: ByteSize.twoGiB.bytes)
         runtime.apply(precision: precision)
@@ -114,6 +117,7 @@ struct LocalBench: ParsableCommand {
             try AutoencoderKLEngine(
                 randomWeights: .standard(latentChannels: 4, postQuantConv: true), tiling: tiling, precision: precision, winograd: winograd)
         case .taesd: try TinyVAEEngine(randomWeights: 4, precision: precision, winograd: winograd)
+        case .taehv: try TAEHVEngine()
         }
     }
 
@@ -151,6 +155,7 @@ struct ConvBench: ParsableCommand {
 
     func run() throws {
         guard size >= 8, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
+        guard model != .taehv else { throw ValidationError("bench conv times the image decoders' layers: --model sd or taesd") }
         runtime.apply()
         if !json { print("| layer | Winograd | oneDNN direct | kernel | speed-up |\n| --- | --- | --- | --- | --- |") }
         for shape in LayerBenchmark.shapes(model: model.rawValue, size: size) {
@@ -176,7 +181,7 @@ struct ConvBench: ParsableCommand {
 
 /// `bench local --model` and `bench conv --model`: which decoder is timed.
 enum BenchModel: String, CaseIterable, ExpressibleByArgument {
-    case sd, taesd
+    case sd, taesd, taehv
 }
 
 /// `bench local --winograd`: which 3×3 convolutions use Winograd.

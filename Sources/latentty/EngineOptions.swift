@@ -6,10 +6,11 @@ import Workbench
 
 /// How local decodes run: which engine, which weights, tiling, precision and threads.
 struct EngineOptions: ParsableArguments {
-    @Option(help: "Local engine: approx (latent2rgb, no weights), full (AutoencoderKL) or tiny (TAESD).")
+    @Option(help: "Local engine: approx (latent2rgb, no weights), full (AutoencoderKL) or tiny (TAESD; TAEHV for video).")
     var engine: EngineName = .approx
 
-    @Option(help: "VAE weights: a .safetensors file or a model folder (default: the preset's model in the Hugging Face cache).")
+    @Option(
+        help: "VAE weights: a .safetensors (or TAEHV .pth) file or a model folder (default: the preset's model in the Hugging Face cache).")
     var vae: String?
 
     @Option(help: "Tiled decode for the full engine (auto: when an untiled one would need more than --max-memory).")

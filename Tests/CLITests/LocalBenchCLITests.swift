@@ -20,6 +20,28 @@ import Testing
         #expect(row.load_seconds > 0 && row.first_seconds > 0 && row.seconds > 0)
     }
 
+    struct VideoRow: Decodable {
+        let model: String
+        let frames: Int
+        let form: String
+        let seconds: Double
+        let first_frame_seconds: Double
+    }
+
+    /// TAEHV at its real widths on a small clip: the first frame reaches the sink before the
+    /// decode ends, and the form that ran is named.
+    @Test(arguments: ["streaming", "parallel"])
+    func timesTAEHVAndItsFirstFrame(form: String) throws {
+        let result = try CLITests.run([
+            "bench", "local", "--model", "taehv", "--frames", "2", "--width", "16", "--height", "16", "--form", form, "--repeats", "0",
+            "--json",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let row = try JSONDecoder().decode(VideoRow.self, from: Data(result.stdout.utf8))
+        #expect(row.model == "taehv" && row.frames == 2 && row.form.hasPrefix(form))
+        #expect(row.first_frame_seconds > 0 && row.first_frame_seconds <= row.seconds)
+    }
+
     struct PrecisionRow: Decodable {
         let precision: String
         let computed_in: String

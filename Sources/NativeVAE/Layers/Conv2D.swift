@@ -96,8 +96,8 @@ final class Conv2D {
 
     /// The convolution of `input` upsampled 2× (nearest); the Winograd layers read the small input
     /// directly and never hold the upsampled image.
-    func upsampling(_ input: borrowing Activation, context: DNNL) throws -> Activation {
-        try convolve(input, upsampled: true, output: nil, channelsLast: false, relu: false, context: context)
+    func upsampling(_ input: borrowing Activation, relu: Bool = false, context: DNNL) throws -> Activation {
+        try convolve(input, upsampled: true, output: nil, channelsLast: false, relu: relu, context: context)
     }
 
     /// `residual = act(residual + conv(input))`.
@@ -118,9 +118,9 @@ final class Conv2D {
     /// output than input channels, and a layout that fits them): peak memory then holds one
     /// activation of this size instead of two. Other layers allocate the output as usual (and free
     /// the input on return).
-    func replacing(_ input: consuming Activation, context: DNNL) throws -> Activation {
+    func replacing(_ input: consuming Activation, relu: Bool = false, context: DNNL) throws -> Activation {
         guard let ownWinograd, outChannels <= inChannels, input.layout.fits(channels: outChannels) else {
-            return try self(input, context: context)
+            return try self(input, relu: relu, context: context)
         }
         precondition(input.channels == inChannels)
         let source = LaneAccess(input)
@@ -128,7 +128,7 @@ final class Conv2D {
         try ownWinograd.run(
             WinogradLayer.Operands(
                 source: source, sourceWidth: output.width, height: output.height, width: output.width, upsampled: false,
-                destination: LaneAccess(output), accumulate: false, relu: false, inPlace: true),
+                destination: LaneAccess(output), accumulate: false, relu: relu, inPlace: true),
             keepWeights: keepsWeights(output), context: context)
         return output
     }

@@ -1,7 +1,8 @@
 import Foundation
 import LatentKit
 
-/// Where a VAE's weights and config are, from a file or a folder (diffusers layout, with or without `vae/`).
+/// Where a VAE's weights and config are, from a file or a folder (diffusers layout, with or without
+/// `vae/`; or a TAEHV checkpoint at the folder's root).
 public struct VAELocation: Sendable, Equatable {
     public let weights: URL
     public let config: URL?
@@ -24,7 +25,13 @@ public struct VAELocation: Sendable, Equatable {
                 return VAELocation(weights: weights, config: FileManager.default.fileExists(atPath: config.path) ? config : nil)
             }
         }
-        throw NativeError.unreadableWeights("\(url.path) holds no diffusion_pytorch_model.safetensors (nor vae/…)")
+        // madebyollin/taehv's layout: the checkpoint at the root, by its own name.
+        for name in TAEHVEngine.fileNames {
+            let weights = url.appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: weights.path) { return VAELocation(weights: weights, config: nil) }
+        }
+        throw NativeError.unreadableWeights(
+            "\(url.path) holds no diffusion_pytorch_model.safetensors (nor vae/…, nor \(TAEHVEngine.fileNames.joined(separator: ", ")))")
     }
 }
 

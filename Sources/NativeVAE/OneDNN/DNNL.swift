@@ -10,6 +10,8 @@ public enum NativeError: Error, Equatable, CustomStringConvertible {
     case badConfig(String)
     case unreadableWeights(String)
     case unsupportedLatent(String)
+    /// Weights of a known model that latentty has no decoder for (the sentence names it).
+    case unsupportedModel(String)
 
     public var description: String {
         switch self {
@@ -22,6 +24,7 @@ public enum NativeError: Error, Equatable, CustomStringConvertible {
         case .badConfig(let reason): "the model config is not usable: \(reason)"
         case .unreadableWeights(let reason): "cannot read the weights: \(reason)"
         case .unsupportedLatent(let reason): reason
+        case .unsupportedModel(let sentence): sentence
         }
     }
 }

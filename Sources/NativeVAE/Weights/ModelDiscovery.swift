@@ -11,6 +11,7 @@ public enum ModelDiscovery {
         case "sd15": "madebyollin/taesd"
         case "sdxl": "madebyollin/taesdxl"
         case "flux": "madebyollin/taef1"
+        case "hunyuanvideo": "madebyollin/taehv"
         default: nil
         }
     }

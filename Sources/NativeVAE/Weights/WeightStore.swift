@@ -55,9 +55,17 @@ final class WeightStore {
     /// Loads safetensors and renames to diffusers names: strips `first_stage_model.`/`vae.`,
     /// maps old attention names (`query`/`key`/`value`/`proj_attn`) and single-file LDM names
     /// (`decoder.mid.block_1`, `decoder.up.{i}` = `up_blocks.{n-1-i}`, `nin_shortcut`, `norm_out`, …).
+    /// `torch.save` state dicts (`.pth`, a zip) are read whole through LatentKit's restricted
+    /// unpickler, within its read limits.
     static func load(_ url: URL) throws -> WeightStore {
         let archive: SafetensorsArchive
         do {
+            if try isZip(url) {
+                let file = try LatentFile.read(contentsOf: url)
+                var raw: [String: Source] = [:]
+                for named in file.tensors { raw[named.name] = .tensor(named.tensor) }
+                return WeightStore(sources: canonicalNames(raw))
+            }
             archive = try SafetensorsArchive(contentsOf: url)
         } catch {
             throw NativeError.unreadableWeights("\(url.path): \(error)")
@@ -65,6 +73,12 @@ final class WeightStore {
         var raw: [String: Source] = [:]
         for entry in archive.entries { raw[entry.name] = .archived(archive, entry) }
         return WeightStore(sources: canonicalNames(raw))
+    }
+
+    private static func isZip(_ url: URL) throws -> Bool {
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        return try handle.read(upToCount: 4) == Data([0x50, 0x4B, 0x03, 0x04])
     }
 
     static func canonicalNames<Value>(_ raw: [String: Value]) -> [String: Value] {
