@@ -79,21 +79,31 @@ public enum Precision: String, Sendable, CaseIterable, Codable {
 public enum EngineName: String, Sendable, CaseIterable, Codable {
     /// latent2rgb: no weights, instant, a preview.
     case approx
-    /// The full AutoencoderKL decoder on oneDNN.
+    /// The full decoder on oneDNN: AutoencoderKL for images, the HunyuanVideo VAE for video.
     case full
     /// The TAESD-family tiny decoder on oneDNN.
     case tiny
 
     /// The engine, with weights from `vae` (a file or folder) or else the Hugging Face cache.
-    public func makeEngine(vae: String? = nil, preset: Preset? = nil, tiling: TilingMode = .automatic, precision: Precision = .f32) throws
+    /// `framewise` is HunyuanVideo's temporal tiling (diffusers' `use_framewise_decoding`, on by default).
+    public func makeEngine(
+        vae: String? = nil, preset: Preset? = nil, tiling: TilingMode = .automatic, precision: Precision = .f32, framewise: Bool = true
+    ) throws
         -> any DecodeEngine
     {
         switch self {
         case .approx:
             return Latent2RGBEngine()
         case .full:
-            return try AutoencoderKLEngine(
-                location: try locate(vae: vae, modelID: preset?.modelID, what: "the full VAE"), tiling: tiling, precision: precision)
+            let location = try locate(vae: vae, modelID: preset?.modelID, what: "the full VAE")
+            let video = HunyuanVideoWeights.describe(location)
+            if let preset, preset.isVideo != video {
+                throw NativeError.modelMismatch(
+                    weights: video ? "a HunyuanVideo (video) VAE" : "an image VAE",
+                    preset: "\(preset.id) is \(preset.isVideo ? "a video" : "an image") model")
+            }
+            if video { return try HunyuanVideoEngine(location: location, tiling: tiling, precision: precision, framewise: framewise) }
+            return try AutoencoderKLEngine(location: location, tiling: tiling, precision: precision)
         case .tiny:
             return try TinyVAEEngine(
                 location: try locate(vae: vae, modelID: preset.flatMap(ModelDiscovery.tinyModelID), what: "a tiny (TAESD) decoder"))

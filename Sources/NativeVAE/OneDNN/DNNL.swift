@@ -10,6 +10,8 @@ public enum NativeError: Error, Equatable, CustomStringConvertible {
     case badConfig(String)
     case unreadableWeights(String)
     case unsupportedLatent(String)
+    /// Video weights with an image preset, or image weights with a video preset.
+    case modelMismatch(weights: String, preset: String)
 
     public var description: String {
         switch self {
@@ -22,6 +24,8 @@ public enum NativeError: Error, Equatable, CustomStringConvertible {
         case .badConfig(let reason): "the model config is not usable: \(reason)"
         case .unreadableWeights(let reason): "cannot read the weights: \(reason)"
         case .unsupportedLatent(let reason): reason
+        case .modelMismatch(let weights, let preset):
+            "the weights are \(weights) but the preset \(preset); pick the preset that matches the weights (or other weights with --vae)"
         }
     }
 }

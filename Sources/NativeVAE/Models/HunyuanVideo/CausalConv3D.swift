@@ -1,0 +1,112 @@
+/// diffusers' `HunyuanVideoCausalConv3d` with a 3×3×3 kernel: replicate padding in H and W, time
+/// padded at the front with two copies of the first frame. A clip is one channels-last activation
+/// with its frames stacked vertically, so the 3-D convolution is three 2-D ones per output frame —
+/// one per time tap, each reading its own frame through a view — on latentty's Winograd layer, the
+/// later taps adding onto the first. Time padding is then only an index clamp, and time
+/// upsampling only an index map (the first frame once, every later frame twice).
+final class CausalConv3D {
+    let inputs: Int
+    let outputs: Int
+    /// Output channels as stored: the Winograd layer writes eight at a time, so a layer like
+    /// conv_out (3 channels) writes zero-weight channels up to 8 that readers ignore.
+    let storedOutputs: Int
+    let outputType: ElementType
+    /// `taps[k]` multiplies input frame t − 2 + k; only the last carries the bias, as it runs first.
+    private let taps: [WinogradLayer]
+
+    init(_ prefix: String, input: Int, output: Int, weights: WeightStore) throws {
+        let plain = try weights.values(prefix + ".conv.weight", shape: [output, input, 3, 3, 3])
+        let bias = try weights.values(prefix + ".conv.bias", shape: [output])
+        let stored = (output + 7) / 8 * 8
+        inputs = input
+        outputs = output
+        storedOutputs = stored
+        let computeType: ElementType = weights.precision == .bf16 && NativeRuntime.hasNativeBF16 ? .bf16 : .f32
+        outputType = computeType
+        // As for the 2-D layers: bf16 operands only where the Winograd transform's rounding stays
+        // small (≤ 256 channels), f32 on the widest layers.
+        let operandType: ElementType = max(input, output) <= 256 ? computeType : .f32
+        let paddedBias = bias + [Float](repeating: 0, count: stored - output)
+        taps = (0..<3).map { k in
+            var tap = [Float](repeating: 0, count: stored * input * 9)
+            for o in 0..<output {
+                for i in 0..<input {
+                    for s in 0..<9 { tap[(o * input + i) * 9 + s] = plain[((o * input + i) * 3 + k) * 9 + s] }
+                }
+            }
+            return WinogradLayer(
+                inputs: input, outputs: stored, weights: tap, bias: k == 2 ? paddedBias : nil, operandType: operandType,
+                stripScratchBytes: 4 << 20)
+        }
+    }
+
+    /// The convolution of a clip of `frames` frames into a new clip; `upsampled` reads the input
+    /// with 2× nearest upsampling in space, and `frameMap` says which input frame each of the
+    /// convolution's input frames is (`timeUpsampling` for the temporal upsamplers).
+    func callAsFunction(
+        _ input: borrowing Activation, frames: Int, upsampled: Bool = false, frameMap: [Int]? = nil, output type: ElementType? = nil,
+        context: DNNL
+    ) throws -> Activation {
+        let map = frameMap ?? Array(0..<frames)
+        let scale = upsampled ? 2 : 1
+        var result = Activation(
+            channels: storedOutputs, height: input.height / frames * scale * map.count, width: input.width * scale,
+            type: type ?? outputType)
+        try run(input, frames: frames, upsampled: upsampled, frameMap: map, into: &result, accumulate: false, context: context)
+        return result
+    }
+
+    /// `residual += conv(input)`, frame by frame.
+    func accumulate(_ input: borrowing Activation, frames: Int, into residual: inout Activation, context: DNNL) throws {
+        precondition(residual.channels == storedOutputs && residual.count == input.pixels * storedOutputs)
+        try run(input, frames: frames, upsampled: false, frameMap: Array(0..<frames), into: &residual, accumulate: true, context: context)
+    }
+
+    /// The input frame sequence of diffusers' `HunyuanVideoUpsampleCausal3D` with time upsampling:
+    /// the first frame once, each later frame twice.
+    static func timeUpsampling(frames: Int) -> [Int] {
+        [0] + (1..<max(frames, 1)).flatMap { [$0, $0] }
+    }
+
+    private func run(
+        _ input: borrowing Activation, frames: Int, upsampled: Bool, frameMap: [Int], into output: inout Activation, accumulate: Bool,
+        context: DNNL
+    ) throws {
+        precondition(input.channels == inputs && input.layout == .channelsLast && output.layout == .channelsLast)
+        precondition(input.height % frames == 0 && output.height % frameMap.count == 0)
+        let sourceHeight = input.height / frames
+        let (height, width) = (output.height / frameMap.count, output.width)
+        let source = LaneAccess(input)
+        let destination = LaneAccess(output)
+        // Transformed weights (three taps) are kept where they are small beside the clip they make
+        // (the 2-D layers' rule, tripled), else made once per call for all frames.
+        let keep = 3 * 54 * inputs <= output.pixels
+        // The tap on the current frame runs first: it writes (or, for a residual, adds) with the bias.
+        for k in [2, 1, 0] {
+            try taps[k].withTransformedWeights(keep: keep) { weights in
+                for t in frameMap.indices {
+                    let operands = WinogradLayer.Operands(
+                        source: source.frame(frameMap[max(t - 2 + k, 0)], height: sourceHeight, width: input.width),
+                        sourceWidth: input.width, height: height, width: width, upsampled: upsampled,
+                        destination: destination.frame(t, height: height, width: width), accumulate: accumulate || k != 2, relu: false,
+                        inPlace: false, padding: .replicate)
+                    try taps[k].run(operands, weights: weights, context: context)
+                }
+            }
+        }
+    }
+}
+
+extension LaneAccess {
+    /// One frame of a channels-last clip whose frames are stacked vertically.
+    func frame(_ index: Int, height: Int, width: Int) -> LaneAccess {
+        LaneAccess(base: base + index * height * width * block * type.size, type: type, block: block, pixels: height * width)
+    }
+
+    init(base: UnsafeMutableRawPointer, type: ElementType, block: Int, pixels: Int) {
+        self.base = base
+        self.type = type
+        self.block = block
+        self.pixels = pixels
+    }
+}
