@@ -23,9 +23,10 @@ final class CausalConv3D {
         storedOutputs = stored
         let computeType: ElementType = weights.precision == .bf16 && NativeRuntime.hasNativeBF16 ? .bf16 : .f32
         outputType = computeType
-        // As for the 2-D layers: bf16 operands only where the Winograd transform's rounding stays
-        // small (≤ 256 channels), f32 on the widest layers.
-        let operandType: ElementType = max(input, output) <= 256 ? computeType : .f32
+        // bf16 stores the clip's activations in bf16 (half the memory) but keeps the Winograd
+        // products in f32: three taps of bf16-rounded transformed tiles add up their error, which
+        // took the test model to 33 dB PSNR against f32 (46 dB with f32 products).
+        let operandType = ElementType.f32
         let paddedBias = bias + [Float](repeating: 0, count: stored - output)
         taps = (0..<3).map { k in
             var tap = [Float](repeating: 0, count: stored * input * 9)
