@@ -65,6 +65,18 @@ import Testing
         #expect(a == b)
     }
 
+    /// Tencent's original single file is a torch.save of the VAE's state dict (diffusers' names,
+    /// wrapped in `state_dict`); hv_tiny_original.pt is the fixture model saved that way
+    /// (`torch.save({"state_dict": load_file(...)}, ...)`) and decodes exactly as the safetensors.
+    @Test func originalCheckpointLoads() throws {
+        let checkpoint = HunyuanVideoDecoderTests.video.appendingPathComponent("hv_tiny_original.pt")
+        let engine = try HunyuanVideoEngine(
+            location: VAELocation(weights: checkpoint, config: Self.model.appendingPathComponent("config.json")))
+        let latent = try HunyuanVideoDecoderTests.fixture("latent_plain")
+        let preset = HunyuanVideoDecoderTests.preset
+        #expect(try engine.decode(latent, preset: preset) == HunyuanVideoDecoderTests.engine("plain").decode(latent, preset: preset))
+    }
+
     @Test(arguments: [
         (
             #"{"_class_name": "AutoencoderKL", "block_out_channels": [8, 16, 16, 16], "latent_channels": 16}"#,

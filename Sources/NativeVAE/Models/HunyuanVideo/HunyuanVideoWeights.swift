@@ -35,6 +35,7 @@ enum HunyuanVideoWeights {
     /// decoder's first convolution is 3-D.
     static func describe(_ location: VAELocation) -> Bool {
         if let config = location.config { return HunyuanVideoConfig.describesHunyuanVideo(config) }
+        // The image decoders read safetensors only, so a torch.save checkpoint can only be this one.
         if ["pt", "pth", "ckpt"].contains(location.weights.pathExtension) { return true }
         guard let archive = try? SafetensorsArchive(contentsOf: location.weights) else { return false }
         return archive.entries.contains { entry in
