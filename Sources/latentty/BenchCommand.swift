@@ -26,6 +26,12 @@ struct LocalBench: ParsableCommand {
     @Option(help: "Image (or frame) side in pixels, a multiple of 8 (default: 512; 128 for hunyuanvideo).")
     var size: Int?
 
+    @Option(help: "Height in pixels when it differs from the width (default: --size).")
+    var height: Int?
+
+    @Option(help: "Width in pixels when it differs from the height (default: --size).")
+    var width: Int?
+
     @Option(help: "hunyuanvideo: latent frames (the clip has 4·(N−1)+1).")
     var frames: Int = 3
 
@@ -60,7 +66,10 @@ struct LocalBench: ParsableCommand {
 
     func run() throws {
         let size = size ?? (model == .hunyuanvideo ? 128 : 512)
-        guard size > 0, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
+        let (height, width) = (height ?? size, width ?? size)
+        guard [size, height, width].allSatisfy({ $0 > 0 && $0 % 8 == 0 }) else {
+            throw ValidationError("--size, --height and --width must be positive multiples of 8")
+        }
         guard frames > 0 else { throw ValidationError("--frames must be positive") }
         if model == .hunyuanvideo, compare || winograd != .auto {
             throw ValidationError("--compare and --winograd are for the image decoders; hunyuanvideo's 3-D convolutions are all Winograd")
@@ -73,7 +82,7 @@ struct LocalBench: ParsableCommand {
         var generator = TorchGenerator(seed: 13)
         let (preset, shape) =
             model == .hunyuanvideo
-            ? (Preset.hunyuanVideo, [1, 16, frames, size / 8, size / 8]) : (Preset.sd15, [1, 4, size / 8, size / 8])
+            ? (Preset.hunyuanVideo, [1, 16, frames, height / 8, width / 8]) : (Preset.sd15, [1, 4, height / 8, width / 8])
         let latent = preset.toVAESpace(try generator.randn(shape: shape))
         let warmStart = Date()
         let decoded = try reportingErrors { try engine.decode(latent, preset: preset) }

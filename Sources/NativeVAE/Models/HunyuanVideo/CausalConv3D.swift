@@ -79,12 +79,12 @@ final class CausalConv3D {
         let (height, width) = (output.height / frameMap.count, output.width)
         let source = LaneAccess(input)
         let destination = LaneAccess(output)
-        // Transformed weights (three taps) are kept where they are small beside the clip they make
-        // (the 2-D layers' rule, tripled), else made once per call for all frames.
-        let keep = 3 * 54 * inputs <= output.pixels
+        // Each tap's weights are transformed once per call, for all its frames, and released: kept,
+        // they would stay resident at four times the plain weights' size (≈ 150 MB more at the
+        // real model's peak), for a saving that every frame of the clip already shares.
         // The tap on the current frame runs first: it writes (or, for a residual, adds) with the bias.
         for k in [2, 1, 0] {
-            try taps[k].withTransformedWeights(keep: keep) { weights in
+            try taps[k].withTransformedWeights(keep: false) { weights in
                 for t in frameMap.indices {
                     let operands = WinogradLayer.Operands(
                         source: source.frame(frameMap[max(t - 2 + k, 0)], height: sourceHeight, width: input.width),
