@@ -63,6 +63,55 @@ final class CausalConv3D {
         try run(input, frames: frames, upsampled: false, frameMap: Array(0..<frames), into: &residual, accumulate: true, context: context)
     }
 
+    /// The convolution written over its own input's memory where it has fewer output than input
+    /// channels (the first resnet of the blocks that narrow, at the decoder's largest sizes), so the
+    /// block holds its wide input, the residual and only a few output frames instead of a whole
+    /// third clip. Output frame t lands on bytes of input frame ⌊t·out/in⌋, which frames from
+    /// `firstInPlace` on no longer need (each reads input frames t−2…t); the frames before it are
+    /// made first into a small scratch and copied in at the end.
+    func replacing(_ input: consuming Activation, frames: Int, context: DNNL) throws -> Activation {
+        precondition(input.channels == inputs && input.layout == .channelsLast && input.height % frames == 0)
+        guard storedOutputs < inputs, input.type == outputType else { return try self(input, frames: frames, context: context) }
+        let first = (0..<frames).first { t in (t + 1) * storedOutputs <= (t - 2) * inputs } ?? frames
+        let frameHeight = input.height / frames
+        let source = LaneAccess(input)
+        let scratch = Activation(channels: storedOutputs, height: frameHeight * first, width: input.width, type: outputType)
+        let output = input.overwritten(channels: storedOutputs)
+        try byFrame(
+            source, frames: frames, frameHeight: frameHeight, width: output.width, outputs: [LaneAccess(scratch), LaneAccess(output)],
+            first: first, context: context)
+        output.pointer.copyMemory(from: scratch.pointer, byteCount: scratch.count * scratch.type.size)
+        return output
+    }
+
+    /// Every output frame with all three taps before the next frame (frames before `first` into
+    /// `outputs[0]`, the rest into `outputs[1]`), each tap's weights transformed once for all.
+    private func byFrame(
+        _ source: LaneAccess, frames: Int, frameHeight: Int, width: Int, outputs: [LaneAccess], first: Int, context: DNNL
+    ) throws {
+        try taps[2].withTransformedWeights(keep: false) { current in
+            try taps[1].withTransformedWeights(keep: false) { previous in
+                try taps[0].withTransformedWeights(keep: false) { earliest in
+                    let weights = [earliest, previous, current]
+                    for t in 0..<frames {
+                        let destination =
+                            t < first
+                            ? outputs[0].frame(t, height: frameHeight, width: width)
+                            : outputs[1].frame(t, height: frameHeight, width: width)
+                        for k in [2, 1, 0] {
+                            let operands = WinogradLayer.Operands(
+                                source: source.frame(max(t - 2 + k, 0), height: frameHeight, width: width), sourceWidth: width,
+                                height: frameHeight, width: width, upsampled: false, destination: destination, accumulate: k != 2,
+                                relu: false,
+                                inPlace: false, padding: .replicate)
+                            try taps[k].run(operands, weights: weights[k], context: context)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// The input frame sequence of diffusers' `HunyuanVideoUpsampleCausal3D` with time upsampling:
     /// the first frame once, each later frame twice.
     static func timeUpsampling(frames: Int) -> [Int] {

@@ -23,8 +23,7 @@ struct CausalResnetBlock {
             // The projection is taken first so the input can be normalised in place.
             var residual = try shortcut(x, channelsLast: true, context: context)
             try norm1.apply(&x, silu: true, context: context)
-            var h = try conv1(x, frames: frames, context: context)
-            _ = consume x
+            var h = try conv1.replacing(x, frames: frames, context: context)
             try norm2.apply(&h, silu: true, context: context)
             try conv2.accumulate(h, frames: frames, into: &residual, context: context)
             return residual
@@ -117,13 +116,17 @@ final class HunyuanVideoDecoder {
 
     /// Activation bytes at the peak of an untiled decode of `frames` latent frames of h×w: the
     /// last block's first residual block holds its input (the channels of the block before, at full
-    /// size), the projected residual and the first convolution's output; the clip's pixels add
-    /// three channels in f32.
+    /// size), the projected residual and the first convolution's frames made before it can write
+    /// over its input (`CausalConv3D.replacing`); the other full-size blocks hold three activations
+    /// of their own width. The clip's pixels add three channels in f32. Weights (≈0.6 GB for the
+    /// released model in f32) are not counted, as for the image decoders.
     static func estimatedBytes(frames: Int, height: Int, width: Int, config: HunyuanVideoConfig, precision: Precision) -> Int {
         let outputFrames = (frames - 1) * HunyuanVideoConfig.temporalFactor + 1
-        let pixels = outputFrames * height * width * HunyuanVideoConfig.spatialFactor * HunyuanVideoConfig.spatialFactor
-        let channels = config.blockOutChannels
+        let framePixels = height * width * HunyuanVideoConfig.spatialFactor * HunyuanVideoConfig.spatialFactor
+        let (wide, narrow) = (config.blockOutChannels[1], config.blockOutChannels[0])
+        let firstInPlace = (0..<outputFrames).first { t in (t + 1) * narrow <= (t - 2) * wide } ?? outputFrames
+        let narrowing = outputFrames * (wide + narrow) + firstInPlace * narrow
         let size = precision == .bf16 && NativeRuntime.hasNativeBF16 ? 2 : 4
-        return pixels * (channels[1] + 2 * channels[0]) * size + pixels * 3 * 4
+        return framePixels * (max(narrowing, 3 * outputFrames * narrow) * size + outputFrames * 3 * 4)
     }
 }
