@@ -72,22 +72,22 @@ final class CausalConv3D {
     func replacing(_ input: consuming Activation, frames: Int, context: DNNL) throws -> Activation {
         precondition(input.channels == inputs && input.layout == .channelsLast && input.height % frames == 0)
         guard storedOutputs < inputs, input.type == outputType else { return try self(input, frames: frames, context: context) }
-        let first = (0..<frames).first { t in (t + 1) * storedOutputs <= (t - 2) * inputs } ?? frames
+        let firstInPlace = (0..<frames).first { t in (t + 1) * storedOutputs <= (t - 2) * inputs } ?? frames
         let frameHeight = input.height / frames
         let source = LaneAccess(input)
-        let scratch = Activation(channels: storedOutputs, height: frameHeight * first, width: input.width, type: outputType)
+        let scratch = Activation(channels: storedOutputs, height: frameHeight * firstInPlace, width: input.width, type: outputType)
         let output = input.overwritten(channels: storedOutputs)
         try byFrame(
             source, frames: frames, frameHeight: frameHeight, width: output.width, outputs: [LaneAccess(scratch), LaneAccess(output)],
-            first: first, context: context)
+            firstInPlace: firstInPlace, context: context)
         output.pointer.copyMemory(from: scratch.pointer, byteCount: scratch.count * scratch.type.size)
         return output
     }
 
-    /// Every output frame with all three taps before the next frame (frames before `first` into
+    /// Every output frame with all three taps before the next frame (frames before `firstInPlace` into
     /// `outputs[0]`, the rest into `outputs[1]`), each tap's weights transformed once for all.
     private func byFrame(
-        _ source: LaneAccess, frames: Int, frameHeight: Int, width: Int, outputs: [LaneAccess], first: Int, context: DNNL
+        _ source: LaneAccess, frames: Int, frameHeight: Int, width: Int, outputs: [LaneAccess], firstInPlace: Int, context: DNNL
     ) throws {
         try taps[2].withTransformedWeights(keep: false) { current in
             try taps[1].withTransformedWeights(keep: false) { previous in
@@ -95,15 +95,14 @@ final class CausalConv3D {
                     let weights = [earliest, previous, current]
                     for t in 0..<frames {
                         let destination =
-                            t < first
+                            t < firstInPlace
                             ? outputs[0].frame(t, height: frameHeight, width: width)
                             : outputs[1].frame(t, height: frameHeight, width: width)
                         for k in [2, 1, 0] {
                             let operands = WinogradLayer.Operands(
                                 source: source.frame(max(t - 2 + k, 0), height: frameHeight, width: width), sourceWidth: width,
                                 height: frameHeight, width: width, upsampled: false, destination: destination, accumulate: k != 2,
-                                relu: false,
-                                inPlace: false, padding: .replicate)
+                                relu: false, inPlace: false, padding: .replicate)
                             try taps[k].run(operands, weights: weights[k], context: context)
                         }
                     }
