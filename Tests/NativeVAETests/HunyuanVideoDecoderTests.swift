@@ -8,8 +8,9 @@ import Testing
 /// The HunyuanVideo VAE decoder against diffusers' own outputs (Tests/Fixtures/video, made with
 /// diffusers 0.42.1 / PyTorch on CPU from a narrow random-weight model: block_out_channels
 /// (8,16,16,16), one resnet per block plus one, 4 norm groups). Tolerance: max |Δ| ≤ 1e-4 on the
-/// [-1, 1] output in f32, as for the image decoders.
-@Suite struct HunyuanVideoDecoderTests {
+/// [-1, 1] output in f32, as for the image decoders. Serialized: the decodes take the oneDNN lock
+/// in turn anyway, and tests waiting on it would hold Swift Testing's threads from other suites.
+@Suite(.serialized) struct HunyuanVideoDecoderTests {
     static let video = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/video")
     static let model = video.appendingPathComponent("hv_tiny")

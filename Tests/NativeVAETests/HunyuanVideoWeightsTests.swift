@@ -7,7 +7,7 @@ import Testing
 /// Loading HunyuanVideo VAE weights: wrong or missing tensors are named, configs of other models or
 /// with values this decoder does not build are refused with a sentence, and `--engine full` picks
 /// the video decoder for video weights and presets (and refuses a mismatch).
-@Suite struct HunyuanVideoWeightsTests {
+@Suite(.serialized) struct HunyuanVideoWeightsTests {
     static let model = HunyuanVideoDecoderTests.model
 
     static func tensors() throws -> [NamedTensor] {

@@ -5,7 +5,7 @@ import LatentKit
 /// Winograd layer, f32 or bf16, with diffusers' framewise and spatial tiling. Takes VAE-space
 /// latents `[B, 16, T, h, w]` and returns `[B, 3, 4·(T−1)+1, 8h, 8w]` in [-1, 1].
 public final class HunyuanVideoEngine: DecodeEngine, @unchecked Sendable {
-    // `decoder` caches compiled primitives and kept weights; every use holds the oneDNN context's lock.
+    // `decoder` caches compiled primitives and packed weights; every use holds the oneDNN context's lock.
     public let name = "full"
     private let decoder: HunyuanVideoDecoder
     private let context: DNNL
