@@ -89,8 +89,8 @@ def measure(label, command, threads, rows, notes):
 
 def latentty_command(args):
     model = "hunyuanvideo" if args.model == "hunyuanvideo" else "taehv"
-    command = [str(args.latentty), "bench", "local", "--model", model, "--frames", str(args.frames), "--latent-height",
-               str(args.height), "--latent-width", str(args.width), "--repeats", str(args.repeats), "--threads",
+    command = [str(args.latentty), "bench", "local", "--model", model, "--frames", str(args.frames), "--height",
+               str(8 * args.height), "--width", str(8 * args.width), "--repeats", str(args.repeats), "--threads",
                str(args.threads), "--json"]
     return command + (["--tile", "auto"] if args.tile else [])
 

@@ -79,31 +79,41 @@ public enum Precision: String, Sendable, CaseIterable, Codable {
 public enum EngineName: String, Sendable, CaseIterable, Codable {
     /// latent2rgb: no weights, instant, a preview.
     case approx
-    /// The full AutoencoderKL decoder on oneDNN.
+    /// The full decoder on oneDNN: AutoencoderKL for images, the HunyuanVideo VAE for video.
     case full
     /// The tiny decoders on oneDNN: TAESD for images, TAEHV for video.
     case tiny
 
     /// The engine, with weights from `vae` (a file or folder) or else the Hugging Face cache.
-    public func makeEngine(vae: String? = nil, preset: Preset? = nil, tiling: TilingMode = .automatic, precision: Precision = .f32) throws
+    /// `framewise` is HunyuanVideo's temporal tiling (diffusers' `use_framewise_decoding`, on by default).
+    public func makeEngine(
+        vae: String? = nil, preset: Preset? = nil, tiling: TilingMode = .automatic, precision: Precision = .f32, framewise: Bool = true
+    ) throws
         -> any DecodeEngine
     {
         switch self {
         case .approx:
             return Latent2RGBEngine()
         case .full:
-            return try AutoencoderKLEngine(
-                location: try locate(vae: vae, modelID: preset?.modelID, what: "the full VAE"), tiling: tiling, precision: precision)
+            let location = try locate(vae: vae, modelID: preset?.modelID, what: "the full VAE")
+            let video = HunyuanVideoWeights.describe(location)
+            try Self.checkMatch(preset, video: video, weights: video ? "a HunyuanVideo (video) VAE" : "an image VAE")
+            if video { return try HunyuanVideoEngine(location: location, tiling: tiling, precision: precision, framewise: framewise) }
+            return try AutoencoderKLEngine(location: location, tiling: tiling, precision: precision)
         case .tiny:
             let location = try locate(
                 vae: vae, modelID: preset.flatMap(ModelDiscovery.tinyModelID),
-                what: preset?.temporalFactor == nil ? "a tiny (TAESD) decoder" : "a tiny (TAEHV) decoder")
-            // Video presets and TAEHV-family weights get the video decoder; images keep TAESD.
-            if preset?.temporalFactor != nil || TAEHVEngine.recognizes(location) {
-                return try TAEHVEngine(location: location)
-            }
-            return try TinyVAEEngine(location: location)
+                what: preset?.isVideo == true ? "a tiny (TAEHV) decoder" : "a tiny (TAESD) decoder")
+            let video = TAEHVEngine.recognizes(location)
+            try Self.checkMatch(preset, video: video, weights: video ? "a TAEHV (video) tiny decoder" : "a TAESD (image) tiny decoder")
+            return video ? try TAEHVEngine(location: location) : try TinyVAEEngine(location: location)
         }
+    }
+
+    /// Video weights decode only with a video preset, image weights only with an image one.
+    private static func checkMatch(_ preset: Preset?, video: Bool, weights: String) throws {
+        guard let preset, preset.isVideo != video else { return }
+        throw NativeError.modelMismatch(weights: weights, preset: "\(preset.id) is \(preset.isVideo ? "a video" : "an image") model")
     }
 
     private func locate(vae: String?, modelID: String?, what: String) throws -> VAELocation {

@@ -12,21 +12,34 @@ struct BenchCommand: ParsableCommand {
         subcommands: [LocalBench.self, ConvBench.self, GraphicsBench.self])
 }
 
-/// A full-size SD v1 decoder, or TAESD, with random weights (the real one's FLOPs and memory), timed
+/// A full-size SD v1 decoder, TAESD or the HunyuanVideo VAE, with random weights (the real one's FLOPs and memory), timed
 /// on one seeded latent. Run each configuration as its own process so peak RSS belongs to it alone.
 struct LocalBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "local",
-        abstract: "Time the full SD v1 decoder or TAESD (random weights) at a size; prints seconds and peak RSS.",
+        abstract: "Time the full SD v1 decoder, TAESD or the HunyuanVideo VAE (random weights) at a size; prints seconds and peak RSS.",
         discussion: "Example: latentty bench local --size 512 --tile off --json   (scripts/bench_local.sh runs the whole table)")
 
-    @Option(help: "The decoder: sd (the full SD v1 VAE), taesd (its tiny decoder) or taehv (HunyuanVideo's tiny video decoder).")
+    @Option(
+        help:
+            "The decoder: sd (the full SD v1 VAE), taesd (its tiny decoder), hunyuanvideo (the HunyuanVideo VAE) or taehv (its tiny video decoder)."
+    )
     var model: BenchModel = .sd
 
-    @OptionGroup var video: VideoBenchOptions
+    @Option(help: "Image (or frame) side in pixels, a multiple of 8 (default: 512; 128 for hunyuanvideo; 512 wide, 320 high for taehv).")
+    var size: Int?
 
-    @Option(help: "Image side in pixels (a multiple of 8).")
-    var size: Int = 512
+    @Option(help: "Height in pixels when it differs from the width (default: --size).")
+    var height: Int?
+
+    @Option(help: "Width in pixels when it differs from the height (default: --size).")
+    var width: Int?
+
+    @Option(help: "Video decoders: latent frames; the clip has 4·(N−1)+1 (default: 3 for hunyuanvideo, 16 for taehv).")
+    var frames: Int?
+
+    @Option(help: "taehv: auto (parallel chunks within a memory budget, else streaming), streaming, or parallel.")
+    var form: VideoForm = .auto
 
     @Option(help: "Tiled decode (auto: when an untiled one would need more than 2 GiB).")
     var tile: TileChoice = .off
@@ -58,22 +71,34 @@ struct LocalBench: ParsableCommand {
     @OptionGroup var runtime: NativeRuntimeOptions
 
     func run() throws {
-        if model == .taehv { return try runTAEHV() }
-        guard size > 0, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
+        let size = size ?? (model == .hunyuanvideo ? 128 : 512)
+        let (height, width) = (height ?? (model == .taehv ? 320 : size), width ?? size)
+        guard [size, height, width].allSatisfy({ $0 > 0 && $0 % 8 == 0 }) else {
+            throw ValidationError("--size, --height and --width must be positive multiples of 8")
+        }
+        let frames = frames ?? (model == .taehv ? 16 : 3)
+        guard frames > 0 else { throw ValidationError("--frames must be positive") }
+        if model == .taehv { return try runTAEHV(frames: frames, height: height, width: width) }
+        if model == .hunyuanvideo, compare || winograd != .auto {
+            throw ValidationError("--compare and --winograd are for the image decoders; hunyuanvideo's 3-D convolutions are all Winograd")
+        }
         let tiling = tile.mode(maxBytes: ByteSize.twoGiB.bytes)
         runtime.apply(precision: precision)
         let loadStart = Date()
         let engine = try reportingErrors { try makeEngine(tiling: tiling, precision: precision, winograd: winograd.policy) }
         let load = Date().timeIntervalSince(loadStart)
         var generator = TorchGenerator(seed: 13)
-        let latent = Preset.sd15.toVAESpace(try generator.randn(shape: [1, 4, size / 8, size / 8]))
+        let (preset, shape) =
+            model == .hunyuanvideo
+            ? (Preset.hunyuanVideo, [1, 16, frames, height / 8, width / 8]) : (Preset.sd15, [1, 4, height / 8, width / 8])
+        let latent = preset.toVAESpace(try generator.randn(shape: shape))
         let warmStart = Date()
-        let decoded = try reportingErrors { try engine.decode(latent, preset: .sd15) }
+        let decoded = try reportingErrors { try engine.decode(latent, preset: preset) }
         let first = Date().timeIntervalSince(warmStart)
         var times: [Double] = []
         for _ in 0..<max(0, repeats) {
             let start = Date()
-            _ = try reportingErrors { try engine.decode(latent, preset: .sd15) }
+            _ = try reportingErrors { try engine.decode(latent, preset: preset) }
             times.append(Date().timeIntervalSince(start))
         }
         let best = times.min() ?? first
@@ -89,7 +114,8 @@ struct LocalBench: ParsableCommand {
         }
         if json {
             var fields: [String: Any] = [
-                "model": model.rawValue, "size": size, "tile": tile.rawValue, "load_seconds": load, "first_seconds": first,
+                "model": model.rawValue, "size": size, "tile": tile.rawValue, "latent_shape": shape, "output_shape": decoded.shape,
+                "load_seconds": load, "first_seconds": first,
                 "seconds": best, "peak_rss_mb": peak,
                 "precision": precision.rawValue, "threads": NativeRuntime.threads, "winograd": winograd.rawValue,
                 "computed_in": precision == .bf16 && NativeRuntime.bf16Fallback != nil ? "f32" : precision.rawValue,
@@ -102,8 +128,9 @@ struct LocalBench: ParsableCommand {
         } else {
             print(
                 String(
-                    format: "%@ %d² tile %@ %@: %.2f s (first call %.2f s, engine made in %.2f s), peak RSS %d MB", model.rawValue,
-                    size, tile.rawValue, precision.rawValue, best, first, load, peak)
+                    format: "%@ %@ tile %@ %@: %.2f s (first call %.2f s, engine made in %.2f s), peak RSS %d MB", model.rawValue,
+                    decoded.shape.dropFirst().map(String.init).joined(separator: "×"), tile.rawValue, precision.rawValue, best, first, load,
+                    peak)
                     + (comparison.map { String(format: "; against direct f32: PSNR %.1f dB, max |Δ| %.2g", $0.psnr, $0.maxDifference) }
                         ?? "")
             )
@@ -117,6 +144,7 @@ struct LocalBench: ParsableCommand {
             try AutoencoderKLEngine(
                 randomWeights: .standard(latentChannels: 4, postQuantConv: true), tiling: tiling, precision: precision, winograd: winograd)
         case .taesd: try TinyVAEEngine(randomWeights: 4, precision: precision, winograd: winograd)
+        case .hunyuanvideo: try HunyuanVideoEngine(randomWeights: .standard, tiling: tiling, precision: precision)
         case .taehv: try TAEHVEngine()
         }
     }
@@ -155,7 +183,9 @@ struct ConvBench: ParsableCommand {
 
     func run() throws {
         guard size >= 8, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
-        guard model != .taehv else { throw ValidationError("bench conv times the image decoders' layers: --model sd or taesd") }
+        guard model == .sd || model == .taesd else {
+            throw ValidationError("bench conv times the image decoders' layers: --model sd or taesd")
+        }
         runtime.apply()
         if !json { print("| layer | Winograd | oneDNN direct | kernel | speed-up |\n| --- | --- | --- | --- | --- |") }
         for shape in LayerBenchmark.shapes(model: model.rawValue, size: size) {
@@ -181,7 +211,7 @@ struct ConvBench: ParsableCommand {
 
 /// `bench local --model` and `bench conv --model`: which decoder is timed.
 enum BenchModel: String, CaseIterable, ExpressibleByArgument {
-    case sd, taesd, taehv
+    case sd, taesd, hunyuanvideo, taehv
 }
 
 /// `bench local --winograd`: which 3×3 convolutions use Winograd.

@@ -4,21 +4,6 @@ import LatentKit
 import NativeVAE
 import Synchronization
 
-/// `bench local --model taehv`: the clip's size and how it goes through the network.
-struct VideoBenchOptions: ParsableArguments {
-    @Option(help: "taehv: latent frames (each makes 4 video frames; the first 3 of the clip are dropped).")
-    var frames: Int = 16
-
-    @Option(help: "taehv: video width in pixels (a multiple of 8).")
-    var width: Int = 512
-
-    @Option(help: "taehv: video height in pixels (a multiple of 8).")
-    var height: Int = 320
-
-    @Option(help: "taehv: auto (parallel chunks within a memory budget, else streaming), streaming, or parallel.")
-    var form: VideoForm = .auto
-}
-
 enum VideoForm: String, CaseIterable, ExpressibleByArgument {
     case auto, streaming, parallel
 
@@ -34,17 +19,14 @@ enum VideoForm: String, CaseIterable, ExpressibleByArgument {
 extension LocalBench {
     /// TAEHV at its real widths with random weights on a seeded latent: total seconds, seconds to
     /// the first frame (what a preview waits), and which form ran.
-    func runTAEHV() throws {
-        guard video.frames > 0, video.width > 0, video.height > 0, video.width % 8 == 0, video.height % 8 == 0 else {
-            throw ValidationError("--frames must be positive, --width and --height positive multiples of 8")
-        }
+    func runTAEHV(frames: Int, height: Int, width: Int) throws {
         runtime.apply(precision: .f32)
         let loadStart = Date()
-        let engine = try reportingErrors { try TAEHVEngine(form: video.form.engineForm) }
+        let engine = try reportingErrors { try TAEHVEngine(form: form.engineForm) }
         let load = Date().timeIntervalSince(loadStart)
         var generator = TorchGenerator(seed: 13)
-        let latent = try generator.randn(shape: [1, 16, video.frames, video.height / 8, video.width / 8])
-        let plan = engine.plan(height: video.height / 8, width: video.width / 8)
+        let latent = try generator.randn(shape: [1, 16, frames, height / 8, width / 8])
+        let plan = engine.plan(height: height / 8, width: width / 8)
         let first = try timed(engine, latent)
         var best = first
         for _ in 0..<max(0, repeats) {
@@ -54,7 +36,7 @@ extension LocalBench {
         let peak = Self.peakRSS()
         if json {
             printJSONLine([
-                "model": model.rawValue, "frames": video.frames, "width": video.width, "height": video.height,
+                "model": model.rawValue, "frames": frames, "width": width, "height": height,
                 "form": "\(plan)", "load_seconds": load, "first_seconds": first.seconds, "seconds": best.seconds,
                 "first_frame_seconds": best.firstFrame, "peak_rss_mb": peak, "threads": NativeRuntime.threads,
             ])
@@ -63,7 +45,7 @@ extension LocalBench {
                 String(
                     format:
                         "taehv %d latent frames at %d×%d, %@: %.2f s, first frame after %.2f s (first call %.2f s, engine made in %.2f s), peak RSS %d MB",
-                    video.frames, video.width, video.height, "\(plan)", best.seconds, best.firstFrame, first.seconds, load, peak))
+                    frames, width, height, "\(plan)", best.seconds, best.firstFrame, first.seconds, load, peak))
         }
     }
 

@@ -84,7 +84,10 @@ struct ResnetBlock {
 
 /// The VAE's single-head self-attention over all pixels. Channels-last activations are already
 /// the row-major [pixels, channels] matrices the products need; the score matrix is made a band
-/// of query rows at a time so it never exceeds `scoreBytes`.
+/// of query rows at a time so it never exceeds `scoreBytes`. A clip of `frames` frames stacked
+/// vertically gets HunyuanVideo's causal frame mask: a query sees the keys of its own and earlier
+/// frames, which in this token order is a prefix of the keys, so each frame's queries are
+/// multiplied against that prefix alone (the masked scores would be exactly zero after softmax).
 struct AttentionBlock {
     let norm: GroupNorm
     let query: Conv2D
@@ -103,28 +106,33 @@ struct AttentionBlock {
         output = try makeConv(prefix + ".to_out.0", input: channels, output: channels, kernel: 1, weights: weights)
     }
 
-    func callAsFunction(_ x: consuming Activation, context: DNNL) throws -> Activation {
+    func callAsFunction(_ x: consuming Activation, frames: Int = 1, context: DNNL) throws -> Activation {
         let (c, n) = (x.channels, x.pixels)
+        precondition(n % frames == 0)
+        let perFrame = n / frames
         let attended = Activation(channels: c, height: x.height, width: x.width, type: .f32)
         do {
             let h = try norm(x, silu: false, context: context)
             let q = try query(h, output: .f32, channelsLast: true, context: context)
             let k = try key(h, output: .f32, channelsLast: true, context: context)
             let v = try value(h, output: .f32, channelsLast: true, context: context)
-            let band = max(1, min(n, Self.scoreBytes / 4 / n))
+            let band = max(1, min(perFrame, Self.scoreBytes / 4 / n))
             let scores = UnsafeMutableRawPointer.allocate(byteCount: band * n * 4, alignment: 64)
             defer { scores.deallocate() }
             let scale = 1 / Float(c).squareRoot()
-            for first in stride(from: 0, to: n, by: band) {
-                let rows = min(band, n - first)
-                // scores = q[rows] · kᵀ / √c  (kᵀ is k read with swapped strides)
-                try matmul.multiply(
-                    q.pointer + first * c * 4, aStrides: [c, 1], k.pointer, bStrides: [1, c], into: scores, cStrides: [n, 1], m: rows, k: c,
-                    n: n, scale: scale, context: context)
-                try softmax.apply(scores, rowCount: rows, columns: n, context: context)
-                try matmul.multiply(
-                    scores, aStrides: [n, 1], v.pointer, bStrides: [c, 1], into: attended.pointer + first * c * 4, cStrides: [c, 1],
-                    m: rows, k: n, n: c, context: context)
+            for frame in 0..<frames {
+                let keys = (frame + 1) * perFrame
+                for first in stride(from: frame * perFrame, to: keys, by: band) {
+                    let rows = min(band, keys - first)
+                    // scores = q[rows] · kᵀ / √c  (kᵀ is k read with swapped strides)
+                    try matmul.multiply(
+                        q.pointer + first * c * 4, aStrides: [c, 1], k.pointer, bStrides: [1, c], into: scores, cStrides: [keys, 1],
+                        m: rows, k: c, n: keys, scale: scale, context: context)
+                    try softmax.apply(scores, rowCount: rows, columns: keys, context: context)
+                    try matmul.multiply(
+                        scores, aStrides: [keys, 1], v.pointer, bStrides: [c, 1], into: attended.pointer + first * c * 4,
+                        cStrides: [c, 1], m: rows, k: keys, n: c, context: context)
+                }
             }
         }
         try output.accumulate(attended, into: &x, context: context)

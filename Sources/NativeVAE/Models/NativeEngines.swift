@@ -108,7 +108,7 @@ public final class AutoencoderKLEngine: DecodeEngine, @unchecked Sendable {
                 try checkMemory(item)
                 return try decoder.decode(item, context: context)
             }
-            return try TiledDecoding(tileLatent: tileLatent, overlapFactor: 0.25).decode(item, factor: factor) { tile in
+            return try TiledDecoding(tileLatent: tileLatent, overlapFactor: 0.25, factor: factor).decode(item) { tile in
                 try decoder.decode(tile, context: context)
             }
         }

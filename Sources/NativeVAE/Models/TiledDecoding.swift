@@ -1,16 +1,32 @@
-/// diffusers' `AutoencoderKL.tiled_decode`: tiles of `tileLatent` cells every `tileLatent·(1−overlap)`
-/// cells, each decoded alone, blended with the tile above then the one to the left (linear ramps over
-/// `tileSample·overlap` pixels, in place, so later blends see already-blended neighbours), cropped
-/// to `tileSample − blend` and joined.
+/// diffusers' `tiled_decode`: tiles of `tileLatent` cells every `strideLatent` cells, each decoded
+/// alone, blended with the tile above then the one to the left (linear ramps over `blendSample`
+/// pixels, in place, so later blends see already-blended neighbours), cropped to `keepSample` and
+/// joined. Feature maps may stack several frames' channels (a video tile's C·T planes): every
+/// plane is cropped and blended alike.
 struct TiledDecoding {
     let tileLatent: Int
-    let overlapFactor: Double
+    let strideLatent: Int
+    let blendSample: Int
+    let keepSample: Int
 
-    func decode(_ latent: FeatureMap, factor: Int, decodeTile: (FeatureMap) throws -> FeatureMap) throws -> FeatureMap {
+    init(tileLatent: Int, strideLatent: Int, blendSample: Int, keepSample: Int) {
+        self.tileLatent = tileLatent
+        self.strideLatent = strideLatent
+        self.blendSample = blendSample
+        self.keepSample = keepSample
+    }
+
+    /// AutoencoderKL's layout: tiles overlap by `overlapFactor` of their size.
+    init(tileLatent: Int, overlapFactor: Double, factor: Int) {
         let tileSample = tileLatent * factor
-        let stride = Int(Double(tileLatent) * (1 - overlapFactor))
         let blend = Int(Double(tileSample) * overlapFactor)
-        let rowLimit = tileSample - blend
+        self.init(
+            tileLatent: tileLatent, strideLatent: Int(Double(tileLatent) * (1 - overlapFactor)), blendSample: blend,
+            keepSample: tileSample - blend)
+    }
+
+    func decode(_ latent: FeatureMap, decodeTile: (FeatureMap) throws -> FeatureMap) throws -> FeatureMap {
+        let (stride, blend, rowLimit) = (strideLatent, blendSample, keepSample)
         var rows: [[FeatureMap]] = []
         for i in Swift.stride(from: 0, to: latent.height, by: stride) {
             var row: [FeatureMap] = []

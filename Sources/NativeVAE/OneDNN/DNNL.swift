@@ -12,6 +12,8 @@ public enum NativeError: Error, Equatable, CustomStringConvertible {
     case unsupportedLatent(String)
     /// Weights of a known model that latentty has no decoder for (the sentence names it).
     case unsupportedModel(String)
+    /// Video weights with an image preset, or image weights with a video preset.
+    case modelMismatch(weights: String, preset: String)
 
     public var description: String {
         switch self {
@@ -25,6 +27,8 @@ public enum NativeError: Error, Equatable, CustomStringConvertible {
         case .unreadableWeights(let reason): "cannot read the weights: \(reason)"
         case .unsupportedLatent(let reason): reason
         case .unsupportedModel(let sentence): sentence
+        case .modelMismatch(let weights, let preset):
+            "the weights are \(weights) but the preset \(preset); pick the preset that matches the weights (or other weights with --vae)"
         }
     }
 }

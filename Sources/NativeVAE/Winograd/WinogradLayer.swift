@@ -65,19 +65,39 @@ final class WinogradLayer {
         /// The destination overwrites the source: each strip is written only after the next strip
         /// has read its top halo row, the last source row the write reaches.
         let inPlace: Bool
+        /// What lies outside the image: zeros, or (HunyuanVideo's causal convolutions) the nearest
+        /// edge pixel, clamped in the convolution's coordinates, so an upsampled read repeats the
+        /// upsampled edge.
+        var padding: Padding = .zeros
+    }
+
+    enum Padding: Sendable {
+        case zeros
+        case replicate
     }
 
     /// Runs the convolution; `keepWeights` keeps the transformed weights for the next call (else
     /// they are made in a pooled buffer and released on return).
     func run(_ operands: Operands, keepWeights: Bool, context: DNNL) throws {
+        try withTransformedWeights(keep: keepWeights) { try run(operands, weights: $0, context: context) }
+    }
+
+    /// Calls `body` with the transformed weights, so several runs (the frames of a clip) share one
+    /// transform; `keep` keeps them for later calls, else they are released on return.
+    func withTransformedWeights<Result>(keep: Bool, _ body: (UnsafeMutableRawPointer) throws -> Result) rethrows -> Result {
+        let weights = transformedWeights(keep: keep)
+        defer { if keptWeights == nil { ActivationPool.shared.give(weights, byteCount: transformedWeightBytes) } }
+        return try body(weights)
+    }
+
+    /// Runs the convolution with weights from `withTransformedWeights`.
+    func run(_ operands: Operands, weights: UnsafeMutableRawPointer, context: DNNL) throws {
         if !logged {
             context.kernels.record(
                 kind: "convolution", implementation: "latentty winograd F(4×4,3×3)",
                 types: "\(operands.source.type.name)→\(operands.destination.type.name), products \(operandType.name)")
             logged = true
         }
-        let weights = transformedWeights(keep: keepWeights)
-        defer { if keptWeights == nil { ActivationPool.shared.give(weights, byteCount: transformedWeightBytes) } }
         let tileColumns = (operands.width + 3) / 4
         let tileRows = (operands.height + 3) / 4
         let stripRows = Self.stripRows(
@@ -209,6 +229,7 @@ final class WinogradLayer {
         let target = UnsafeSendable(tiles)
         let source = operands.source
         let shift = operands.upsampled ? 1 : 0
+        let replicate = operands.padding == .replicate
         let (height, width, sourceWidth, block) = (operands.height, operands.width, operands.sourceWidth, source.block)
         let channelBases = stride(from: 0, to: inputs, by: 8).map { source.channelBase($0) }
         channelBases.withUnsafeBufferPointer { bases in
@@ -223,9 +244,13 @@ final class WinogradLayer {
                         for tile in range {
                             let (tileRow, tileColumn) = tile.quotientAndRemainder(dividingBy: tileColumns)
                             for i in 0..<6 {
-                                let y = (strip.lowerBound + tileRow) * 4 - 1 + i
+                                var y = (strip.lowerBound + tileRow) * 4 - 1 + i
+                                var x = tileColumn * 4 - 1 + i
+                                if replicate {
+                                    y = min(max(y, 0), height - 1)
+                                    x = min(max(x, 0), width - 1)
+                                }
                                 rows[i] = y >= 0 && y < height ? (y >> shift) * sourceWidth * block : -1
-                                let x = tileColumn * 4 - 1 + i
                                 columns[i] = x >= 0 && x < width ? (x >> shift) * block : -1
                             }
                             for chunk in 0..<(inputs / 8) {
