@@ -7,11 +7,12 @@ import Synchronization
 enum VideoForm: String, CaseIterable, ExpressibleByArgument {
     case auto, streaming, parallel
 
-    var engineForm: TAEHVEngine.Form {
+    /// `parallel` runs the whole clip as one chunk.
+    func engineForm(frames: Int) -> TAEHVEngine.Form {
         switch self {
         case .auto: .standard
         case .streaming: .streaming
-        case .parallel: .parallel(chunkFrames: .max)
+        case .parallel: .parallel(chunkFrames: frames)
         }
     }
 }
@@ -22,7 +23,7 @@ extension LocalBench {
     func runTAEHV(frames: Int, height: Int, width: Int) throws {
         runtime.apply(precision: .f32)
         let loadStart = Date()
-        let engine = try reportingErrors { try TAEHVEngine(form: form.engineForm) }
+        let engine = try reportingErrors { try TAEHVEngine(form: form.engineForm(frames: frames)) }
         let load = Date().timeIntervalSince(loadStart)
         var generator = TorchGenerator(seed: 13)
         let latent = try generator.randn(shape: [1, 16, frames, height / 8, width / 8])
