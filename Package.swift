@@ -74,7 +74,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // A video engine whose frames come when a test lets them, for the suites that watch frames arrive.
+        // A video engine whose frames come when a test lets them, for the suites that watch frames arrive,
+        // and the video fixtures' axis order.
         .target(name: "VideoTestSupport", dependencies: ["LatentKit", "NativeVAE"], path: "Tests/VideoTestSupport"),
         .testTarget(
             name: "LatentKitTests",
@@ -97,8 +98,11 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["LatentKit", "ImageCodecs", "Workbench", "TerminalGraphics", "CSystemZlib"]),
-        .testTarget(name: "NativeVAETests", dependencies: ["NativeVAE", "LatentKit", "ImageCodecs"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["LatentKit", "ImageCodecs", "Workbench", "TerminalGraphics", "CSystemZlib", "VideoTestSupport"]
+        ),
+        .testTarget(name: "NativeVAETests", dependencies: ["NativeVAE", "LatentKit", "ImageCodecs", "VideoTestSupport"]),
         .testTarget(
             name: "RemoteDecodeTests",
             dependencies: [

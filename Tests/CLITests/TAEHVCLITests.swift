@@ -1,6 +1,7 @@
 import Foundation
 import LatentKit
 import Testing
+import VideoTestSupport
 
 /// TAEHV through the command line: `decode --engine tiny` on a HunyuanVideo latent, and
 /// `models` finding madebyollin/taehv in a Hugging Face cache.
@@ -13,31 +14,13 @@ import Testing
         return folder
     }
 
-    /// NTCHW (the fixtures) ↔ NCTHW (latentty's video latents and outputs).
-    static func swapTimeAndChannels(_ tensor: Tensor) throws -> Tensor {
-        let s = tensor.shape
-        let values = tensor.floatValues()
-        var result = [Float](repeating: 0, count: values.count)
-        let plane = s[3] * s[4]
-        for b in 0..<s[0] {
-            for i in 0..<s[1] {
-                for j in 0..<s[2] {
-                    let from = ((b * s[1] + i) * s[2] + j) * plane
-                    let to = ((b * s[2] + j) * s[1] + i) * plane
-                    result.replaceSubrange(to..<(to + plane), with: values[from..<(from + plane)])
-                }
-            }
-        }
-        return try Tensor(values: result, shape: [s[0], s[2], s[1], s[3], s[4]])
-    }
-
     /// The clip case's latent, scaled into diffusion space as a pipeline would hand it over (the CLI
     /// divides by HunyuanVideo's 0.476986), decodes to taehv.py's frames: max |Δ| ≤ 1e-4 on [0, 1].
     @Test func decodeWritesTaehvPyFrames() throws {
         let folder = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let cases = try SafetensorsArchive(contentsOf: Self.video.appendingPathComponent("taehv_cases.safetensors"))
-        let latent = try Self.swapTimeAndChannels(try cases.tensor(named: "latent_clip")).mapValues { $0 * 0.476986 }
+        let latent = try cases.tensor(named: "latent_clip").swappingTimeAndChannels().mapValues { $0 * 0.476986 }
         let input = folder.appendingPathComponent("clip.safetensors")
         try SafetensorsWriter.encode([NamedTensor(name: "latents", tensor: latent)]).write(to: input)
         let out = folder.appendingPathComponent("out")
@@ -47,7 +30,7 @@ import Testing
         ])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         let decoded = try LatentFile.read(contentsOf: out.appendingPathComponent("clip.safetensors")).latent().tensor
-        let expected = try Self.swapTimeAndChannels(try cases.tensor(named: "decoded_clip"))
+        let expected = try cases.tensor(named: "decoded_clip").swappingTimeAndChannels()
         #expect(decoded.shape == [1, 3, 17, 64, 80])
         let error = zip(decoded.floatValues(), expected.floatValues()).map { abs(($0 + 1) / 2 - $1) }.max() ?? .infinity
         #expect(error <= 1e-4, "max abs error \(error)")
@@ -78,7 +61,7 @@ import Testing
         let cases = try SafetensorsArchive(contentsOf: Self.video.appendingPathComponent("taehv_cases.safetensors"))
         let input = root.appendingPathComponent("short.safetensors")
         try SafetensorsWriter.encode([
-            NamedTensor(name: "latents", tensor: try Self.swapTimeAndChannels(try cases.tensor(named: "latent_short")))
+            NamedTensor(name: "latents", tensor: try cases.tensor(named: "latent_short").swappingTimeAndChannels())
         ]).write(to: input)
         let decoded = try CLITests.runRaw(
             [

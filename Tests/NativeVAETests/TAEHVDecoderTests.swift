@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import VideoTestSupport
 
 @testable import LatentKit
 @testable import NativeVAE
@@ -17,30 +18,12 @@ import Testing
         try SafetensorsArchive(contentsOf: video.appendingPathComponent("taehv_cases.safetensors")).tensor(named: name)
     }
 
-    /// NTCHW ↔ NCTHW (the same swap both ways).
-    static func swapTimeAndChannels(_ tensor: Tensor) throws -> Tensor {
-        let s = tensor.shape
-        let values = tensor.floatValues()
-        var result = [Float](repeating: 0, count: values.count)
-        let plane = s[3] * s[4]
-        for b in 0..<s[0] {
-            for i in 0..<s[1] {
-                for j in 0..<s[2] {
-                    let from = ((b * s[1] + i) * s[2] + j) * plane
-                    let to = ((b * s[2] + j) * s[1] + i) * plane
-                    result.replaceSubrange(to..<(to + plane), with: values[from..<(from + plane)])
-                }
-            }
-        }
-        return try Tensor(values: result, shape: [s[0], s[2], s[1], s[3], s[4]])
-    }
-
     /// The engine's latent for a fixture case, NCTHW.
-    static func latent(_ name: String) throws -> Tensor { try swapTimeAndChannels(try fixture("latent_" + name)) }
+    static func latent(_ name: String) throws -> Tensor { try fixture("latent_" + name).swappingTimeAndChannels() }
 
     /// max |Δ| between the engine's NCTHW [-1, 1] clip and taehv.py's NTCHW [0, 1] one, on the [0, 1] scale.
     static func error(_ decoded: Tensor, against name: String) throws -> Float {
-        let expected = try swapTimeAndChannels(try fixture("decoded_" + name))
+        let expected = try fixture("decoded_" + name).swappingTimeAndChannels()
         #expect(decoded.shape == expected.shape)
         return zip(decoded.floatValues(), expected.floatValues()).map { abs(($0 + 1) / 2 - $1) }.max() ?? .infinity
     }

@@ -1,5 +1,6 @@
 import DecodePipeline
 import Foundation
+import ImageCodecs
 import RemoteDecode
 import Testing
 import Wire
@@ -64,6 +65,46 @@ import Workbench
         // A batch asked for as images comes back as uint8 frames on both sides, saved as images.
         case (.tensor(let tensor), _): #expect(tensor.dtype == .uint8 && tensor.shape[0] == item.batch)
         default: Issue.record("unexpected payload for \(item)")
+        }
+    }
+
+    /// The video engines behind `serve`: a HunyuanVideo request for `pt` gets exactly the clip the
+    /// engine decodes (not a latent2rgb stand-in), the same as the local backend's, and `mp4` gets a
+    /// video of all its frames.
+    @Test(arguments: ["hv_tiny", "taehv_narrow"])
+    func videoEnginesServeTheirOwnDecode(model: String) async throws {
+        let video = Fixtures.models.deletingLastPathComponent().appendingPathComponent("video")
+        let engine: any DecodeEngine =
+            model == "hv_tiny"
+            ? try HunyuanVideoEngine(location: VAELocation.resolve(video.appendingPathComponent(model).path))
+            : try TAEHVEngine(location: VAELocation(weights: video.appendingPathComponent(model + ".safetensors"), config: nil))
+        let latent = try seededLatent([1, 16, 3, 4, 4], .float32)
+        let expected = try engine.decode(Preset.hunyuanVideo.toVAESpace(latent), preset: .hunyuanVideo)
+        #expect(expected.shape == [1, 3, 9, 32, 32])
+        for output in [OutputType.pt, .mp4] {
+            let job = DecodeJob(
+                name: "clip", source: JobSource(), latent: latent, preset: .hunyuanVideo, backend: .local(.approx),
+                options: DecodeOptions(outputType: output))
+            let local = try await LocalBackend(engine: engine).run(job) { _ in }
+            let served = try await withLatenttyServer(engine: engine, preset: .hunyuanVideo) { url in
+                try await RemoteBackend(
+                    client: RemoteClient(sleeper: RecordingSleeper().sleeper), configuration: RemoteConfiguration(endpoints: [url])
+                )
+                .run(job) { _ in }
+            }
+            switch served.payload {
+            case .tensor(let tensor):
+                #expect(local.payload == served.payload)
+                #expect(tensor.shape == expected.shape)
+                let error = zip(tensor.floatValues(), expected.floatValues()).map { abs($0 - $1) }.max() ?? .infinity
+                #expect(error <= 1e-5, "max |Δ| \(error) against the engine's own decode")
+            case .video(let bytes):
+                let file = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-\(UUID().uuidString).mp4")
+                defer { try? FileManager.default.removeItem(at: file) }
+                try Data(bytes).write(to: file)
+                #expect(try MP4Decoder.frames(of: file).count == 9)
+            default: Issue.record("unexpected payload for \(output)")
+            }
         }
     }
 }
