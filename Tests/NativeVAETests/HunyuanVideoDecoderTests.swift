@@ -101,9 +101,26 @@ import Testing
         #expect(!roomy.shouldTile(frames: 3, height: 10, width: 12))
         let estimate = tight.estimatedBytes(frames: 3, height: 10, width: 12)
         let boundary = try HunyuanVideoEngine(
-            location: Self.location, tiling: .auto(maxBytes: estimate), precision: .f32, layout: layout)
+            location: Self.location, tiling: .auto(maxBytes: estimate + tight.weightBytes), precision: .f32, layout: layout)
         #expect(!boundary.shouldTile(frames: 3, height: 10, width: 12))
         #expect(boundary.shouldTile(frames: 4, height: 10, width: 12))
+    }
+
+    /// `--tile auto` under a budget a tile of diffusers' size would exceed decodes with smaller tiles
+    /// (diffusers' tiled decode with those sizes, exactly) instead of going over it.
+    @Test func autoShrinksTilesToFitTheBudget() throws {
+        let latent = try Self.fixture("latent_tiled")
+        let layout = VideoTiling(tileSample: 128, strideSample: 96)
+        let whole = try HunyuanVideoEngine(location: Self.location, tiling: .on, precision: .f32, layout: layout)
+        let smallTile = whole.estimatedBytes(frames: 3, height: 8, width: 8)
+        #expect(layout.shrunk(toFit: smallTile) { whole.estimatedBytes(frames: 3, height: $0, width: $0) }.tileSample == 64)
+        let auto = try HunyuanVideoEngine(
+            location: Self.location, tiling: .auto(maxBytes: smallTile + whole.weightBytes), precision: .f32, layout: layout)
+        let small = try HunyuanVideoEngine(
+            location: Self.location, tiling: .on, precision: .f32, layout: VideoTiling(tileSample: 64, strideSample: 48))
+        let decoded = try auto.decode(latent, preset: Self.preset)
+        #expect(decoded == (try small.decode(latent, preset: Self.preset)))
+        #expect(decoded != (try whole.decode(latent, preset: Self.preset)))
     }
 
     /// The estimate for the real model: a 17-frame temporal tile of a 320×512 clip is over the
@@ -116,6 +133,8 @@ import Testing
         #expect(estimate(3, 40, 64) > TilingMode.automatic.budget)
         #expect(estimate(3, 32, 32) < TilingMode.automatic.budget)
         #expect(estimate(5, 32, 32) > estimate(3, 32, 32))
+        // DESIGN.md: the decoder has about 146 M parameters.
+        #expect((140_000_000...150_000_000).contains(HunyuanVideoConfig.standard.decoderParameters))
     }
 
     /// A clip of one latent frame is one frame; wrong layouts and channel counts are refused.

@@ -94,6 +94,9 @@ public final class HunyuanVideoEngine: DecodeEngine, @unchecked Sendable {
         let piece = layout.longestPiece(frames: clip.frames)
         layout.spatial = shouldTile(frames: piece, height: clip.height, width: clip.width)
         if !layout.spatial { try checkMemory(frames: piece, height: clip.height, width: clip.width) }
+        if layout.spatial, case .auto(let maxBytes) = tiling {
+            layout = layout.shrunk(toFit: activationBudget(maxBytes)) { estimatedBytes(frames: piece, height: $0, width: $0) }
+        }
         return try layout.decode(clip, emit: emit) { piece in try decoder.decode(piece, context: context) }
     }
 
@@ -103,9 +106,14 @@ public final class HunyuanVideoEngine: DecodeEngine, @unchecked Sendable {
         switch tiling {
         case .off: return false
         case .on: return true
-        case .auto(let maxBytes): return estimatedBytes(frames: frames, height: height, width: width) > maxBytes
+        case .auto(let maxBytes): return estimatedBytes(frames: frames, height: height, width: width) > activationBudget(maxBytes)
         }
     }
+
+    /// What `--max-memory` leaves for activations once the resident f32 weights are counted.
+    func activationBudget(_ maxBytes: Int) -> Int { maxBytes - weightBytes }
+
+    var weightBytes: Int { 4 * decoder.config.decoderParameters }
 
     func estimatedBytes(frames: Int, height: Int, width: Int) -> Int {
         HunyuanVideoDecoder.estimatedBytes(frames: frames, height: height, width: width, config: decoder.config, precision: precision)

@@ -26,6 +26,19 @@ struct VideoTiling {
     /// Latent frames in the longest piece decoded at once.
     func longestPiece(frames: Int) -> Int { splitsInTime(frames: frames) ? min(frames, tileLatentFrames + 1) : frames }
 
+    /// These tiles, or smaller ones (64 px less at a time, the stride ¾ of the tile as diffusers'
+    /// 256/192, down to 64/48) until `estimate` of a tile's decode fits `budget`: diffusers'
+    /// `tiled_decode` with smaller `tile_sample_min_*` / `tile_sample_stride_*`, which is how a long
+    /// clip's 17-frame temporal tiles fit in memory.
+    func shrunk(toFit budget: Int, estimate: (_ tileLatent: Int) -> Int) -> VideoTiling {
+        var tiling = self
+        while tiling.tileSample > 64, estimate(tiling.tileLatent) > budget {
+            tiling.tileSample -= 64
+            tiling.strideSample = tiling.tileSample * 3 / 4
+        }
+        return tiling
+    }
+
     /// Decodes `latent`, handing each run of final frames to `emit` (with the index of its first
     /// frame) as soon as it is final, and returns the whole clip.
     func decode(
