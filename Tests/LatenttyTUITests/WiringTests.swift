@@ -63,6 +63,7 @@ import Wire
 
     @Test func theEngineChosenOnTheCommandLineMakesThePixels() async throws {
         let root = try temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
         let weights = Self.models.appendingPathComponent("taesd_random.safetensors").path
         let spec = LocalEngineSpec(engine: .tiny, weights: weights)
         let engine = try spec.engine.makeEngine(vae: weights)
@@ -93,6 +94,7 @@ import Wire
 
     @Test func afterBTheNextDecodeRunsOnTheChosenEngine() async throws {
         let root = try temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
         let weights = Self.models.appendingPathComponent("taesd_random.safetensors").path
         let spec = LocalEngineSpec(engine: .tiny, weights: weights)
         let tiny = try spec.engine.makeEngine(vae: weights)
@@ -120,6 +122,7 @@ import Wire
 
     @Test func eachJobGoesToItsOwnPresetsEndpoint() async throws {
         let root = try temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
         let imageLog = AccessLog()
         let videoLog = AccessLog()
         try await withServer(log: imageLog) { imageURL in
@@ -155,6 +158,7 @@ import Wire
 
     @Test func anEndpointOnTheCommandLineReplacesTheNamedPresetsOrAll() throws {
         let root = try temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
         let one = WorkbenchWiring(options: options(root: root, presetID: "flux", endpoints: ["http://127.0.0.1:1/"]))
         #expect(one.presets.map(\.endpoints) == Preset.builtins.map { $0.id == "flux" ? ["http://127.0.0.1:1/"] : $0.endpoints })
         #expect(one.initialBackend == .remote)
