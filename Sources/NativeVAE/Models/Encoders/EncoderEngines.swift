@@ -99,11 +99,12 @@ func runEncodeBatch(
     }
     let (batch, height, width) = (images.shape[0], images.shape[2], images.shape[3])
     guard height % factor == 0, width % factor == 0, height > 0, width > 0 else {
-        let (lowH, lowW) = (max(factor, height / factor * factor), max(factor, width / factor * factor))
+        let down = (max(factor, height / factor * factor), max(factor, width / factor * factor))
+        let up = ((height + factor - 1) / factor * factor, (width + factor - 1) / factor * factor)
         throw .failed(
             engine: engine,
             reason:
-                "a \(height)×\(width) image cannot be encoded: this model downsamples \(factor)×, so height and width must be multiples of \(factor) (e.g. \(lowH)×\(lowW) or \(lowH + factor)×\(lowW + factor))"
+                "a \(height)×\(width) image cannot be encoded: this model downsamples \(factor)×, so height and width must be multiples of \(factor) (crop to \(down.0)×\(down.1) or pad to \(up.0)×\(up.1))"
         )
     }
     let values = images.converted(to: .float32).floatValues()

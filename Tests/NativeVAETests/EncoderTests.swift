@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+
+@testable import LatentKit
+@testable import NativeVAE
+
+/// The oneDNN encoders against diffusers' own encodes (Tests/Fixtures/encode/GENERATE.py, diffusers
+/// on CPU). Tolerance: max |Δ| ≤ 1e-4 in f32, as for the decoders (different summation orders).
+@Suite struct EncoderTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
+    static let cases = ["gradient", "noise"]
+    /// The fixtures hold VAE-space latents; a preset with factor 1 and no shift leaves them as they are.
+    static let identity = Preset(id: "test", name: "test", latentChannels: 4, scalingFactor: 1)
+
+    static func fixture(_ name: String) throws -> Tensor {
+        let archive = try SafetensorsArchive(contentsOf: fixtures.appendingPathComponent("encode/encode_cases.safetensors"))
+        let entry = try #require(archive.entries.first { $0.name == name }, "no \(name) in encode_cases")
+        return archive.tensor(for: entry)
+    }
+
+    static func maxError(_ a: Tensor, _ b: Tensor) -> Float {
+        zip(a.floatValues(), b.floatValues()).map { abs($0 - $1) }.max() ?? .infinity
+    }
+
+    static func klEngine(_ model: String) throws -> AutoencoderKLEncoderEngine {
+        try AutoencoderKLEncoderEngine(
+            location: VAELocation(
+                weights: fixtures.appendingPathComponent("models/\(model).safetensors"),
+                config: fixtures.appendingPathComponent("models/\(model).config.json")))
+    }
+
+    static func tinyEngine(_ path: String) throws -> TinyEncoderEngine {
+        try TinyEncoderEngine(location: VAELocation(weights: fixtures.appendingPathComponent(path), config: nil))
+    }
+
+    /// tiny_kl4 has a quant_conv and one downsampling; tiny_kl16 none and two, with two resnets a block.
+    @Test(arguments: ["tiny_kl4", "tiny_kl16"], cases)
+    func autoencoderKLMeanMatchesDiffusers(model: String, image: String) throws {
+        let encoded = try Self.klEngine(model).encode(try Self.fixture("image_\(image)"), preset: Self.identity)
+        let expected = try Self.fixture("mean_\(model)_\(image)")
+        #expect(encoded.mean.shape == expected.shape)
+        let error = Self.maxError(encoded.mean, expected)
+        #expect(error <= 1e-4, "max abs error \(error)")
+        let logVariance = try #require(encoded.logVariance)
+        #expect(logVariance.shape == expected.shape)
+        #expect(logVariance.floatValues().allSatisfy { (-30...20).contains($0) })
+    }
+
+    /// The seeded draw uses the same noise as torch's generator; what remains is the mean's and
+    /// the log-variance's own float noise.
+    @Test(arguments: ["tiny_kl4", "tiny_kl16"], cases)
+    func samplingMatchesDiffusers(model: String, image: String) throws {
+        let encoded = try Self.klEngine(model).encode(try Self.fixture("image_\(image)"), preset: Self.identity)
+        let sample = try encoded.sample(seed: 21)
+        let expected = try Self.fixture("sample_\(model)_\(image)_seed21")
+        #expect(sample.shape == expected.shape)
+        let error = Self.maxError(sample, expected)
+        #expect(error <= 1e-4, "max abs error \(error)")
+    }
+
+    /// Given diffusers' own mean and log-variance, the draw is diffusers' to float rounding.
+    @Test func samplingIsTorchsDraw() throws {
+        let mean = try Self.fixture("mean_tiny_kl4_noise")
+        let logVariance = mean.mapValues { $0 * 0 - 2 }
+        let sample = try EncodedLatent(mean: mean, logVariance: logVariance).sample(seed: 21)
+        var generator = TorchGenerator(seed: 21)
+        let noise = try generator.randn(shape: mean.shape).floatValues()
+        let expected = zip(mean.floatValues(), noise).map { $0 + expf(-1) * $1 }
+        #expect(sample.floatValues() == expected)
+        #expect(try EncodedLatent(mean: mean).sample(seed: 21) == mean)
+    }
+
+    @Test(arguments: cases)
+    func taesdMatchesDiffusers(image: String) throws {
+        let encoded = try Self.tinyEngine("encode/taesd_random.safetensors").encode(
+            try Self.fixture("image_\(image)"), preset: Self.identity)
+        let expected = try Self.fixture("taesd_\(image)")
+        #expect(encoded.mean.shape == expected.shape)
+        #expect(encoded.logVariance == nil)
+        let error = Self.maxError(encoded.mean, expected)
+        #expect(error <= 1e-4, "max abs error \(error)")
+    }
+
+    /// TAESD's latents are diffusion-space; the engine hands them back in VAE space.
+    @Test func taesdLatentComesBackInVAESpace() throws {
+        let preset = Preset(id: "test", name: "test", latentChannels: 4, scalingFactor: 0.5, shiftFactor: 0.25)
+        let encoded = try Self.tinyEngine("encode/taesd_random.safetensors").encode(try Self.fixture("image_noise"), preset: preset)
+        let expected = try Self.fixture("taesd_noise").mapValues { $0 / 0.5 + 0.25 }
+        #expect(Self.maxError(encoded.mean, expected) <= 1e-4)
+    }
+
+    @Test func decoderOnlyWeightsAreRefused() throws {
+        do {
+            _ = try Self.tinyEngine("models/taesd_random.safetensors")
+            Issue.record("a decoder-only TAESD file was accepted")
+        } catch {
+            #expect(String(describing: error).contains("these weights have no encoder"))
+        }
+    }
+
+    @Test func sizesTheModelCannotDivideAreRefused() throws {
+        let image = try Tensor(values: [Float](repeating: 0, count: 3 * 20 * 34), shape: [1, 3, 20, 34])
+        do {
+            _ = try Self.klEngine("tiny_kl16").encode(image, preset: Self.identity)
+            Issue.record("a 20×34 image was encoded by a 4× encoder")
+        } catch {
+            #expect(String(describing: error).contains("multiples of 4 (crop to 20×32 or pad to 20×36)"), "\(error)")
+        }
+    }
+
+    /// Items of a batch are encoded one by one, each as it would be alone.
+    @Test func batchesEncodeItemByItem() throws {
+        let image = try Self.fixture("image_noise")
+        let pair = try Tensor(values: image.floatValues() + image.floatValues().map { -$0 }, shape: [2, 3, 48, 32])
+        let engine = try Self.klEngine("tiny_kl4")
+        let both = try engine.encode(pair, preset: Self.identity)
+        let first = try engine.encode(image, preset: Self.identity)
+        #expect(both.mean.shape == [2, 4, 24, 16])
+        #expect(Array(both.mean.floatValues().prefix(4 * 24 * 16)) == first.mean.floatValues())
+    }
+}
