@@ -90,6 +90,36 @@ import Testing
         #expect(Self.maxError(encoded.mean, expected) <= 1e-4)
     }
 
+    /// Single-file (LDM) checkpoints name the encoder `encoder.down.{i}.block.{j}`, `encoder.mid.attn_1.q`, ….
+    @Test func singleFileLDMEncoderNamesLoad() throws {
+        let archive = try SafetensorsArchive(contentsOf: Self.fixtures.appendingPathComponent("models/tiny_kl4.safetensors"))
+        let swaps = [
+            ("encoder.mid_block.resnets.0.", "encoder.mid.block_1."), ("encoder.mid_block.resnets.1.", "encoder.mid.block_2."),
+            ("encoder.mid_block.attentions.0.group_norm.", "encoder.mid.attn_1.norm."),
+            ("encoder.mid_block.attentions.0.to_q.", "encoder.mid.attn_1.q."), ("encoder.mid_block.attentions.0.to_k.", "encoder.mid.attn_1.k."),
+            ("encoder.mid_block.attentions.0.to_v.", "encoder.mid.attn_1.v."),
+            ("encoder.mid_block.attentions.0.to_out.0.", "encoder.mid.attn_1.proj_out."),
+            ("encoder.down_blocks.0.resnets.", "encoder.down.0.block."), ("encoder.down_blocks.1.resnets.", "encoder.down.1.block."),
+            ("encoder.down_blocks.0.downsamplers.0.", "encoder.down.0.downsample."), ("conv_shortcut", "nin_shortcut"),
+            ("encoder.conv_norm_out.", "encoder.norm_out."),
+        ]
+        let renamed = archive.entries.map { entry in
+            NamedTensor(
+                name: "first_stage_model." + swaps.reduce(entry.name) { $0.replacingOccurrences(of: $1.0, with: $1.1) },
+                tensor: archive.tensor(for: entry))
+        }
+        #expect(renamed.contains { $0.name == "first_stage_model.encoder.down.0.downsample.conv.weight" })
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-encoder-names-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("model.safetensors")
+        try SafetensorsWriter.encode(renamed).write(to: file)
+        let engine = try AutoencoderKLEncoderEngine(
+            location: VAELocation(weights: file, config: Self.fixtures.appendingPathComponent("models/tiny_kl4.config.json")))
+        let encoded = try engine.encode(try Self.fixture("image_noise"), preset: Self.identity)
+        #expect(Self.maxError(encoded.mean, try Self.fixture("mean_tiny_kl4_noise")) <= 1e-4)
+    }
+
     @Test func decoderOnlyWeightsAreRefused() throws {
         do {
             _ = try Self.tinyEngine("models/taesd_random.safetensors")
