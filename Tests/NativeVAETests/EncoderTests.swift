@@ -96,7 +96,8 @@ import Testing
         let swaps = [
             ("encoder.mid_block.resnets.0.", "encoder.mid.block_1."), ("encoder.mid_block.resnets.1.", "encoder.mid.block_2."),
             ("encoder.mid_block.attentions.0.group_norm.", "encoder.mid.attn_1.norm."),
-            ("encoder.mid_block.attentions.0.to_q.", "encoder.mid.attn_1.q."), ("encoder.mid_block.attentions.0.to_k.", "encoder.mid.attn_1.k."),
+            ("encoder.mid_block.attentions.0.to_q.", "encoder.mid.attn_1.q."),
+            ("encoder.mid_block.attentions.0.to_k.", "encoder.mid.attn_1.k."),
             ("encoder.mid_block.attentions.0.to_v.", "encoder.mid.attn_1.v."),
             ("encoder.mid_block.attentions.0.to_out.0.", "encoder.mid.attn_1.proj_out."),
             ("encoder.down_blocks.0.resnets.", "encoder.down.0.block."), ("encoder.down_blocks.1.resnets.", "encoder.down.1.block."),

@@ -72,7 +72,8 @@ public final class TinyEncoderEngine: EncodeEngine, @unchecked Sendable {
             [try encoder.encode(image, context: context)]
         }
         do {
-            return EncodedLatent(mean: preset.toVAESpace(try Tensor(values: parts[0].values, shape: parts[0].shape(encoder.latentChannels))))
+            return EncodedLatent(
+                mean: preset.toVAESpace(try Tensor(values: parts[0].values, shape: parts[0].shape(encoder.latentChannels))))
         } catch {
             throw .failed(engine: name, reason: String(describing: error))
         }
