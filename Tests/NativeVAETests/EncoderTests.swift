@@ -121,6 +121,24 @@ import Testing
         #expect(Self.maxError(encoded.mean, try Self.fixture("mean_tiny_kl4_noise")) <= 1e-4)
     }
 
+    /// madebyollin/taesd's own `taesd_encoder` files name the layers `0.weight`, `1.conv.0.weight`, ….
+    @Test func flatTAESDEncoderNamesLoad() throws {
+        let archive = try SafetensorsArchive(contentsOf: Self.fixtures.appendingPathComponent("encode/taesd_random.safetensors"))
+        let flat = archive.entries.compactMap { entry -> NamedTensor? in
+            guard entry.name.hasPrefix("encoder.layers.") else { return nil }
+            return NamedTensor(name: String(entry.name.dropFirst("encoder.layers.".count)), tensor: archive.tensor(for: entry))
+        }
+        #expect(flat.contains { $0.name == "0.weight" })
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-taesd-names-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("taesd_encoder.safetensors")
+        try SafetensorsWriter.encode(flat).write(to: file)
+        let encoded = try TinyEncoderEngine(location: VAELocation(weights: file, config: nil)).encode(
+            try Self.fixture("image_noise"), preset: Self.identity)
+        #expect(Self.maxError(encoded.mean, try Self.fixture("taesd_noise")) <= 1e-4)
+    }
+
     @Test func decoderOnlyWeightsAreRefused() throws {
         do {
             _ = try Self.tinyEngine("models/taesd_random.safetensors")

@@ -87,11 +87,16 @@ final class WeightStore {
         for (name, tensor) in raw {
             var key = name
             for prefix in ["first_stage_model.", "vae."] where key.hasPrefix(prefix) { key = String(key.dropFirst(prefix.count)) }
-            // The original flat TAESD decoder file: `3.conv.0.weight`, where index 0 is the clamp.
-            if let first = key.split(separator: ".").first, let index = Int(first), index > 0 {
-                key = "decoder.layers.\(index - 1)" + key.dropFirst(first.count)
-            }
             stripped[key] = tensor
+        }
+        // The original flat TAESD files: the decoder's `3.conv.0.weight`, where index 0 is the clamp
+        // (it has no weights), and the encoder's, whose index 0 is its first convolution.
+        let flatEncoder = stripped["0.weight"] != nil
+        for (key, tensor) in stripped {
+            guard let first = key.split(separator: ".").first, let index = Int(first), flatEncoder || index > 0 else { continue }
+            stripped[key] = nil
+            let layer = flatEncoder ? "encoder.layers.\(index)" : "decoder.layers.\(index - 1)"
+            stripped[layer + key.dropFirst(first.count)] = tensor
         }
         // LDM up blocks count upward from the output; diffusers count from the latent.
         let ldmUpBlocks = Set(
