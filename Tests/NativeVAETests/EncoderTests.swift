@@ -139,6 +139,14 @@ import Testing
         #expect(Self.maxError(encoded.mean, try Self.fixture("taesd_noise")) <= 1e-4)
     }
 
+    /// A flat file is the encoder when it has layer 0's weights (the decoder's layer 0, the clamp, has none).
+    @Test func flatTAESDNamesTellEncoderFromDecoder() {
+        let decoder = WeightStore.canonicalNames(["1.weight": 0, "3.conv.0.weight": 0])
+        #expect(Set(decoder.keys) == ["decoder.layers.0.weight", "decoder.layers.2.conv.0.weight"])
+        let encoder = WeightStore.canonicalNames(["0.weight": 0, "1.conv.0.weight": 0, "14.bias": 0])
+        #expect(Set(encoder.keys) == ["encoder.layers.0.weight", "encoder.layers.1.conv.0.weight", "encoder.layers.14.bias"])
+    }
+
     @Test func decoderOnlyWeightsAreRefused() throws {
         do {
             _ = try Self.tinyEngine("models/taesd_random.safetensors")
