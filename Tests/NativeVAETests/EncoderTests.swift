@@ -139,6 +139,54 @@ import Testing
         #expect(Self.maxError(encoded.mean, try Self.fixture("taesd_noise")) <= 1e-4)
     }
 
+    /// A stride-2 3×3 convolution with padding (before, after) in double: output size
+    /// ⌊(size + before + after − 3) / 2⌋ + 1, as PyTorch's.
+    static func stridedReference(
+        _ input: FeatureMap, weights: [Float], bias: [Float], outChannels: Int, padding: (Int, Int)
+    ) -> FeatureMap {
+        let (c, h, w) = (input.channels, input.height, input.width)
+        let (oh, ow) = ((h + padding.0 + padding.1 - 3) / 2 + 1, (w + padding.0 + padding.1 - 3) / 2 + 1)
+        var out = FeatureMap(channels: outChannels, height: oh, width: ow)
+        for o in 0..<outChannels {
+            for y in 0..<oh {
+                for x in 0..<ow {
+                    var sum = Double(bias[o])
+                    for i in 0..<c {
+                        for ky in 0..<3 {
+                            for kx in 0..<3 {
+                                let (sy, sx) = (2 * y + ky - padding.0, 2 * x + kx - padding.0)
+                                guard sy >= 0, sy < h, sx >= 0, sx < w else { continue }
+                                let weight: Float = weights[((o * c + i) * 3 + ky) * 3 + kx]
+                                let value: Float = input.data[(i * h + sy) * w + sx]
+                                sum += Double(weight) * Double(value)
+                            }
+                        }
+                    }
+                    out.data[(o * oh + y) * ow + x] = Float(sum)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Downsample2D's (0, 1) and TAESD's (1, 1) on odd and even sizes, on oneDNN's direct kernel.
+    @Test(arguments: [(0, 1), (1, 1)], [(7, 9), (8, 6)])
+    func stridedConvolutionMatchesTheDefinition(padding: (Int, Int), size: (Int, Int)) throws {
+        let (c, o) = (16, 8)
+        let input = FeatureMap(channels: c, height: size.0, width: size.1, data: LayerTests.values(c * size.0 * size.1, seed: 1))
+        let weights = LayerTests.values(o * c * 9, seed: 2, scale: 1 / Float(c * 9).squareRoot())
+        let bias = LayerTests.values(o, seed: 3, scale: 0.1)
+        let expected = Self.stridedReference(input, weights: weights, bias: bias, outChannels: o, padding: padding)
+        let context = try #require(DNNL.shared)
+        let output = try context.lock.withLock { _ in
+            let layer = Conv2D(
+                inChannels: c, outChannels: o, kernel: 3, weights: weights, bias: bias, stride: 2, padding: (padding.0, padding.1))
+            return try layer(try Activation(input, type: .f32, context: context), context: context).featureMap(context: context)
+        }
+        #expect((output.height, output.width) == (expected.height, expected.width))
+        #expect(LayerTests.maxError(output, expected) <= 1e-5)
+    }
+
     /// A flat file is the encoder when it has layer 0's weights (the decoder's layer 0, the clamp, has none).
     @Test func flatTAESDNamesTellEncoderFromDecoder() {
         let decoder = WeightStore.canonicalNames(["1.weight": 0, "3.conv.0.weight": 0])
