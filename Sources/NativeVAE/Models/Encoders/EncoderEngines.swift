@@ -48,7 +48,7 @@ public final class AutoencoderKLEncoderEngine: EncodeEngine, @unchecked Sendable
                 mean: try Tensor(values: parts[0].values, shape: parts[0].shape(latent)),
                 logVariance: try Tensor(values: parts[1].values, shape: parts[1].shape(latent)))
         } catch {
-            throw .failed(engine: name, reason: String(describing: error))
+            throw .encodeFailed(engine: name, reason: String(describing: error))
         }
     }
 }
@@ -75,7 +75,7 @@ public final class TinyEncoderEngine: EncodeEngine, @unchecked Sendable {
             return EncodedLatent(
                 mean: preset.toVAESpace(try Tensor(values: parts[0].values, shape: parts[0].shape(encoder.latentChannels))))
         } catch {
-            throw .failed(engine: name, reason: String(describing: error))
+            throw .encodeFailed(engine: name, reason: String(describing: error))
         }
     }
 }
@@ -96,16 +96,17 @@ func runEncodeBatch(
     _ images: Tensor, engine: String, factor: Int, context: DNNL, encode: (FeatureMap) throws -> [FeatureMap]
 ) throws(EngineError) -> [EncodedPart] {
     guard images.rank == 4, images.shape[1] == 3 else {
-        throw .failed(engine: engine, reason: "the encoder takes RGB images [B, 3, H, W], not \(images.shape.shapeText)")
+        throw .unsupportedImage(engine: engine, reason: "it takes RGB images [B, 3, H, W], not \(images.shape.shapeText)")
     }
     let (batch, height, width) = (images.shape[0], images.shape[2], images.shape[3])
-    guard height % factor == 0, width % factor == 0, height > 0, width > 0 else {
-        let down = (max(factor, height / factor * factor), max(factor, width / factor * factor))
-        let up = ((height + factor - 1) / factor * factor, (width + factor - 1) / factor * factor)
-        throw .failed(
+    guard height >= factor, width >= factor, height % factor == 0, width % factor == 0 else {
+        let up = (max(factor, (height + factor - 1) / factor * factor), max(factor, (width + factor - 1) / factor * factor))
+        // Cropping is advice only where it leaves an image at all.
+        let crop = height >= factor && width >= factor ? "crop to \(height / factor * factor)×\(width / factor * factor) or " : ""
+        throw .unsupportedImage(
             engine: engine,
             reason:
-                "a \(height)×\(width) image cannot be encoded: this model downsamples \(factor)×, so height and width must be multiples of \(factor) (crop to \(down.0)×\(down.1) or pad to \(up.0)×\(up.1))"
+                "it is \(height)×\(width) and this model downsamples \(factor)×, so height and width must be multiples of \(factor) (\(crop)pad to \(up.0)×\(up.1))"
         )
     }
     let values = images.converted(to: .float32).floatValues()
@@ -128,6 +129,6 @@ func runEncodeBatch(
         }
         return parts
     } catch {
-        throw .failed(engine: engine, reason: String(describing: error))
+        throw .encodeFailed(engine: engine, reason: String(describing: error))
     }
 }
