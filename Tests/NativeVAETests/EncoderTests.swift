@@ -250,6 +250,15 @@ import Testing
         }
     }
 
+    @Test func imagesThatAreNotRGBAreRefused() throws {
+        let gray = try Tensor(values: [Float](repeating: 0, count: 64), shape: [1, 1, 8, 8])
+        #expect(
+            throws: EngineError.unsupportedImage(engine: "tiny", reason: "it takes one or more RGB images [B, 3, H, W], not [1, 1, 8, 8]")
+        ) {
+            try Self.tinyEngine("encode/taesd_random.safetensors").encode(gray, preset: Self.identity)
+        }
+    }
+
     /// Items of a batch are encoded one by one, each as it would be alone.
     @Test func batchesEncodeItemByItem() throws {
         let image = try Self.fixture("image_noise")

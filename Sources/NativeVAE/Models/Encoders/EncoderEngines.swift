@@ -95,8 +95,8 @@ struct EncodedPart {
 func runEncodeBatch(
     _ images: Tensor, engine: String, factor: Int, context: DNNL, encode: (FeatureMap) throws -> [FeatureMap]
 ) throws(EngineError) -> [EncodedPart] {
-    guard images.rank == 4, images.shape[1] == 3 else {
-        throw .unsupportedImage(engine: engine, reason: "it takes RGB images [B, 3, H, W], not \(images.shape.shapeText)")
+    guard images.rank == 4, images.shape[0] > 0, images.shape[1] == 3 else {
+        throw .unsupportedImage(engine: engine, reason: "it takes one or more RGB images [B, 3, H, W], not \(images.shape.shapeText)")
     }
     let (batch, height, width) = (images.shape[0], images.shape[2], images.shape[3])
     guard height >= factor, width >= factor, height % factor == 0, width % factor == 0 else {
