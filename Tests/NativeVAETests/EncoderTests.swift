@@ -62,7 +62,7 @@ import Testing
     /// Given diffusers' own mean and log-variance, the draw is diffusers' to float rounding.
     @Test func samplingIsTorchsDraw() throws {
         let mean = try Self.fixture("mean_tiny_kl4_noise")
-        let logVariance = mean.mapValues { $0 * 0 - 2 }
+        let logVariance = try Tensor(values: [Float](repeating: -2, count: mean.elementCount), shape: mean.shape)
         let sample = try EncodedLatent(mean: mean, logVariance: logVariance).sample(seed: 21)
         var generator = TorchGenerator(seed: 21)
         let noise = try generator.randn(shape: mean.shape).floatValues()
