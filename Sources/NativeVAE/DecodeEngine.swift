@@ -53,6 +53,9 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     case unsupportedChannels(engine: String, channels: Int)
     case outputTooLarge(engine: String, bytes: Int, limit: Int)
     case failed(engine: String, reason: String)
+    /// An image an encoder cannot take (not RGB, or sides its downsampling does not divide).
+    case unsupportedImage(engine: String, reason: String)
+    case encodeFailed(engine: String, reason: String)
 
     public var description: String {
         switch self {
@@ -64,6 +67,10 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
             "the \(engine) decode would need \(bytes >> 20) MiB for its output, over the \(limit >> 20) MiB limit; decode fewer frames or a smaller latent"
         case .failed(let engine, let reason):
             "the \(engine) decoder failed: \(reason)"
+        case .unsupportedImage(let engine, let reason):
+            "the \(engine) encoder cannot take this image: \(reason)"
+        case .encodeFailed(let engine, let reason):
+            "the \(engine) encoder failed: \(reason)"
         }
     }
 }

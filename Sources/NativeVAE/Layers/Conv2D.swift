@@ -20,7 +20,8 @@ public enum WinogradPolicy: Sendable {
     case always
 }
 
-/// A 2-D convolution (stride 1, "same" padding): latentty's Winograd for the 3×3 layers it takes,
+/// A 2-D convolution (stride 1, "same" padding, unless a downsampling layer asks for a stride and
+/// its own padding, which only oneDNN's direct kernels run): latentty's Winograd for the 3×3 layers it takes,
 /// else a oneDNN direct kernel — in the input's own layout when oneDNN has a fast one for it, else
 /// in the layouts oneDNN prefers (the input reordered first). oneDNN's weights are packed once into
 /// the kernel's layout and the plain copy dropped.
@@ -32,6 +33,10 @@ final class Conv2D {
     let inChannels: Int
     let outChannels: Int
     let kernel: Int
+    let stride: Int
+    /// Zero padding before (top, left) and after (bottom, right) the input: diffusers' Downsample2D
+    /// pads (0, 1) where every other layer pads kernel/2 on both sides.
+    let padding: (before: Int, after: Int)
     /// bf16 runs inputs and weights in bfloat16 with f32 accumulation where the CPU has bf16
     /// instructions; elsewhere bf16 runs as f32 (`NativeRuntime.bf16Fallback` says why).
     let computeType: ElementType
@@ -45,6 +50,7 @@ final class Conv2D {
     private let ownWinograd: WinogradLayer?
 
     private struct Key: Hashable {
+        /// The input's size (the output's too, at stride 1).
         let height: Int
         let width: Int
         let inputLayout: ActivationLayout
@@ -61,17 +67,20 @@ final class Conv2D {
     }
 
     init(
-        inChannels: Int, outChannels: Int, kernel: Int, weights: [Float], bias: [Float]?, precision: Precision = .f32,
-        winograd: WinogradPolicy = .automatic, stripScratchBytes: Int = 4 << 20,
+        inChannels: Int, outChannels: Int, kernel: Int, weights: [Float], bias: [Float]?, stride: Int = 1,
+        padding: (before: Int, after: Int)? = nil, precision: Precision = .f32, winograd: WinogradPolicy = .automatic,
+        stripScratchBytes: Int = 4 << 20,
         minimumStripTiles: Int = WinogradLayer.defaultMinimumStripTiles
     ) {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernel = kernel
+        self.stride = stride
+        self.padding = padding ?? (kernel / 2, kernel / 2)
         let computeType: ElementType = precision == .bf16 && NativeRuntime.hasNativeBF16 ? .bf16 : .f32
         self.computeType = computeType
         self.winograd = winograd
-        if kernel == 3, winograd != .never, WinogradLayer.supports(inputs: inChannels, outputs: outChannels) {
+        if kernel == 3, stride == 1, padding == nil, winograd != .never, WinogradLayer.supports(inputs: inChannels, outputs: outChannels) {
             // F(4×4, 3×3) magnifies bf16's rounding by its ±8 output coefficients; on the SD decoders'
             // 512-channel layers that alone costs ~8 dB of PSNR (docs/BENCHMARKS.md), so those keep
             // f32 operands and bf16 goes where it stays above 40 dB.
@@ -98,6 +107,12 @@ final class Conv2D {
     /// directly and never hold the upsampled image.
     func upsampling(_ input: borrowing Activation, relu: Bool = false, context: DNNL) throws -> Activation {
         try convolve(input, upsampled: true, output: nil, channelsLast: false, relu: relu, context: context)
+    }
+
+    /// The output's size for an input of this size (floor division, as PyTorch's).
+    func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {
+        let grow = padding.before + padding.after - kernel
+        return ((height + grow) / stride + 1, (width + grow) / stride + 1)
     }
 
     /// `residual = act(residual + conv(input))`.
@@ -168,7 +183,9 @@ final class Conv2D {
             height: height, width: width, inputLayout: input.layout, output: output ?? computeType,
             outputLayout: channelsLast ? .channelsLast : nil, epilogue: ConvEpilogue(relu: relu))
         let layer = try compiledLayer(key, context: context)
-        var result = Activation(channels: outChannels, height: height, width: width, type: key.output, layout: layer.outputLayout)
+        let size = outputSize(height: height, width: width)
+        var result = Activation(
+            channels: outChannels, height: size.height, width: size.width, type: key.output, layout: layer.outputLayout)
         try run(layer, input, into: &result, context: context)
         return result
     }
@@ -223,11 +240,13 @@ final class Conv2D {
 
     /// The layer for a primitive, when oneDNN chose layouts `Activation` stores.
     private func layer(_ primitive: DNNLPrimitive, _ key: Key) -> Compiled? {
+        let size = outputSize(height: key.height, width: key.width)
         guard
             let source = Activation.layout(
                 of: primitive.queryMD(dnnl_query_src_md), channels: inChannels, height: key.height, width: key.width, type: computeType),
             let output = Activation.layout(
-                of: primitive.queryMD(dnnl_query_dst_md), channels: outChannels, height: key.height, width: key.width, type: key.output)
+                of: primitive.queryMD(dnnl_query_dst_md), channels: outChannels, height: size.height, width: size.width,
+                type: key.output)
         else { return nil }
         return Compiled(primitive: primitive, sourceLayout: source, outputLayout: output)
     }
@@ -236,23 +255,24 @@ final class Conv2D {
     private func primitive(
         _ key: Key, source sourceLayout: ActivationLayout?, output outputLayout: ActivationLayout?, context: DNNL
     ) throws -> DNNLPrimitive {
-        let pad = kernel / 2
+        let size = outputSize(height: key.height, width: key.width)
         var source =
             try sourceLayout.map { try Activation.descriptor(inChannels, key.height, key.width, computeType, layout: $0) }
             ?? memoryDesc([1, inChannels, key.height, key.width], tag: dnnl_format_tag_any, type: computeType.dnnl)
         var destination =
-            try outputLayout.map { try Activation.descriptor(outChannels, key.height, key.width, key.output, layout: $0) }
-            ?? memoryDesc([1, outChannels, key.height, key.width], tag: dnnl_format_tag_any, type: key.output.dnnl)
+            try outputLayout.map { try Activation.descriptor(outChannels, size.height, size.width, key.output, layout: $0) }
+            ?? memoryDesc([1, outChannels, size.height, size.width], tag: dnnl_format_tag_any, type: key.output.dnnl)
         var weights = try memoryDesc([outChannels, inChannels, kernel, kernel], tag: dnnl_format_tag_any, type: computeType.dnnl)
         var bias = try memoryDesc([outChannels], tag: dnnl_x)
         let hasBias = plainBias != nil || biasMemory != nil
-        let (strides, padding) = (dims([1, 1]), dims([pad, pad]))
+        let strides = dims([stride, stride])
+        let (before, after) = (dims([padding.before, padding.before]), dims([padding.after, padding.after]))
         var description = dnnl_convolution_desc_t()
         try withUnsafePointer(to: &bias) { biasPointer in
             try check(
                 dnnl_convolution_forward_desc_init(
                     &description, dnnl_forward_inference, dnnl_convolution_direct, &source, &weights, hasBias ? biasPointer : nil,
-                    &destination, strides, padding, padding), "dnnl_convolution_forward_desc_init")
+                    &destination, strides, before, after), "dnnl_convolution_forward_desc_init")
         }
         let attributes = try DNNLAttributes(
             accumulate: key.epilogue.accumulate, activation: key.epilogue.relu ? dnnl_eltwise_relu : nil, userScratchpad: true)

@@ -1,13 +1,15 @@
 import Foundation
 import LatentKit
 
-/// The shape of an AutoencoderKL decoder, from `config.json` (diffusers names).
+/// The shape of an AutoencoderKL (decoder and encoder), from `config.json` (diffusers names).
 public struct AutoencoderKLConfig: Sendable, Equatable {
     public var latentChannels: Int
     public var blockOutChannels: [Int]
     public var layersPerBlock: Int
     public var normGroups: Int
     public var usePostQuantConv: Bool
+    /// Whether the encoder's moments pass a 1×1 `quant_conv` (SD v1, SDXL; not Flux).
+    public var useQuantConv = true
     public var midBlockAttention: Bool
     /// The image side the model was trained at (`sample_size`): tiles are this big.
     public var sampleSize: Int
@@ -26,10 +28,11 @@ public struct AutoencoderKLConfig: Sendable, Equatable {
         guard let blocks = json["block_out_channels"] as? [Int], !blocks.isEmpty, let latent = json["latent_channels"] as? Int else {
             throw NativeError.badConfig("\(url.path) lacks block_out_channels or latent_channels")
         }
-        let config = AutoencoderKLConfig(
+        var config = AutoencoderKLConfig(
             latentChannels: latent, blockOutChannels: blocks, layersPerBlock: json["layers_per_block"] as? Int ?? 2,
             normGroups: json["norm_num_groups"] as? Int ?? 32, usePostQuantConv: json["use_post_quant_conv"] as? Bool ?? true,
             midBlockAttention: json["mid_block_add_attention"] as? Bool ?? true, sampleSize: json["sample_size"] as? Int ?? 512)
+        config.useQuantConv = json["use_quant_conv"] as? Bool ?? true
         if let problem = config.problem { throw NativeError.badConfig("\(url.path): \(problem)") }
         return config
     }
@@ -209,12 +212,15 @@ final class AutoencoderKLDecoder {
     var spatialFactor: Int { 1 << (config.blockOutChannels.count - 1) }
 }
 
-func makeConv(_ prefix: String, input: Int, output: Int, kernel: Int, weights: WeightStore, bias: Bool = true) throws -> Conv2D {
+func makeConv(
+    _ prefix: String, input: Int, output: Int, kernel: Int, weights: WeightStore, bias: Bool = true, stride: Int = 1,
+    padding: (before: Int, after: Int)? = nil
+) throws -> Conv2D {
     Conv2D(
         inChannels: input, outChannels: output, kernel: kernel,
         weights: try weights.values(prefix + ".weight", shape: [output, input, kernel, kernel]),
-        bias: bias ? try weights.values(prefix + ".bias", shape: [output]) : nil, precision: weights.precision,
-        winograd: weights.winograd)
+        bias: bias ? try weights.values(prefix + ".bias", shape: [output]) : nil, stride: stride, padding: padding,
+        precision: weights.precision, winograd: weights.winograd)
 }
 
 func makeGroupNorm(_ prefix: String, channels: Int, groups: Int, weights: WeightStore) throws -> GroupNorm {

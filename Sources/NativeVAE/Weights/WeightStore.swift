@@ -54,7 +54,8 @@ final class WeightStore {
 
     /// Loads safetensors and renames to diffusers names: strips `first_stage_model.`/`vae.`,
     /// maps old attention names (`query`/`key`/`value`/`proj_attn`) and single-file LDM names
-    /// (`decoder.mid.block_1`, `decoder.up.{i}` = `up_blocks.{n-1-i}`, `nin_shortcut`, `norm_out`, …).
+    /// (`decoder.mid.block_1`, `decoder.up.{i}` = `up_blocks.{n-1-i}`, `encoder.down.{i}` = `down_blocks.{i}`,
+    /// `nin_shortcut`, `norm_out`, …).
     /// `torch.save` state dicts (`.pth`, a zip) are read whole through LatentKit's restricted
     /// unpickler, within its read limits.
     static func load(_ url: URL) throws -> WeightStore {
@@ -86,11 +87,16 @@ final class WeightStore {
         for (name, tensor) in raw {
             var key = name
             for prefix in ["first_stage_model.", "vae."] where key.hasPrefix(prefix) { key = String(key.dropFirst(prefix.count)) }
-            // The original flat TAESD decoder file: `3.conv.0.weight`, where index 0 is the clamp.
-            if let first = key.split(separator: ".").first, let index = Int(first), index > 0 {
-                key = "decoder.layers.\(index - 1)" + key.dropFirst(first.count)
-            }
             stripped[key] = tensor
+        }
+        // The original flat TAESD files: the decoder's `3.conv.0.weight`, where index 0 is the clamp
+        // (it has no weights), and the encoder's, whose index 0 is its first convolution.
+        let flatEncoder = stripped["0.weight"] != nil
+        for (key, tensor) in stripped {
+            guard let first = key.split(separator: ".").first, let index = Int(first), flatEncoder || index > 0 else { continue }
+            stripped[key] = nil
+            let layer = flatEncoder ? "encoder.layers.\(index)" : "decoder.layers.\(index - 1)"
+            stripped[layer + key.dropFirst(first.count)] = tensor
         }
         // LDM up blocks count upward from the output; diffusers count from the latent.
         let ldmUpBlocks = Set(
@@ -106,13 +112,20 @@ final class WeightStore {
 
     static func rename(_ name: String, upCount: Int) -> String {
         var parts = name.split(separator: ".").map(String.init)
-        guard parts.first == "decoder", parts.count >= 3 else { return name }
+        guard parts.first == "decoder" || parts.first == "encoder", parts.count >= 3 else { return name }
         if parts[1] == "mid" {
             switch parts[2] {
             case "block_1": parts.replaceSubrange(1...2, with: ["mid_block", "resnets", "0"])
             case "block_2": parts.replaceSubrange(1...2, with: ["mid_block", "resnets", "1"])
             case "attn_1": parts.replaceSubrange(1...2, with: ["mid_block", "attentions", "0"])
             default: break
+            }
+        } else if parts[1] == "down", let index = Int(parts[2]), parts.count >= 4 {
+            // The encoder's down blocks count the same way in both schemes.
+            if parts[3] == "block" {
+                parts.replaceSubrange(1...3, with: ["down_blocks", String(index), "resnets"])
+            } else if parts[3] == "downsample" {
+                parts.replaceSubrange(1...3, with: ["down_blocks", String(index), "downsamplers", "0"])
             }
         } else if parts[1] == "up", let index = Int(parts[2]), parts.count >= 4 {
             let block = String(upCount - 1 - index)
