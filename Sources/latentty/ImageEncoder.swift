@@ -1,0 +1,57 @@
+import Foundation
+import ImageCodecs
+import LatentKit
+import NativeVAE
+import RemoteDecode
+import Wire
+
+/// An image file read for encoding: its bytes (sent as they are when PNG) and its pixels.
+struct ImageInput {
+    let bytes: [UInt8]
+    let kind: ImageDecoder.Kind
+    let image: RGBImage
+
+    /// Refuses what no encoder takes (not an image, sides not multiples of 8) before any request.
+    static func read(_ path: String) throws -> ImageInput {
+        let url = URL(fileURLWithPath: path)
+        let bytes = [UInt8](try FileSystemError.accessing(url, for: .reading) { try Data(contentsOf: url) })
+        guard let kind = ImageDecoder.kind(of: bytes) else { throw ImageCodecError.notAnImage }
+        let image = try ImageDecoder.decode(bytes)
+        try EncoderInput.check(width: image.width, height: image.height)
+        return ImageInput(bytes: bytes, kind: kind, image: image)
+    }
+}
+
+/// The answer's shape is not what the preset's encoder makes.
+struct UnexpectedLatent: Error, CustomStringConvertible {
+    let shape: [Int]
+    let expected: [Int]
+
+    var description: String {
+        "the endpoint answered a latent of shape \(shape.shapeText), not \(expected.shapeText): is it the encoder of this preset?"
+    }
+}
+
+/// Where `latentty encode` encodes: an endpoint, as diffusers' `remote_encode` would call it, or
+/// an encoder on this machine. Either way the latent comes back in diffusion space.
+enum ImageEncoder {
+    case remote(RemoteClient, configuration: RemoteConfiguration, preset: Preset)
+    case local(any EncodeEngine, preset: Preset)
+
+    /// The latent and what made it (the endpoint that answered, or the local engine).
+    func encode(_ input: ImageInput) async throws -> (latent: Tensor, via: String) {
+        switch self {
+        case .remote(let client, let configuration, let preset):
+            // diffusers sends PIL's PNG; a PNG file goes as it is, a JPEG as the PNG of its pixels.
+            let png = input.kind == .png ? input.bytes : try PNGCodec.encode(input.image)
+            let request = EncodeRequest(input: .png(png), scalingFactor: preset.scalingFactor, shiftFactor: preset.shiftFactor)
+            let (latent, endpoint) = try await client.encode(request, configuration: configuration)
+            let expected = [1, preset.latentChannels, input.image.height / 8, input.image.width / 8]
+            guard latent.shape == expected else { throw UnexpectedLatent(shape: latent.shape, expected: expected) }
+            return (latent, endpoint)
+        case .local(let engine, let preset):
+            let encoded = try engine.encode(try EncoderInput.tensor(from: input.image), preset: preset)
+            return (preset.toDiffusionSpace(encoded.mean), "local \(engine.name)")
+        }
+    }
+}
