@@ -233,11 +233,13 @@ private struct PresetEntry {
         if let endpoints = try strings("endpoints") { preset.endpoints = endpoints }
         if let endpoint = try string("encode_endpoint") { preset.encodeEndpoints = [endpoint] }
         if let endpoints = try strings("encode_endpoints") { preset.encodeEndpoints = endpoints }
-        for endpoint in preset.endpoints + preset.encodeEndpoints {
-            guard let url = URL(string: endpoint), url.scheme == "http" || url.scheme == "https",
-                url.host != nil
-            else {
-                throw invalid("endpoints", "'\(endpoint)' is not an http(s) URL")
+        for (key, endpoints) in [("endpoints", preset.endpoints), ("encode_endpoints", preset.encodeEndpoints)] {
+            for endpoint in endpoints {
+                guard let url = URL(string: endpoint), url.scheme == "http" || url.scheme == "https",
+                    url.host != nil
+                else {
+                    throw invalid(key, "'\(endpoint)' is not an http(s) URL")
+                }
             }
         }
         if let output = try string("output_type") {
