@@ -60,15 +60,18 @@ import VideoTestSupport
         try Data(firstPNG).write(to: folder.appendingPathComponent("first.png"))
         try Data(try PNGCodec.encode(second)).write(to: folder.appendingPathComponent("second.png"))
         try Data(firstPNG.prefix(firstPNG.count - 30)).write(to: folder.appendingPathComponent("broken.png"))
+        // A JPEG goes as the PNG of its pixels, so the latent is that of the decoded JPEG.
+        let jpeg = try JPEGCodec.encode(try Self.image(width: 16, height: 16))
+        try Data(jpeg).write(to: folder.appendingPathComponent("third.jpg"))
         let out = folder.appendingPathComponent("latents")
         let result = try await Self.withEncodeServer { url in
             try await Self.run(
-                ["encode"] + ["first.png", "broken.png", "second.png"].map { folder.appendingPathComponent($0).path }
+                ["encode"] + ["first.png", "broken.png", "second.png", "third.jpg"].map { folder.appendingPathComponent($0).path }
                     + ["--preset", "sd15", "--endpoint", url, "--out", out.path])
         }
         #expect(result.status == 1)
         #expect(result.stderr.split(separator: "\n").filter { $0.contains("broken.png: PNG: ") }.count == 1, "\(result.stderr)")
-        for (name, image) in [("first", first), ("second", second)] {
+        for (name, image) in [("first", first), ("second", second), ("third", try JPEGCodec.decode(jpeg))] {
             let file = try LatentFile.read(contentsOf: out.appendingPathComponent("\(name).safetensors"))
             #expect(try file.latent().tensor == (try Self.expected(image)))
             #expect(file.metadata["latentty.preset"] == "sd15")
@@ -101,6 +104,12 @@ import VideoTestSupport
                 if format == "latent" { #expect(file.space == .diffusion && file.notes.isEmpty) }
             }
         }
+    }
+
+    @Test func presetsListTheEncodeEndpoints() throws {
+        let result = try CLITests.run(["presets"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("encode endpoint: https://qc6479g0aac6qwy9.us-east-1.aws.endpoints.huggingface.cloud/"))
     }
 
     @Test func withoutAnEncoderTheCommandSaysWhy() throws {
