@@ -5,7 +5,8 @@ import Wire
 
 /// The encode side of the protocol (`remote_encode`, `POST /encode`) as a pure function of query
 /// and body: an image file (diffusers sends PNG) or a raw `[B,3,H,W]` tensor in, the encoder's
-/// mean out, scaled by the request's factors as diffusers' client expects, as a raw tensor.
+/// mean out, scaled by the request's factors as diffusers' client expects, as a raw tensor. Images
+/// are resized down to multiples of 8 as `VaeImageProcessor.preprocess` does; tensors must fit.
 public struct EncodeService: Sendable {
     /// Nil until the server is given an encoder; `/encode` then answers 501.
     public let engine: (any EncodeEngine)?
@@ -78,13 +79,16 @@ public struct EncodeService: Sendable {
                 throw Refusal(400, "the body is not a PNG or JPEG image; send a tensor with shape and dtype in the query instead")
             }
             try checkWork(batch: 1, height: size.height, width: size.width, limit: maxWorkBytes)
+            let image: RGBImage
             do {
-                try EncoderInput.check(width: size.width, height: size.height)
-                return try EncoderInput.tensor(from: try ImageDecoder.decode(bytes))
-            } catch let failure as EncoderInput.Failure {
-                throw Refusal(400, failure.description)
+                image = try ImageDecoder.decode(bytes)
             } catch {
                 throw Refusal(400, "the image cannot be read: \(error)")
+            }
+            do {
+                return EncoderInput.tensor(from: try EncoderInput.resized(image))
+            } catch {
+                throw Refusal(400, error.description)
             }
         case .tensor(let tensor):
             let (batch, height, width) = (tensor.shape[0], tensor.shape[2], tensor.shape[3])

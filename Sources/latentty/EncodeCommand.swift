@@ -13,7 +13,8 @@ struct EncodeCommand: AsyncParsableCommand {
         discussion: """
             Writes one latent per image into --out, in diffusion space ((z − shift) · scaling, what
             `latentty decode` takes): safetensors (tensor `latents`), .npy, or a ComfyUI .latent.
-            Image sides must be multiples of 8; other sizes are refused with the size that would do.
+            Images are resized as diffusers' VaeImageProcessor does (Lanczos, sides down to multiples
+            of 8), or to --size WxH.
             A file that fails is reported in one line and the others still encode; the exit status is
             then 1.
 
@@ -43,6 +44,9 @@ struct EncodeCommand: AsyncParsableCommand {
 
     @OptionGroup var engineOptions: EngineOptions
 
+    @Option(help: "Resize every image to WxH (multiples of 8) first (default: each side down to a multiple of 8).")
+    var size: String?
+
     @Option(help: "Output file format: safetensors, npy or latent (ComfyUI).")
     var format: Format = .safetensors
 
@@ -58,6 +62,23 @@ struct EncodeCommand: AsyncParsableCommand {
         guard !files.isEmpty else { throw ValidationError("give at least one image file") }
         if local && !endpoint.isEmpty { throw ValidationError("--local and --endpoint exclude each other") }
         try BackendOptions.validate(endpoints: endpoint)
+        _ = try targetSize
+    }
+
+    /// `--size` as pixels, refused unless both sides are multiples of 8 (naming the nearest below).
+    var targetSize: (width: Int, height: Int)? {
+        get throws {
+            guard let size else { return nil }
+            let parts = size.lowercased().split(separator: "x").map { Int($0) }
+            guard parts.count == 2, let width = parts[0], let height = parts[1], width > 0, height > 0 else {
+                throw ValidationError("--size '\(size)' is not WxH, like 512x768")
+            }
+            guard width >= 8, height >= 8, width % 8 == 0, height % 8 == 0 else {
+                let fits = EncoderInput.size(width: max(width, 8), height: max(height, 8))
+                throw ValidationError("--size \(width)x\(height): sides must be multiples of 8, such as \(fits.width)x\(fits.height)")
+            }
+            return (width, height)
+        }
     }
 
     func run() async throws {
@@ -70,17 +91,21 @@ struct EncodeCommand: AsyncParsableCommand {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             }
         }
+        let size = try targetSize
         var results: [EncodeResult] = []
         for path in files {
             let result: EncodeResult
             do {
-                let (latent, via) = try await encoder.encode(try ImageInput.read(path))
+                let input = try ImageInput.read(path, size: size)
+                let (latent, via) = try await encoder.encode(input)
                 let output = folder.appendingPathComponent(
                     URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + "." + format.rawValue)
                 try LatentWriter.write(
                     latent, to: output, metadata: ["latentty.preset": preset.id, "latentty.space": LatentSpace.diffusion.rawValue])
                 result = EncodeResult(file: path, output: output.path, shape: latent.shape, via: via, error: nil)
-                if !json { printLine("\(relativePath(path)) → \(relativePath(output.path))  \(latent.shape.shapeText)  \(via)") }
+                let resized =
+                    input.resizedFrom.map { "  resized \($0.width)×\($0.height) → \(input.image.width)×\(input.image.height)" } ?? ""
+                if !json { printLine("\(relativePath(path)) → \(relativePath(output.path))  \(latent.shape.shapeText)\(resized)  \(via)") }
             } catch {
                 let reason = String(describing: error).terminalSafe
                 result = EncodeResult(file: path, output: nil, shape: nil, via: nil, error: reason)

@@ -10,7 +10,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve the Hybrid Inference protocol, so diffusers' remote_decode() and remote_encode() can use this machine.",
         discussion: """
             POST /encode encodes (remote_encode: a PNG body, or a [B,3,H,W] tensor with shape and dtype;
-            sides multiples of 8; answers the latent scaled by the request's scaling_factor/shift_factor)
+            images resized down to multiples of 8 as diffusers does; answers the latent scaled by the
+            request's scaling_factor/shift_factor)
             with the encoder of --engine and --preset; an engine without one answers 501.
             POST (any other path) decodes (every output type, scaling semantics, packed Flux with height/width).
             GET / and GET /health answer "Ok" (alive); GET /ready answers 200 while the queue has room,

@@ -63,19 +63,26 @@ import VideoTestSupport
         // A JPEG goes as the PNG of its pixels, so the latent is that of the decoded JPEG.
         let jpeg = try JPEGCodec.encode(try Self.image(width: 16, height: 16))
         try Data(jpeg).write(to: folder.appendingPathComponent("third.jpg"))
+        // An odd size is resized as diffusers does: its latent is that of diffusers' own resize.
+        let fixtures = CLITests.repository.appendingPathComponent("Tests/Fixtures/encode")
+        try FileManager.default.copyItem(
+            at: fixtures.appendingPathComponent("resize_in_37x21.png"), to: folder.appendingPathComponent("odd.png"))
+        let resized = try PNGCodec.decode(Array(try Data(contentsOf: fixtures.appendingPathComponent("resize_lanczos_32x16.png")))).image
         let out = folder.appendingPathComponent("latents")
         let result = try await Self.withEncodeServer { url in
             try await Self.run(
-                ["encode"] + ["first.png", "broken.png", "second.png", "third.jpg"].map { folder.appendingPathComponent($0).path }
+                ["encode"]
+                    + ["first.png", "broken.png", "second.png", "third.jpg", "odd.png"].map { folder.appendingPathComponent($0).path }
                     + ["--preset", "sd15", "--endpoint", url, "--out", out.path])
         }
         #expect(result.status == 1)
         #expect(result.stderr.split(separator: "\n").filter { $0.contains("broken.png: PNG: ") }.count == 1, "\(result.stderr)")
-        for (name, image) in [("first", first), ("second", second), ("third", try JPEGCodec.decode(jpeg))] {
+        for (name, image) in [("first", first), ("second", second), ("third", try JPEGCodec.decode(jpeg)), ("odd", resized)] {
             let file = try LatentFile.read(contentsOf: out.appendingPathComponent("\(name).safetensors"))
             #expect(try file.latent().tensor == (try Self.expected(image)))
             #expect(file.metadata["latentty.preset"] == "sd15")
         }
+        #expect(result.stdout.contains("resized 37×21 → 32×16"))
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("broken.safetensors").path))
         let decoded = try await Self.run([
             "decode", out.appendingPathComponent("second.safetensors").path, "--local", "--engine", "approx", "--out",
@@ -110,6 +117,12 @@ import VideoTestSupport
         let result = try CLITests.run(["presets"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("encode endpoint: https://qc6479g0aac6qwy9.us-east-1.aws.endpoints.huggingface.cloud/"))
+    }
+
+    @Test func sizeMustBeMultiplesOfEight() throws {
+        let result = try CLITests.run(["encode", "x.png", "--preset", "sd15", "--size", "100x50"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--size 100x50: sides must be multiples of 8, such as 96x48"))
     }
 
     @Test func withoutAnEncoderTheCommandSaysWhy() throws {

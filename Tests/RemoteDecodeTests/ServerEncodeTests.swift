@@ -65,7 +65,8 @@ import Wire
 
     @Test func badInputIs400WithASentence() async throws {
         let png = try PNGCodec.encode(Self.image)
-        let oddSized = try PNGCodec.encode(try RGBImage(width: 20, height: 8, pixels: [UInt8](repeating: 9, count: 20 * 8 * 3)))
+        let tiny = try PNGCodec.encode(try RGBImage(width: 4, height: 4, pixels: [UInt8](repeating: 9, count: 4 * 4 * 3)))
+        let oddTensor = try Tensor(values: [Float](repeating: 0, count: 3 * 8 * 12), shape: [1, 3, 8, 12])
         let fourChannels = try Tensor(values: [Float](repeating: 0, count: 4 * 64), shape: [1, 4, 8, 8])
         try await withLatenttyServer(preset: .sd15, encoder: PoolingEncoder()) { url in
             let truncated = try await post(EncodeRequest(input: .png(Array(png.prefix(png.count - 30)))), to: url)
@@ -79,12 +80,30 @@ import Wire
             let wrongShape = try await post(EncodeRequest(input: .tensor(fourChannels)), to: url)
             #expect(wrongShape.status == 400)
             #expect(client.errorMessage(wrongShape) == "query parameter shape=[1, 4, 8, 8] is not [B, 3, H, W] (a batch of RGB images)")
-            let odd = try await post(EncodeRequest(input: .png(oddSized)), to: url)
+            let small = try await post(EncodeRequest(input: .png(tiny)), to: url)
+            #expect(small.status == 400)
+            #expect(client.errorMessage(small) == "the image is 4×4; the encoder needs sides of at least 8 pixels")
+            let odd = try await post(EncodeRequest(input: .tensor(oddTensor)), to: url)
             #expect(odd.status == 400)
             #expect(
                 client.errorMessage(odd)
-                    == "the image is 20×8; the encoder takes sides that are multiples of 8: crop or resize it to 16×8 (what diffusers' VaeImageProcessor would resize it to)"
+                    == "the images are 12×8; the encoder takes sides that are multiples of 8, such as 8×8: send an image file (it is resized as diffusers does) or resize the tensor"
             )
+        }
+    }
+
+    /// diffusers' own resize of the same file (Tests/Fixtures/encode/GENERATE_RESIZE.py) is what gets encoded.
+    @Test func anOddSizedImageIsResizedAsDiffusersDoes() async throws {
+        let folder = Fixtures.protocolFolder.deletingLastPathComponent().appendingPathComponent("encode")
+        let png = Array(try Data(contentsOf: folder.appendingPathComponent("resize_in_37x21.png")))
+        let resized = try PNGCodec.decode(Array(try Data(contentsOf: folder.appendingPathComponent("resize_lanczos_32x16.png")))).image
+        try await withLatenttyServer(preset: .sd15, encoder: PoolingEncoder()) { url in
+            let response = try await post(EncodeRequest(input: .png(png), scalingFactor: 0.18215), to: url)
+            #expect(response.status == 200)
+            #expect(response.headers["shape"] == "[1, 4, 2, 4]")
+            #expect(
+                try EncodeRequest.parseResponse(response)
+                    == (try Self.expected(EncoderInput.tensor(from: resized), scaling: 0.18215, shift: 0)))
         }
     }
 
