@@ -53,6 +53,9 @@ struct EncodeCommand: AsyncParsableCommand {
     @Option(help: "Output folder.")
     var out: String = "encoded"
 
+    @Option(help: "Images in flight at once to endpoints.")
+    var concurrency: Int = 2
+
     @OptionGroup var remote: RemoteOptions
 
     @Flag(help: "Print the results as JSON.")
@@ -60,6 +63,7 @@ struct EncodeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one image file") }
+        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         if local && !endpoint.isEmpty { throw ValidationError("--local and --endpoint exclude each other") }
         try BackendOptions.validate(endpoints: endpoint)
         _ = try targetSize
@@ -91,30 +95,55 @@ struct EncodeCommand: AsyncParsableCommand {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             }
         }
-        let size = try targetSize
-        var results: [EncodeResult] = []
-        for path in files {
-            let result: EncodeResult
-            do {
-                let input = try ImageInput.read(path, size: size)
-                let (latent, via) = try await encoder.encode(input)
-                let output = folder.appendingPathComponent(
-                    URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + "." + format.rawValue)
-                try LatentWriter.write(
-                    latent, to: output, metadata: ["latentty.preset": preset.id, "latentty.space": LatentSpace.diffusion.rawValue])
-                result = EncodeResult(file: path, output: output.path, shape: latent.shape, via: via, error: nil)
-                let resized =
-                    input.resizedFrom.map { "  resized \($0.width)×\($0.height) → \(input.image.width)×\(input.image.height)" } ?? ""
-                if !json { printLine("\(relativePath(path)) → \(relativePath(output.path))  \(latent.shape.shapeText)\(resized)  \(via)") }
-            } catch {
-                let reason = String(describing: error).terminalSafe
-                result = EncodeResult(file: path, output: nil, shape: nil, via: nil, error: reason)
-                if !json { printError("\(relativePath(path)): \(reason)") }
+        let job = EncodeJob(
+            encoder: encoder, size: try targetSize, folder: folder, format: format.rawValue, preset: preset.id)
+        // Two inputs with one name would write one output: the later is refused, not lost silently.
+        var claimed: [String: String] = [:]
+        var results = [EncodeResult?](repeating: nil, count: files.count)
+        for (index, path) in files.enumerated() {
+            let name = job.outputName(for: path)
+            if let earlier = claimed[name] {
+                let refused = EncodeResult(
+                    file: path, output: nil, shape: nil, via: nil,
+                    error: "\(name) is written from \(earlier) in this run; rename one of them".terminalSafe)
+                results[index] = refused
+                if !json { report(refused) }
+            } else {
+                claimed[name] = path
             }
-            results.append(result)
         }
-        if json { try printJSON(results) }
-        if results.contains(where: { $0.error != nil }) { throw ExitCode(1) }
+        let pending = files.indices.filter { results[$0] == nil }
+        // A local encoder uses every core for one image; endpoints take several at once.
+        let inFlight = local ? 1 : concurrency
+        await withTaskGroup(of: (Int, EncodeResult).self) { group in
+            var next = 0
+            func start() {
+                guard next < pending.count else { return }
+                let index = pending[next]
+                let path = files[index]
+                next += 1
+                group.addTask { (index, await job.run(path)) }
+            }
+            for _ in 0..<inFlight { start() }
+            while let (index, result) = await group.next() {
+                results[index] = result
+                if !json { report(result) }
+                start()
+            }
+        }
+        let finished = results.compactMap { $0 }
+        if json { try printJSON(finished) }
+        if finished.contains(where: { $0.error != nil }) { throw ExitCode(1) }
+    }
+
+    private func report(_ result: EncodeResult) {
+        if let error = result.error {
+            printError("\(relativePath(result.file)): \(error)")
+        } else if let output = result.output, let shape = result.shape, let via = result.via {
+            printLine(
+                "\(relativePath(result.file)) → \(relativePath(output))  \(shape.shapeText)\(result.resized.map { "  resized \($0)" } ?? "")  \(via)"
+            )
+        }
     }
 
     /// Remote unless --local; a local encoder is made now, so a missing one fails before any file.
@@ -134,13 +163,43 @@ struct EncodeCommand: AsyncParsableCommand {
 }
 
 /// One line of `encode --json`.
-struct EncodeResult: Encodable {
+struct EncodeResult: Encodable, Sendable {
     let file: String
     let output: String?
     let shape: [Int]?
     /// The endpoint that answered, or `local`.
     let via: String?
     let error: String?
+    /// `37×21 → 32×16` when the image was resized.
+    var resized: String? = nil
+}
+
+/// What every file of one `encode` run goes through: read, resize, encode, write.
+struct EncodeJob: Sendable {
+    let encoder: ImageEncoder
+    let size: (width: Int, height: Int)?
+    let folder: URL
+    let format: String
+    let preset: String
+
+    func outputName(for path: String) -> String {
+        URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + "." + format
+    }
+
+    /// Never throws: a file that fails is a result with its reason, so the others go on.
+    func run(_ path: String) async -> EncodeResult {
+        do {
+            let input = try ImageInput.read(path, size: size)
+            let (latent, via) = try await encoder.encode(input)
+            let output = folder.appendingPathComponent(outputName(for: path))
+            try LatentWriter.write(
+                latent, to: output, metadata: ["latentty.preset": preset, "latentty.space": LatentSpace.diffusion.rawValue])
+            let resized = input.resizedFrom.map { "\($0.width)×\($0.height) → \(input.image.width)×\(input.image.height)" }
+            return EncodeResult(file: path, output: output.path, shape: latent.shape, via: via, error: nil, resized: resized)
+        } catch {
+            return EncodeResult(file: path, output: nil, shape: nil, via: nil, error: String(describing: error).terminalSafe)
+        }
+    }
 }
 
 struct EncodeSetupError: Error, CustomStringConvertible {

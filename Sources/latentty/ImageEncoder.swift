@@ -7,7 +7,7 @@ import Wire
 
 /// An image file read for encoding, at the size it is encoded at: its PNG bytes (the file's own
 /// when it is a PNG left as it is) and its pixels.
-struct ImageInput {
+struct ImageInput: Sendable {
     let png: [UInt8]
     let image: RGBImage
     /// The file's size when it was resized.
@@ -46,7 +46,7 @@ struct UnexpectedLatent: Error, CustomStringConvertible {
 
 /// Where `latentty encode` encodes: an endpoint, as diffusers' `remote_encode` would call it, or
 /// an encoder on this machine. Either way the latent comes back in diffusion space.
-enum ImageEncoder {
+enum ImageEncoder: Sendable {
     case remote(RemoteClient, configuration: RemoteConfiguration, preset: Preset)
     case local(any EncodeEngine, preset: Preset)
 

@@ -119,6 +119,26 @@ import VideoTestSupport
         #expect(result.stdout.contains("encode endpoint: https://qc6479g0aac6qwy9.us-east-1.aws.endpoints.huggingface.cloud/"))
     }
 
+    @Test func twoInputsWithOneNameWriteOneAndSaySo() async throws {
+        let folder = try Self.folder()
+        let (first, second) = (folder.appendingPathComponent("a"), folder.appendingPathComponent("b"))
+        let image = try Self.image(width: 8, height: 8)
+        for sub in [first, second] {
+            try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+            try Data(try PNGCodec.encode(image)).write(to: sub.appendingPathComponent("x.png"))
+        }
+        let out = folder.appendingPathComponent("out")
+        let result = try await Self.withEncodeServer { url in
+            try await Self.run([
+                "encode", first.appendingPathComponent("x.png").path, second.appendingPathComponent("x.png").path, "--preset", "sd15",
+                "--endpoint", url, "--out", out.path, "--concurrency", "3",
+            ])
+        }
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("b/x.png: x.safetensors is written from "), "\(result.stderr)")
+        #expect(try LatentFile.read(contentsOf: out.appendingPathComponent("x.safetensors")).latent().tensor == (try Self.expected(image)))
+    }
+
     @Test func sizeMustBeMultiplesOfEight() throws {
         let result = try CLITests.run(["encode", "x.png", "--preset", "sd15", "--size", "100x50"])
         #expect(result.status == 64)
