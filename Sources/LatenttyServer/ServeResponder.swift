@@ -119,7 +119,9 @@ struct ServeResponder: HTTPResponder {
         let answer = await onOwnThread {
             encoding ? encoder.handle(query: query, body: bytes) : service.handle(query: query, accept: accept, body: bytes)
         }
-        if answer.status == 200, !encoding {
+        if answer.status == 200, encoding {
+            metrics.encoded(seconds: DecodeServer.seconds(ContinuousClock.now - start))
+        } else if answer.status == 200 {
             metrics.decoded(seconds: DecodeServer.seconds(ContinuousClock.now - start))
         } else if answer.status == 422 {
             metrics.refusedForWork()

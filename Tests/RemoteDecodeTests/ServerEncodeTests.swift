@@ -40,6 +40,9 @@ import Wire
             #expect(response.headers["dtype"] == "float32")
             let latent = try EncodeRequest.parseResponse(response)
             #expect(latent == (try Self.expected(EncoderInput.tensor(from: Self.image), scaling: 0.18215, shift: 0)))
+            let metrics = String(decoding: try await client.get(url + "metrics").body, as: UTF8.self)
+            #expect(metrics.contains("\nlatentty_encodes_total 1\n"))
+            #expect(metrics.contains("\nlatentty_decode_seconds_count 0\n"))
         }
     }
 
