@@ -100,7 +100,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["LatentKit", "ImageCodecs", "Workbench", "TerminalGraphics", "CSystemZlib", "VideoTestSupport"]
+            dependencies: [
+                "LatentKit", "ImageCodecs", "Workbench", "TerminalGraphics", "CSystemZlib", "VideoTestSupport", "LatenttyServer",
+                "NativeVAE", .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
         .testTarget(name: "NativeVAETests", dependencies: ["NativeVAE", "LatentKit", "ImageCodecs", "VideoTestSupport"]),
         .testTarget(

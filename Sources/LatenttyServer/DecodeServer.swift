@@ -6,7 +6,7 @@ import Logging
 import NIOCore
 import Wire
 
-/// `latentty serve`: the decode side of the protocol over HTTP, with probes (`/health`, `/ready`)
+/// `latentty serve`: the decode side of the protocol over HTTP (and the encode side at `/encode`), with probes (`/health`, `/ready`)
 /// and Prometheus `/metrics`, behind limits a slow or hostile client cannot get around.
 public enum DecodeServer {
     /// NIO's limit on all header fields of one request, kept as is (431 beyond it).
@@ -15,15 +15,17 @@ public enum DecodeServer {
     /// Builds the application; `onListening` receives the bound port (useful with port 0).
     /// SIGTERM or SIGINT (through `runService`) stops accepting, finishes the requests under way and returns.
     public static func application(
-        service: DecodeService, configuration: ServerConfiguration,
+        service: DecodeService, encoder: EncodeService = EncodeService(engine: nil, preset: nil), configuration: ServerConfiguration,
         log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         var service = service
         service.maxWorkBytes = configuration.maxWorkBytes
+        var encoder = encoder
+        encoder.maxWorkBytes = configuration.maxWorkBytes
         let metrics = ServerMetrics(engine: service.decoder.engine.name, preset: service.preset?.id ?? "per request")
         let responder = ServeResponder(
-            service: service, configuration: configuration,
+            service: service, encoder: encoder, configuration: configuration,
             limiter: WorkLimiter(workers: configuration.workers, capacity: configuration.queueCapacity),
             bodies: BodyBudget(limit: configuration.maxBodyBytesInFlight), metrics: metrics, log: log)
         let window = configuration.bodyTimeout

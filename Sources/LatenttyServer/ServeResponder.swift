@@ -22,6 +22,7 @@ struct ServeContext: RequestContext {
 /// the same JSON error shape and one access-log line; nothing is left to a framework default.
 struct ServeResponder: HTTPResponder {
     let service: DecodeService
+    let encoder: EncodeService
     let configuration: ServerConfiguration
     let limiter: WorkLimiter
     let bodies: BodyBudget
@@ -46,7 +47,7 @@ struct ServeResponder: HTTPResponder {
         let path = request.uri.path
         switch request.method {
         case .post:
-            return await decode(request)
+            return await work(request, encoding: Self.isEncode(path))
         case .get:
             switch path {
             case "/", "/health": return (Self.text("Ok"), 0)
@@ -57,7 +58,7 @@ struct ServeResponder: HTTPResponder {
                     ErrorBody.response(
                         status: 404,
                         message:
-                            "there is nothing at GET \(path.prefix(100)): this server answers GET /, /health, /ready and /metrics, and decodes POSTs"
+                            "there is nothing at GET \(path.prefix(100)): this server answers GET /, /health, /ready and /metrics, encodes POSTs to /encode and decodes other POSTs"
                     ),
                     0
                 )
@@ -65,7 +66,7 @@ struct ServeResponder: HTTPResponder {
         default:
             var refused = ErrorBody.response(
                 status: 405,
-                message: "this server does not answer \(request.method.rawValue) requests: use GET for probes and POST to decode")
+                message: "this server does not answer \(request.method.rawValue) requests: use GET for probes and POST to decode or encode")
             refused.headers.append(Header("Allow", "GET, POST"))
             return (refused, 0)
         }
@@ -91,7 +92,13 @@ struct ServeResponder: HTTPResponder {
             status: 200, headers: [Header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: Array(text.utf8))
     }
 
-    func decode(_ request: Request) async -> (WireResponse, Int) {
+    /// diffusers' client posts to the endpoint URL as given, so `…/encode` with or without a slash.
+    static func isEncode(_ path: String) -> Bool {
+        path == "/encode" || path == "/encode/"
+    }
+
+    /// A decode, or an encode when `encoding`: both wait in the same queue for the same workers.
+    func work(_ request: Request, encoding: Bool) async -> (WireResponse, Int) {
         var request = request
         var held = 0
         defer { bodies.giveBack(held) }
@@ -106,11 +113,15 @@ struct ServeResponder: HTTPResponder {
         let query = request.uri.query ?? ""
         let accept = request.headers[.accept]
         let bytes = Array(buffer: body)
-        let service = self.service
+        let (service, encoder) = (self.service, self.encoder)
         let start = ContinuousClock.now
-        // Decoding is blocking CPU work: keep it off the event loop and the cooperative pool.
-        let answer = await onOwnThread { service.handle(query: query, accept: accept, body: bytes) }
-        if answer.status == 200 {
+        // Decoding and encoding are blocking CPU work: keep them off the event loop and the cooperative pool.
+        let answer = await onOwnThread {
+            encoding ? encoder.handle(query: query, body: bytes) : service.handle(query: query, accept: accept, body: bytes)
+        }
+        if answer.status == 200, encoding {
+            metrics.encoded(seconds: DecodeServer.seconds(ContinuousClock.now - start))
+        } else if answer.status == 200 {
             metrics.decoded(seconds: DecodeServer.seconds(ContinuousClock.now - start))
         } else if answer.status == 422 {
             metrics.refusedForWork()

@@ -15,6 +15,8 @@ final class ServerMetrics: Sendable {
         var decodeSum = 0.0
         var cuts: [ConnectionCut: Int] = [:]
         var refusedForWork = 0
+        var encodes = 0
+        var encodeSum = 0.0
     }
 
     private let counts = Mutex(Counts())
@@ -41,6 +43,13 @@ final class ServerMetrics: Sendable {
             }
             counts.decodeCount += 1
             counts.decodeSum += seconds
+        }
+    }
+
+    func encoded(seconds: Double) {
+        counts.withLock { counts in
+            counts.encodes += 1
+            counts.encodeSum += seconds
         }
     }
 
@@ -80,6 +89,8 @@ final class ServerMetrics: Sendable {
         family(
             "latentty_work_refused_total", "counter", "Requests refused for asking more decode memory than allowed.",
             [("", String(counts.refusedForWork))])
+        family("latentty_encodes_total", "counter", "Images encoded and answered (POST /encode).", [("", String(counts.encodes))])
+        family("latentty_encode_seconds_total", "counter", "Time spent encoding and answering.", [("", Self.number(counts.encodeSum))])
         family(
             "latentty_engine_info", "gauge", "The engine and preset this server decodes with.",
             [("{engine=\"\(Self.escaped(engine))\",preset=\"\(Self.escaped(preset))\"}", "1")])

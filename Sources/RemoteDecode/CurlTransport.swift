@@ -122,7 +122,11 @@ final class Transfer: @unchecked Sendable {
         curl_easy_reset(curl)
         var list: UnsafeMutablePointer<curl_slist>? = nil
         // curl adds `Expect: 100-continue` to large POSTs; endpoints gain nothing from the extra round trip.
-        for header in requestHeaders + [Header("Expect", "")] {
+        // It also labels a POST body form data unless told otherwise; diffusers' encode requests carry
+        // no Content-Type, so a request without one goes without (an empty value removes curl's own).
+        var suppressed = [Header("Expect", "")]
+        if requestHeaders["Content-Type"] == nil { suppressed.append(Header("Content-Type", "")) }
+        for header in requestHeaders + suppressed {
             list = curl_slist_append(list, "\(header.name): \(header.value)")
         }
         defer { curl_slist_free_all(list) }

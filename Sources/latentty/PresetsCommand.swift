@@ -32,6 +32,7 @@ struct PresetsCommand: ParsableCommand {
             printLine("    " + facts.joined(separator: "  "))
             if let model = preset.modelID { printLine("    model: \(model)") }
             for endpoint in preset.endpoints { printLine("    endpoint: \(endpoint)") }
+            for endpoint in preset.encodeEndpoints { printLine("    encode endpoint: \(endpoint)") }
         }
     }
 }

@@ -7,9 +7,13 @@ import NativeVAE
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the Hybrid Inference decode protocol, so diffusers' remote_decode() can use this machine.",
+        abstract: "Serve the Hybrid Inference protocol, so diffusers' remote_decode() and remote_encode() can use this machine.",
         discussion: """
-            POST (any path) decodes (every output type, scaling semantics, packed Flux with height/width).
+            POST /encode encodes (remote_encode: a PNG body, or a [B,3,H,W] tensor with shape and dtype;
+            images resized down to multiples of 8 as diffusers does; answers the latent scaled by the
+            request's scaling_factor/shift_factor)
+            with the encoder of --engine and --preset; an engine without one answers 501.
+            POST (any other path) decodes (every output type, scaling semantics, packed Flux with height/width).
             GET / and GET /health answer "Ok" (alive); GET /ready answers 200 while the queue has room,
             else 503; GET /metrics is in Prometheus' text format. Every refusal is JSON {"error": …}
             with its status (400, 404, 405, 408, 413, 422, 429, 431, 503). One access-log line per
@@ -114,9 +118,11 @@ struct ServeCommand: AsyncParsableCommand {
         let fixed = try preset.map { try presets.preset($0, in: catalog) }
         let engine = try engineOptions.makeEngine(preset: fixed)
         let service = DecodeService(engine: engine, preset: fixed, catalog: catalog)
+        // An engine without an encoder still serves decodes; its `/encode` answers 501.
+        let encoder = EncodeService(engine: try? engineOptions.makeEncodeEngine(preset: fixed), preset: fixed)
         let host = self.host
         let app = DecodeServer.application(
-            service: service, configuration: configuration,
+            service: service, encoder: encoder, configuration: configuration,
             onListening: { port in
                 printError(
                     "latentty serve: listening on http://\(host):\(port)/ (engine \(engine.name), preset \(fixed?.id ?? "per request"))"

@@ -53,6 +53,7 @@ import Testing
                         "name", "base", "channels", "scaling", "shift", "packed", "temporal", "spatial",
                         "model",
                         "endpoint", "endpoints", "output_type", "image_format", "resolution", "concurrency",
+                        "encode_endpoint", "encode_endpoints",
                     ]))
         #expect(
             failure("[presets.x]\nchannels = \"four\"\n")

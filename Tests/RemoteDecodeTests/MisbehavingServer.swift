@@ -26,6 +26,7 @@ final class MisbehavingServer: Sendable {
         let target: String
         let headers: [String: String]
         let bodyLength: Int
+        let body: [UInt8]
     }
 
     let port: Int
@@ -178,12 +179,12 @@ final class MisbehavingServer: Sendable {
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
         let length = Int(headers["content-length"] ?? "0") ?? 0
-        var body = data.count - headEnd!
-        while body < length {
+        var body = Array(data[headEnd!...])
+        while body.count < length {
             let count = recv(connection, &buffer, buffer.count, 0)
             if count <= 0 { break }
-            body += count
+            body += buffer[0..<count]
         }
-        return Recorded(target: target, headers: headers, bodyLength: body)
+        return Recorded(target: target, headers: headers, bodyLength: body.count, body: body)
     }
 }

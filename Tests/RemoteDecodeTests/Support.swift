@@ -13,7 +13,7 @@ import Wire
 
 /// Runs latentty's own decode server on a free loopback port for the duration of `body`.
 func withLatenttyServer<T: Sendable>(
-    engine: any DecodeEngine = Latent2RGBEngine(), preset: Preset? = nil,
+    engine: any DecodeEngine = Latent2RGBEngine(), preset: Preset? = nil, encoder: (any EncodeEngine)? = nil,
     configuration: ServerConfiguration = ServerConfiguration(port: 0), log: AccessLines = AccessLines(),
     _ body: (String) async throws -> T
 ) async throws -> T {
@@ -21,7 +21,8 @@ func withLatenttyServer<T: Sendable>(
     configuration.port = 0
     let (ports, portSink) = AsyncStream<Int>.makeStream()
     let app = DecodeServer.application(
-        service: DecodeService(engine: engine, preset: preset), configuration: configuration, log: { log.append($0) },
+        service: DecodeService(engine: engine, preset: preset), encoder: EncodeService(engine: encoder, preset: preset),
+        configuration: configuration, log: { log.append($0) },
         onListening: { portSink.yield($0) })
     let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test")))
     let server = Task { try await group.run() }

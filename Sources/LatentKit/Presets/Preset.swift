@@ -37,6 +37,8 @@ public struct Preset: Sendable, Equatable, Codable {
     /// The image side the model was trained at; ranks presets when a shape fits several.
     public var nativeResolution: Int?
     public var endpoints: [String]
+    /// Where `remote_encode` calls go (diffusers' `REMOTE_ENCODE_ENDPOINT_*`); empty where none is hosted.
+    public var encodeEndpoints: [String]
     public var outputType: OutputType
     public var imageFormat: ImageFormat
     /// Remote jobs in flight at once for this preset's endpoints.
@@ -48,7 +50,7 @@ public struct Preset: Sendable, Equatable, Codable {
         temporalFactor: Int? = nil,
         scalingFactor: Double, shiftFactor: Double? = nil, packed: Bool = false, modelID: String? = nil,
         nativeResolution: Int? = nil, endpoints: [String] = [], outputType: OutputType = .pil,
-        imageFormat: ImageFormat = .jpg, concurrency: Int = 2, isBuiltin: Bool = false
+        imageFormat: ImageFormat = .jpg, concurrency: Int = 2, isBuiltin: Bool = false, encodeEndpoints: [String] = []
     ) {
         self.id = id
         self.name = name
@@ -61,6 +63,7 @@ public struct Preset: Sendable, Equatable, Codable {
         self.modelID = modelID
         self.nativeResolution = nativeResolution
         self.endpoints = endpoints
+        self.encodeEndpoints = encodeEndpoints
         self.outputType = outputType
         self.imageFormat = imageFormat
         self.concurrency = concurrency
@@ -89,20 +92,20 @@ extension Preset {
         id: "sd15", name: "SD v1.5", latentChannels: 4, scalingFactor: 0.18215,
         modelID: "stabilityai/sd-vae-ft-mse", nativeResolution: 512,
         endpoints: ["https://q1bj3bpq6kzilnsu.us-east-1.aws.endpoints.huggingface.cloud"],
-        isBuiltin: true)
+        isBuiltin: true, encodeEndpoints: ["https://qc6479g0aac6qwy9.us-east-1.aws.endpoints.huggingface.cloud/"])
 
     public static let sdxl = Preset(
         id: "sdxl", name: "SDXL", latentChannels: 4, scalingFactor: 0.13025,
         modelID: "madebyollin/sdxl-vae-fp16-fix", nativeResolution: 1024,
         endpoints: ["https://x2dmsqunjd6k9prw.us-east-1.aws.endpoints.huggingface.cloud"],
-        isBuiltin: true)
+        isBuiltin: true, encodeEndpoints: ["https://xjqqhmyn62rog84g.us-east-1.aws.endpoints.huggingface.cloud/"])
 
     public static let flux = Preset(
         id: "flux", name: "Flux", latentChannels: 16, scalingFactor: 0.3611, shiftFactor: 0.1159,
         packed: true,
         modelID: "black-forest-labs/FLUX.1-schnell", nativeResolution: 1024,
         endpoints: ["https://whhx50ex1aryqvw6.us-east-1.aws.endpoints.huggingface.cloud"],
-        isBuiltin: true)
+        isBuiltin: true, encodeEndpoints: ["https://ptccx55jz97f9zgo.us-east-1.aws.endpoints.huggingface.cloud/"])
 
     public static let hunyuanVideo = Preset(
         id: "hunyuanvideo", name: "HunyuanVideo", latentChannels: 16, temporalFactor: 4,
@@ -112,4 +115,25 @@ extension Preset {
         outputType: .mp4, isBuiltin: true)
 
     public static let builtins: [Preset] = [.sd15, .sdxl, .flux, .hunyuanVideo]
+}
+
+extension Preset {
+    /// Journals written before presets had encode endpoints lack the key; those presets decode with none.
+    public init(from decoder: any Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try values.decode(String.self, forKey: .id), name: try values.decode(String.self, forKey: .name),
+            latentChannels: try values.decode(Int.self, forKey: .latentChannels),
+            spatialFactor: try values.decode(Int.self, forKey: .spatialFactor),
+            temporalFactor: try values.decodeIfPresent(Int.self, forKey: .temporalFactor),
+            scalingFactor: try values.decode(Double.self, forKey: .scalingFactor),
+            shiftFactor: try values.decodeIfPresent(Double.self, forKey: .shiftFactor),
+            packed: try values.decode(Bool.self, forKey: .packed), modelID: try values.decodeIfPresent(String.self, forKey: .modelID),
+            nativeResolution: try values.decodeIfPresent(Int.self, forKey: .nativeResolution),
+            endpoints: try values.decode([String].self, forKey: .endpoints),
+            outputType: try values.decode(OutputType.self, forKey: .outputType),
+            imageFormat: try values.decode(ImageFormat.self, forKey: .imageFormat),
+            concurrency: try values.decode(Int.self, forKey: .concurrency), isBuiltin: try values.decode(Bool.self, forKey: .isBuiltin),
+            encodeEndpoints: try values.decodeIfPresent([String].self, forKey: .encodeEndpoints) ?? [])
+    }
 }

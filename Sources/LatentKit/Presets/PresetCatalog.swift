@@ -173,6 +173,7 @@ private struct PresetEntry {
     static let validKeys = [
         "name", "base", "channels", "scaling", "shift", "packed", "temporal", "spatial", "model",
         "endpoint", "endpoints", "output_type", "image_format", "resolution", "concurrency",
+        "encode_endpoint", "encode_endpoints",
     ]
 
     func build(existing catalog: PresetCatalog) throws(ConfigError) -> Preset {
@@ -230,11 +231,15 @@ private struct PresetEntry {
         if let model = try string("model") { preset.modelID = model }
         if let endpoint = try string("endpoint") { preset.endpoints = [endpoint] }
         if let endpoints = try strings("endpoints") { preset.endpoints = endpoints }
-        for endpoint in preset.endpoints {
-            guard let url = URL(string: endpoint), url.scheme == "http" || url.scheme == "https",
-                url.host != nil
-            else {
-                throw invalid("endpoints", "'\(endpoint)' is not an http(s) URL")
+        if let endpoint = try string("encode_endpoint") { preset.encodeEndpoints = [endpoint] }
+        if let endpoints = try strings("encode_endpoints") { preset.encodeEndpoints = endpoints }
+        for (key, endpoints) in [("endpoints", preset.endpoints), ("encode_endpoints", preset.encodeEndpoints)] {
+            for endpoint in endpoints {
+                guard let url = URL(string: endpoint), url.scheme == "http" || url.scheme == "https",
+                    url.host != nil
+                else {
+                    throw invalid(key, "'\(endpoint)' is not an http(s) URL")
+                }
             }
         }
         if let output = try string("output_type") {

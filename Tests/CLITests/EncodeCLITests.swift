@@ -1,0 +1,159 @@
+import Foundation
+import Hummingbird
+import ImageCodecs
+import LatenttyServer
+import Logging
+import NativeVAE
+import ServiceLifecycle
+import Testing
+import VideoTestSupport
+
+@testable import LatentKit
+
+/// `latentty encode` against latentty's server in this process, whose `/encode` runs
+/// `PoolingEncoder`, so every latent written is known to the value.
+@Suite(.serialized) struct EncodeCLITests {
+    static func withEncodeServer<T: Sendable>(_ body: (String) async throws -> T) async throws -> T {
+        let (ports, portSink) = AsyncStream<Int>.makeStream()
+        let app = DecodeServer.application(
+            service: DecodeService(engine: Latent2RGBEngine(), preset: .sd15),
+            encoder: EncodeService(engine: PoolingEncoder(), preset: .sd15), configuration: ServerConfiguration(port: 0),
+            log: { _ in }, onListening: { portSink.yield($0) })
+        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test")))
+        let server = Task { try await group.run() }
+        defer { server.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CancellationError() }
+        let result = try await body("http://127.0.0.1:\(port)/encode")
+        await group.triggerGracefulShutdown()
+        _ = try? await server.value
+        return result
+    }
+
+    /// The binary on a thread of its own: blocking a cooperative thread on it would starve the
+    /// server that answers it.
+    static func run(_ arguments: [String]) async throws -> CLITests.Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try CLITests.run(arguments) }) }
+        }
+    }
+
+    static func folder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-encode-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static func image(width: Int, height: Int) throws -> RGBImage {
+        try RGBImage(width: width, height: height, pixels: (0..<width * height * 3).map { index -> UInt8 in UInt8((index * 29) % 256) })
+    }
+
+    /// What the server answers for `image`, in diffusion space as `encode` writes it.
+    static func expected(_ image: RGBImage) throws -> Tensor {
+        Preset.sd15.toDiffusionSpace(try PoolingEncoder().encode(EncoderInput.tensor(from: image), preset: .sd15).mean)
+    }
+
+    @Test func aBatchWritesEveryGoodFileAndNamesTheBrokenOne() async throws {
+        let folder = try Self.folder()
+        let (first, second) = (try Self.image(width: 16, height: 8), try Self.image(width: 32, height: 16))
+        let firstPNG = try PNGCodec.encode(first)
+        try Data(firstPNG).write(to: folder.appendingPathComponent("first.png"))
+        try Data(try PNGCodec.encode(second)).write(to: folder.appendingPathComponent("second.png"))
+        try Data(firstPNG.prefix(firstPNG.count - 30)).write(to: folder.appendingPathComponent("broken.png"))
+        // A JPEG goes as the PNG of its pixels, so the latent is that of the decoded JPEG.
+        let jpeg = try JPEGCodec.encode(try Self.image(width: 16, height: 16))
+        try Data(jpeg).write(to: folder.appendingPathComponent("third.jpg"))
+        // An odd size is resized as diffusers does: its latent is that of diffusers' own resize.
+        let fixtures = CLITests.repository.appendingPathComponent("Tests/Fixtures/encode")
+        try FileManager.default.copyItem(
+            at: fixtures.appendingPathComponent("resize_in_37x21.png"), to: folder.appendingPathComponent("odd.png"))
+        let resized = try PNGCodec.decode(Array(try Data(contentsOf: fixtures.appendingPathComponent("resize_lanczos_32x16.png")))).image
+        let out = folder.appendingPathComponent("latents")
+        let result = try await Self.withEncodeServer { url in
+            try await Self.run(
+                ["encode"]
+                    + ["first.png", "broken.png", "second.png", "third.jpg", "odd.png"].map { folder.appendingPathComponent($0).path }
+                    + ["--preset", "sd15", "--endpoint", url, "--out", out.path])
+        }
+        #expect(result.status == 1)
+        #expect(result.stderr.split(separator: "\n").filter { $0.contains("broken.png: PNG: ") }.count == 1, "\(result.stderr)")
+        for (name, image) in [("first", first), ("second", second), ("third", try JPEGCodec.decode(jpeg)), ("odd", resized)] {
+            let file = try LatentFile.read(contentsOf: out.appendingPathComponent("\(name).safetensors"))
+            #expect(try file.latent().tensor == (try Self.expected(image)))
+            #expect(file.metadata["latentty.preset"] == "sd15")
+        }
+        #expect(result.stdout.contains("resized 37×21 → 32×16"))
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("broken.safetensors").path))
+        let decoded = try await Self.run([
+            "decode", out.appendingPathComponent("second.safetensors").path, "--local", "--engine", "approx", "--out",
+            folder.appendingPathComponent("decoded").path,
+        ])
+        #expect(decoded.status == 0)
+        let picture = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("decoded").path)
+        #expect(picture.contains { $0.hasPrefix("second") })
+    }
+
+    @Test func comfyLatentAndNumPyOutputsReadBack() async throws {
+        let folder = try Self.folder()
+        let image = try Self.image(width: 16, height: 16)
+        try Data(try PNGCodec.encode(image)).write(to: folder.appendingPathComponent("picture.png"))
+        try await Self.withEncodeServer { url in
+            for format in ["latent", "npy"] {
+                let result = try await Self.run([
+                    "encode", folder.appendingPathComponent("picture.png").path, "--preset", "sd15", "--endpoint", url, "--format",
+                    format, "--out", folder.path, "--json",
+                ])
+                #expect(result.status == 0)
+                let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
+                #expect(report?.first?["shape"] as? [Int] == [1, 4, 2, 2])
+                let file = try LatentFile.read(contentsOf: folder.appendingPathComponent("picture.\(format)"))
+                #expect(try file.latent().tensor == (try Self.expected(image)))
+                if format == "latent" { #expect(file.space == .diffusion && file.notes.isEmpty) }
+            }
+        }
+    }
+
+    @Test func presetsListTheEncodeEndpoints() throws {
+        let result = try CLITests.run(["presets"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("encode endpoint: https://qc6479g0aac6qwy9.us-east-1.aws.endpoints.huggingface.cloud/"))
+    }
+
+    @Test func twoInputsWithOneNameWriteOneAndSaySo() async throws {
+        let folder = try Self.folder()
+        let (first, second) = (folder.appendingPathComponent("a"), folder.appendingPathComponent("b"))
+        let image = try Self.image(width: 8, height: 8)
+        for sub in [first, second] {
+            try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+            try Data(try PNGCodec.encode(image)).write(to: sub.appendingPathComponent("x.png"))
+        }
+        let out = folder.appendingPathComponent("out")
+        let result = try await Self.withEncodeServer { url in
+            try await Self.run([
+                "encode", first.appendingPathComponent("x.png").path, second.appendingPathComponent("x.png").path, "--preset", "sd15",
+                "--endpoint", url, "--out", out.path, "--concurrency", "3",
+            ])
+        }
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("b/x.png: x.safetensors is written from "), "\(result.stderr)")
+        #expect(try LatentFile.read(contentsOf: out.appendingPathComponent("x.safetensors")).latent().tensor == (try Self.expected(image)))
+    }
+
+    @Test func sizeMustBeMultiplesOfEight() throws {
+        let result = try CLITests.run(["encode", "x.png", "--preset", "sd15", "--size", "100x50"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--size 100x50: sides must be multiples of 8, such as 96x48"))
+    }
+
+    @Test func withoutAnEncoderTheCommandSaysWhy() throws {
+        let folder = try Self.folder()
+        let png = folder.appendingPathComponent("picture.png")
+        try Data(try PNGCodec.encode(try Self.image(width: 8, height: 8))).write(to: png)
+        let local = try CLITests.run(["encode", png.path, "--preset", "sd15", "--local", "--out", folder.path])
+        #expect(local.status == 1)
+        #expect(local.stderr.contains("native encoders are not built yet"))
+        let video = try CLITests.run(["encode", png.path, "--preset", "hunyuanvideo", "--out", folder.path])
+        #expect(video.status == 1)
+        #expect(video.stderr.contains("preset hunyuanvideo has no encode endpoint"))
+    }
+}
