@@ -31,7 +31,7 @@ public struct EncodeService: Sendable {
             return ErrorBody.response(
                 status: 501,
                 message:
-                    "this server has no encoder: its engine only decodes (the native encoders are not built yet); send encode requests elsewhere"
+                    "this server has no encoder: start it with --engine full or tiny and weights that hold an encoder, or send encode requests elsewhere"
             )
         }
         guard let preset else {

@@ -117,6 +117,25 @@ public enum EngineName: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// The encoder of the same weights as `makeEngine` finds: AutoencoderKL's for `full`, TAESD's
+    /// for `tiny`. latent2rgb has no inverse, and there is no video encoder.
+    public func makeEncodeEngine(vae: String? = nil, preset: Preset? = nil, precision: Precision = .f32) throws -> any EncodeEngine {
+        if let preset, preset.isVideo {
+            throw NativeError.unsupportedModel(
+                "latentty has no \(preset.name) encoder; encode images for an image preset (sd15, sdxl, flux)")
+        }
+        switch self {
+        case .approx:
+            throw NativeError.unsupportedModel("the approx engine (latent2rgb) only decodes; encode with --engine full or --engine tiny")
+        case .full:
+            return try AutoencoderKLEncoderEngine(
+                location: try locate(vae: vae, modelID: preset?.modelID, what: "the full VAE"), precision: precision)
+        case .tiny:
+            return try TinyEncoderEngine(
+                location: try locate(vae: vae, modelID: preset.flatMap(ModelDiscovery.tinyModelID), what: "a tiny (TAESD) encoder"))
+        }
+    }
+
     /// Video weights decode only with a video preset, image weights only with an image one.
     private static func checkMatch(_ preset: Preset?, video: Bool, weights: String) throws {
         guard let preset, preset.isVideo != video else { return }

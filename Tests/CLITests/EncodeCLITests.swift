@@ -151,9 +151,43 @@ import VideoTestSupport
         try Data(try PNGCodec.encode(try Self.image(width: 8, height: 8))).write(to: png)
         let local = try CLITests.run(["encode", png.path, "--preset", "sd15", "--local", "--out", folder.path])
         #expect(local.status == 1)
-        #expect(local.stderr.contains("native encoders are not built yet"))
+        #expect(local.stderr.contains("the approx engine (latent2rgb) only decodes"))
         let video = try CLITests.run(["encode", png.path, "--preset", "hunyuanvideo", "--out", folder.path])
         #expect(video.status == 1)
         #expect(video.stderr.contains("preset hunyuanvideo has no encode endpoint"))
+    }
+
+    /// `--local` runs latentty's own encoders: the written latent is what diffusers' encode of the
+    /// fixture image gives (its mean scaled as an endpoint answers it; TAESD's latent as it is), within
+    /// 1e-4 of their [-1, 1]-scale outputs.
+    @Test(arguments: [
+        ("full", "models/tiny_kl4.safetensors", "remote_tiny_kl4_gradient"), ("tiny", "encode/taesd_random.safetensors", "taesd_gradient"),
+    ])
+    func localEncodersWriteDiffusersLatents(engine: String, weights: String, reference: String) throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+            "Fixtures")
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // A model folder as diffusers saves one, so the test model's config goes with its weights.
+        let model = folder.appendingPathComponent("vae")
+        try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: fixtures.appendingPathComponent(weights), to: model.appendingPathComponent("diffusion_pytorch_model.safetensors"))
+        let config = fixtures.appendingPathComponent(weights.replacingOccurrences(of: ".safetensors", with: ".config.json"))
+        if FileManager.default.fileExists(atPath: config.path) {
+            try FileManager.default.copyItem(at: config, to: model.appendingPathComponent("config.json"))
+        }
+        let result = try CLITests.run([
+            "encode", fixtures.appendingPathComponent("encode/image_gradient.png").path, "--preset", "sd15", "--local", "--engine", engine,
+            "--vae", model.path, "--out", folder.path,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let written = try LatentFile.read(contentsOf: folder.appendingPathComponent("image_gradient.safetensors")).latent().tensor
+        let archive = try SafetensorsArchive(contentsOf: fixtures.appendingPathComponent("encode/encode_cases.safetensors"))
+        let entry = try #require(archive.entries.first { $0.name == reference })
+        let expected = archive.tensor(for: entry)
+        #expect(written.shape == expected.shape)
+        let error = zip(written.floatValues(), expected.floatValues()).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(error <= 1e-4, "max |Δ| \(error)")
     }
 }
