@@ -58,6 +58,12 @@ struct EncodeCommand: AsyncParsableCommand {
 
     @OptionGroup var remote: RemoteOptions
 
+    @Flag(help: "With --local: draw from the latent distribution (diffusers' latent_dist.sample) instead of taking its mean.")
+    var sample = false
+
+    @Option(help: "The seed of --sample's draw, as torch.Generator().manual_seed(N).")
+    var seed: UInt64 = 0
+
     @Flag(help: "Print the results as JSON.")
     var json = false
 
@@ -65,6 +71,7 @@ struct EncodeCommand: AsyncParsableCommand {
         guard !files.isEmpty else { throw ValidationError("give at least one image file") }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         if local && !endpoint.isEmpty { throw ValidationError("--local and --endpoint exclude each other") }
+        if sample && !local { throw ValidationError("--sample draws on this machine (an endpoint answers the mean): add --local") }
         try BackendOptions.validate(endpoints: endpoint)
         _ = try targetSize
     }
@@ -149,7 +156,8 @@ struct EncodeCommand: AsyncParsableCommand {
     /// Remote unless --local; a local encoder is made now, so a missing one fails before any file.
     private func makeEncoder(preset: Preset) throws -> ImageEncoder {
         if local {
-            return .local(try reportingErrors { try engineOptions.makeEncodeEngine(preset: preset) }, preset: preset)
+            return .local(
+                try reportingErrors { try engineOptions.makeEncodeEngine(preset: preset) }, preset: preset, sampleSeed: sample ? seed : nil)
         }
         var configuration = remote.configuration
         configuration.endpoints = endpoint.isEmpty ? preset.encodeEndpoints : endpoint

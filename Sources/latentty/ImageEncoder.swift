@@ -48,7 +48,8 @@ struct UnexpectedLatent: Error, CustomStringConvertible {
 /// an encoder on this machine. Either way the latent comes back in diffusion space.
 enum ImageEncoder: Sendable {
     case remote(RemoteClient, configuration: RemoteConfiguration, preset: Preset)
-    case local(any EncodeEngine, preset: Preset)
+    /// `sampleSeed`: draw from the distribution with this seed instead of taking its mean.
+    case local(any EncodeEngine, preset: Preset, sampleSeed: UInt64?)
 
     /// The latent and what made it (the endpoint that answered, or the local engine).
     func encode(_ input: ImageInput) async throws -> (latent: Tensor, via: String) {
@@ -60,9 +61,10 @@ enum ImageEncoder: Sendable {
             let expected = [1, preset.latentChannels, input.image.height / 8, input.image.width / 8]
             guard latent.shape == expected else { throw UnexpectedLatent(shape: latent.shape, expected: expected) }
             return (latent, endpoint)
-        case .local(let engine, let preset):
+        case .local(let engine, let preset, let sampleSeed):
             let encoded = try engine.encode(EncoderInput.tensor(from: input.image), preset: preset)
-            return (preset.toDiffusionSpace(encoded.mean), "local \(engine.name)")
+            let latent = try sampleSeed.map { try encoded.sample(seed: $0) } ?? encoded.mean
+            return (preset.toDiffusionSpace(latent), "local \(engine.name)")
         }
     }
 }

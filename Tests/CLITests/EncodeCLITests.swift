@@ -155,15 +155,20 @@ import VideoTestSupport
         let video = try CLITests.run(["encode", png.path, "--preset", "hunyuanvideo", "--out", folder.path])
         #expect(video.status == 1)
         #expect(video.stderr.contains("preset hunyuanvideo has no encode endpoint"))
+        let remoteSample = try CLITests.run(["encode", png.path, "--preset", "sd15", "--sample", "--out", folder.path])
+        #expect(remoteSample.status == 64)
+        #expect(remoteSample.stderr.contains("--sample draws on this machine"))
     }
 
     /// `--local` runs latentty's own encoders: the written latent is what diffusers' encode of the
-    /// fixture image gives (its mean scaled as an endpoint answers it; TAESD's latent as it is), within
-    /// 1e-4 of their [-1, 1]-scale outputs.
+    /// fixture image gives — its mean scaled as an endpoint answers it, its seed-21 sample scaled the
+    /// same way, TAESD's latent as it is — within 1e-4.
     @Test(arguments: [
-        ("full", "models/tiny_kl4.safetensors", "remote_tiny_kl4_gradient"), ("tiny", "encode/taesd_random.safetensors", "taesd_gradient"),
+        ("full", "models/tiny_kl4.safetensors", [], "remote_tiny_kl4_gradient", Float(1)),
+        ("full", "models/tiny_kl4.safetensors", ["--sample", "--seed", "21"], "sample_tiny_kl4_gradient_seed21", Float(0.18215)),
+        ("tiny", "encode/taesd_random.safetensors", [], "taesd_gradient", Float(1)),
     ])
-    func localEncodersWriteDiffusersLatents(engine: String, weights: String, reference: String) throws {
+    func localEncodersWriteDiffusersLatents(engine: String, weights: String, options: [String], reference: String, scale: Float) throws {
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
             "Fixtures")
         let folder = try Self.folder()
@@ -177,15 +182,17 @@ import VideoTestSupport
         if FileManager.default.fileExists(atPath: config.path) {
             try FileManager.default.copyItem(at: config, to: model.appendingPathComponent("config.json"))
         }
-        let result = try CLITests.run([
-            "encode", fixtures.appendingPathComponent("encode/image_gradient.png").path, "--preset", "sd15", "--local", "--engine", engine,
-            "--vae", model.path, "--out", folder.path,
-        ])
+        let result = try CLITests.run(
+            [
+                "encode", fixtures.appendingPathComponent("encode/image_gradient.png").path, "--preset", "sd15", "--local", "--engine",
+                engine,
+                "--vae", model.path, "--out", folder.path,
+            ] + options)
         #expect(result.status == 0, "\(result.stderr)")
         let written = try LatentFile.read(contentsOf: folder.appendingPathComponent("image_gradient.safetensors")).latent().tensor
         let archive = try SafetensorsArchive(contentsOf: fixtures.appendingPathComponent("encode/encode_cases.safetensors"))
         let entry = try #require(archive.entries.first { $0.name == reference })
-        let expected = archive.tensor(for: entry)
+        let expected = archive.tensor(for: entry).mapValues { $0 * scale }
         #expect(written.shape == expected.shape)
         let error = zip(written.floatValues(), expected.floatValues()).map { abs($0 - $1) }.max() ?? .infinity
         #expect(error <= 1e-4, "max |Δ| \(error)")
