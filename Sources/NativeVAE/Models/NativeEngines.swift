@@ -90,13 +90,7 @@ public final class AutoencoderKLEngine: DecodeEngine, @unchecked Sendable {
             }
             config = .standard(latentChannels: latent, postQuantConv: weights.has("post_quant_conv.weight"))
         }
-        do {
-            decoder = try AutoencoderKLDecoder(config: config, weights: weights)
-        } catch NativeError.wrongShape(let name, let expected, let actual) where location.config == nil {
-            throw NativeError.badConfig(
-                "weight '\(name)' is \(actual.shapeText), not the \(expected.shapeText) of the standard SD/SDXL/Flux VAE; put the model's config.json beside the weights"
-            )
-        }
+        decoder = try withStandardConfig(assumed: location.config == nil) { try AutoencoderKLDecoder(config: config, weights: weights) }
         self.context = context
     }
 
@@ -177,6 +171,18 @@ public final class TinyVAEEngine: DecodeEngine, @unchecked Sendable {
         return try runBatch(scaled, engine: name, channels: decoder.latentChannels, factor: 8, context: context) { item in
             try decoder.decode(item, context: context)
         }
+    }
+}
+
+/// Builds a model; when its config was assumed (a single file without config.json), a weight of
+/// another shape means the model is not the standard SD/SDXL/Flux VAE, and the advice says so.
+func withStandardConfig<Model>(assumed: Bool, _ make: () throws -> Model) throws -> Model {
+    do {
+        return try make()
+    } catch NativeError.wrongShape(let name, let expected, let actual) where assumed {
+        throw NativeError.badConfig(
+            "weight '\(name)' is \(actual.shapeText), not the \(expected.shapeText) of the standard SD/SDXL/Flux VAE; put the model's config.json beside the weights"
+        )
     }
 }
 

@@ -27,13 +27,7 @@ public final class AutoencoderKLEncoderEngine: EncodeEngine, @unchecked Sendable
             standard.useQuantConv = weights.has("quant_conv.weight")
             config = standard
         }
-        do {
-            encoder = try AutoencoderKLEncoder(config: config, weights: weights)
-        } catch NativeError.wrongShape(let name, let expected, let actual) where location.config == nil {
-            throw NativeError.badConfig(
-                "weight '\(name)' is \(actual.shapeText), not the \(expected.shapeText) of the standard SD/SDXL/Flux VAE; put the model's config.json beside the weights"
-            )
-        }
+        encoder = try withStandardConfig(assumed: location.config == nil) { try AutoencoderKLEncoder(config: config, weights: weights) }
         self.context = context
     }
 
