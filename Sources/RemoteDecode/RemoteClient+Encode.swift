@@ -8,19 +8,10 @@ extension RemoteClient {
     public func encode(
         _ request: EncodeRequest, configuration: RemoteConfiguration, events: @escaping @Sendable (RemoteEvent) -> Void = { _ in }
     ) async throws(RemoteError) -> (latent: Tensor, endpoint: String) {
-        var configuration = configuration
-        configuration.limits.maxResponseBytes = min(configuration.limits.maxResponseBytes, Self.answerBound(request))
-        let endpointUsed = EndpointRecorder()
-        let response = try await send(request.wire, configuration: configuration) { event in
-            if case .attempt(let endpoint, _) = event { endpointUsed.set(endpoint) }
-            events(event)
-        }
-        let endpoint = endpointUsed.value ?? configuration.endpoints[0]
-        do {
-            return (try EncodeRequest.parseResponse(response), endpoint)
-        } catch {
-            throw .rejected(endpoint: endpoint, reason: error.description)
-        }
+        let (latent, endpoint) = try await call(
+            request.wire, answerBound: Self.answerBound(request), configuration: configuration, events: events
+        ) { response throws(WireError) in try EncodeRequest.parseResponse(response) }
+        return (latent, endpoint)
     }
 
     /// The largest answer an honest endpoint sends, from the pixels a PNG's header states or the

@@ -228,18 +228,28 @@ public struct RemoteClient: Sendable {
     public func decode(
         _ request: DecodeRequest, configuration: RemoteConfiguration, events: @escaping @Sendable (RemoteEvent) -> Void = { _ in }
     ) async throws(RemoteError) -> (payload: DecodedPayload, endpoint: String) {
+        let (payload, endpoint) = try await call(
+            request.wire, answerBound: AnswerBounds(request.parameters)?.maxBytes, configuration: configuration, events: events
+        ) { response throws(WireError) in try DecodedPayload.parse(response, for: request.parameters) }
+        return (payload, endpoint)
+    }
+
+    /// Sends `wire` with the answer cut off beyond `answerBound` bytes, and reads it with `parse`;
+    /// an answer that does not parse is the endpoint's rejection. Decode and encode calls share it.
+    func call<Answer>(
+        _ wire: WireRequest, answerBound: Int?, configuration: RemoteConfiguration, events: @escaping @Sendable (RemoteEvent) -> Void,
+        parse: (WireResponse) throws(WireError) -> Answer
+    ) async throws(RemoteError) -> (Answer, String) {
         var configuration = configuration
-        if let largest = AnswerBounds(request.parameters)?.maxBytes {
-            configuration.limits.maxResponseBytes = min(configuration.limits.maxResponseBytes, largest)
-        }
+        if let answerBound { configuration.limits.maxResponseBytes = min(configuration.limits.maxResponseBytes, answerBound) }
         let endpointUsed = EndpointRecorder()
-        let response = try await send(request.wire, configuration: configuration) { event in
+        let response = try await send(wire, configuration: configuration) { event in
             if case .attempt(let endpoint, _) = event { endpointUsed.set(endpoint) }
             events(event)
         }
         let endpoint = endpointUsed.value ?? configuration.endpoints[0]
         do {
-            return (try DecodedPayload.parse(response, for: request.parameters), endpoint)
+            return (try parse(response), endpoint)
         } catch {
             throw .rejected(endpoint: endpoint, reason: error.description)
         }
