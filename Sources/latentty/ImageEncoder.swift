@@ -13,11 +13,26 @@ struct ImageInput: Sendable {
     /// The file's size when it was resized.
     let resizedFrom: (width: Int, height: Int)?
 
+    /// Bytes a pixel takes on its way to a local encoder, however it is tiled: the decoded RGB, its
+    /// resize and PNG (3 each), the float tensor made of it, the encoder's float copy of that and
+    /// the image plane it cuts from the copy (12 each).
+    static let bytesPerPixel = 45
+
     /// Resized as `VaeImageProcessor` does: to `size` when given, else down to multiples of 8.
-    static func read(_ path: String, size: (width: Int, height: Int)?) throws -> ImageInput {
+    /// With a `budget` (a local encoder's --max-memory), the header's size is checked against it
+    /// before any pixel is decoded.
+    static func read(_ path: String, size: (width: Int, height: Int)?, budget: ByteSize? = nil) throws -> ImageInput {
         let url = URL(fileURLWithPath: path)
         let bytes = [UInt8](try FileSystemError.accessing(url, for: .reading) { try Data(contentsOf: url) })
         guard let kind = ImageDecoder.kind(of: bytes) else { throw ImageCodecError.notAnImage }
+        if let (width, height) = ImageDecoder.dimensions(of: bytes) {
+            guard width <= ImageLimits.maxSide, height <= ImageLimits.maxSide else {
+                throw ImageSizeRefusal.sideTooLong(width: width, height: height)
+            }
+            if let budget, width * height * bytesPerPixel > budget.bytes {
+                throw ImageSizeRefusal.overBudget(width: width, height: height, needed: width * height * bytesPerPixel, budget: budget)
+            }
+        }
         let original = try ImageDecoder.decode(bytes)
         let image =
             if let size, size.width != original.width || size.height != original.height {
@@ -31,6 +46,21 @@ struct ImageInput: Sendable {
         return ImageInput(
             png: try PNGCodec.encode(image), image: image,
             resizedFrom: image == original ? nil : (original.width, original.height))
+    }
+}
+
+/// An image refused from its header's size, before its pixels are decoded.
+enum ImageSizeRefusal: Error, CustomStringConvertible {
+    case sideTooLong(width: Int, height: Int)
+    case overBudget(width: Int, height: Int, needed: Int, budget: ByteSize)
+
+    var description: String {
+        switch self {
+        case .sideTooLong(let width, let height):
+            "the image is \(width)×\(height) pixels; latentty reads images up to \(ImageLimits.maxSide) pixels a side"
+        case .overBudget(let width, let height, let needed, let budget):
+            "the image is \(width)×\(height) pixels, which need about \(ByteCount.text(needed)) to read and encode, over --max-memory \(budget.text); raise --max-memory or encode a smaller image"
+        }
     }
 }
 
