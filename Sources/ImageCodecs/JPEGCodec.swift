@@ -65,8 +65,10 @@ public enum JPEGCodec {
                     Int32(format.rawValue), 0)
             }
         }
-        if status != 0, complete || tjGetErrorCode(handle) == Int32(TJERR_FATAL.rawValue) {
-            throw .jpeg(String(cString: tjGetErrorStr2(handle)))
+        if status != 0 {
+            let message = String(cString: tjGetErrorStr2(handle))
+            if tjGetErrorCode(handle) == Int32(TJERR_FATAL.rawValue) { throw .jpeg(message) }
+            if complete { throw .cutShort(format: "JPEG", detail: message) }
         }
         return try RGBImage(width: Int(width), height: Int(height), pixels: cmyk ? rgb(fromStoredCMYK: pixels) : pixels)
     }

@@ -85,7 +85,7 @@ public struct EncodeService: Sendable {
             try checkWork(batch: 1, height: size.height, width: size.width, limit: maxWorkBytes)
             let image: RGBImage
             do {
-                image = try ImageDecoder.decode(bytes)
+                image = try ImageDecoder.decode(bytes, complete: true)
             } catch {
                 throw Refusal(400, "the image cannot be read: \(error)")
             }
