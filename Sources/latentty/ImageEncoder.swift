@@ -33,7 +33,7 @@ struct ImageInput: Sendable {
                 throw ImageSizeRefusal.overBudget(width: width, height: height, needed: width * height * bytesPerPixel, budget: budget)
             }
         }
-        let original = try ImageDecoder.decode(bytes)
+        let original = try ImageDecoder.decode(bytes, complete: true)
         let image =
             if let size, size.width != original.width || size.height != original.height {
                 try LanczosResize.resize(original, width: size.width, height: size.height)
