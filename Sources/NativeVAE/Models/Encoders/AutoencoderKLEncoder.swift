@@ -58,12 +58,8 @@ final class AutoencoderKLEncoder {
     /// Pixels per latent cell.
     var spatialFactor: Int { 1 << (config.blockOutChannels.count - 1) }
 
-    /// One image `[3, H, W]` → (mean, log-variance), each `[C, H/f, W/f]`.
-    func encode(_ image: FeatureMap, context: DNNL) throws -> (mean: FeatureMap, logVariance: FeatureMap) {
-        distribution(try moments(image, context: context))
-    }
-
-    /// Encoder and quant_conv: the `[2C, H/f, W/f]` moments `tiled_encode` blends, before any clamp.
+    /// Encoder and quant_conv on one image `[3, H, W]`: the `[2C, H/f, W/f]` moments, which
+    /// `_tiled_encode` blends before any clamp.
     func moments(_ image: FeatureMap, context: DNNL) throws -> FeatureMap {
         var h = try Activation(image, type: .f32, context: context)
         h = try convIn(h, context: context)
@@ -80,7 +76,8 @@ final class AutoencoderKLEncoder {
         return try h.featureMap(context: context)
     }
 
-    /// `DiagonalGaussianDistribution`: the moments' halves, the log-variance clamped to [-30, 20].
+    /// `DiagonalGaussianDistribution`: the moments' halves, mean and log-variance, each `[C, H/f, W/f]`;
+    /// the log-variance clamped to [-30, 20].
     func distribution(_ moments: FeatureMap) -> (mean: FeatureMap, logVariance: FeatureMap) {
         let latent = config.latentChannels
         let plane = moments.plane

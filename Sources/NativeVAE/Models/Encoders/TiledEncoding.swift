@@ -86,7 +86,7 @@ struct EncoderTiling {
 
     /// An untiled encode that cannot fit in the memory free now is refused with advice, not left to
     /// the out-of-memory killer; nil when the image will be tiled or fits.
-    func refusal(height: Int, width: Int, available: Int? = NativeRuntime.availableMemory()) -> String? {
+    func refusal(height: Int, width: Int, available: Int?) -> String? {
         guard !shouldTile(height: height, width: width), let available else { return nil }
         let needed = estimatedBytes(height: height, width: width)
         guard needed > available else { return nil }
