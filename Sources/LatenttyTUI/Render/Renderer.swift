@@ -118,7 +118,8 @@ struct Renderer {
             let selected = index == state.jobIndex
             let mark = state.compareMark == job.id ? "◆" : state.comparison?.right == job.id ? "◇" : " "
             row(
-                "\(mark)\(JobText.stateLabel(job.state)) \(job.name)  [\(job.backend.label)]", rect, line, selected: selected,
+                "\(mark)\(JobText.stateLabel(job.state, kind: job.kind)) \(job.kind == .encode ? "encode " : "")\(job.name)  [\(job.backend.label)]",
+                rect, line, selected: selected,
                 focused: state.focus == .jobs,
                 pair: pair(for: job.state))
             row(

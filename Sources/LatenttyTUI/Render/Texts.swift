@@ -5,8 +5,10 @@ import Workbench
 
 /// Words and numbers for jobs: state labels, progress bars, elapsed time and ETA.
 public enum JobText {
-    public static func stateLabel(_ state: JobState) -> String {
-        switch state {
+    /// An encode job's engine time reads `encoding`.
+    public static func stateLabel(_ state: JobState, kind: JobKind = .decode) -> String {
+        if kind == .encode, state == .decoding { return "⚙ encoding   " }
+        return switch state {
         case .queued: "· queued     "
         case .uploading: "↑ uploading  "
         case .waiting: "… waiting    "
@@ -102,7 +104,8 @@ enum DetailsText {
         case .jobs, .preview:
             guard let job = state.selectedJob else { return [Line(text: "no jobs yet")] }
             let place = job.endpoint.map { "endpoint \($0)" } ?? job.backend.description
-            var lines = [Line(text: "\(job.name) · \(job.state.rawValue) · \(place)")]
+            let what = job.kind == .encode ? "encode \(job.name)" : job.name
+            var lines = [Line(text: "\(what) · \(job.state.rawValue) · \(place)")]
             if !job.timings.isEmpty {
                 let timings = job.timings.keys.sorted().map { String(format: "%@ %.2fs", $0, job.timings[$0]!) }.joined(separator: "  ")
                 lines.append(

@@ -193,16 +193,21 @@ enum PaneReducer {
         }
     }
 
-    /// The other side of a job's backend: a local job goes to its preset's endpoints, a remote one
-    /// to the engine chosen on this machine (latent2rgb when remote is chosen).
+    /// The other side of a job's backend: a local job goes to its preset's endpoints (encode
+    /// endpoints for an encode), a remote one to the engine chosen on this machine (latent2rgb when
+    /// remote is chosen).
     static func sendElsewhere(_ job: JobStatus, _ state: inout AppState) -> [Effect] {
         if job.backend.isLocal {
-            guard let preset = state.preset(id: job.presetID), !preset.endpoints.isEmpty else {
+            let preset = state.preset(id: job.presetID)
+            let endpoints = (job.kind == .encode ? preset?.encodeEndpoints : preset?.endpoints) ?? []
+            guard !endpoints.isEmpty else {
                 state.status = StatusMessage(
-                    "\(job.presetID) has no endpoint to send \(job.name) to: press e on the preset to set one", .warning)
+                    job.kind == .encode
+                        ? "\(job.presetID) has no encode endpoint to send \(job.name) to: set encode_endpoint for it in config.toml"
+                        : "\(job.presetID) has no endpoint to send \(job.name) to: press e on the preset to set one", .warning)
                 return []
             }
-            let target = BackendIdentity.remote(endpoints: preset.endpoints)
+            let target = BackendIdentity.remote(endpoints: endpoints)
             return [.resubmit(job.id, to: target, concurrency: remoteConcurrency(job, state))]
         }
         let spec: LocalEngineSpec
