@@ -18,7 +18,7 @@ struct ImageInput: Sendable {
         let url = URL(fileURLWithPath: path)
         let bytes = [UInt8](try FileSystemError.accessing(url, for: .reading) { try Data(contentsOf: url) })
         guard let kind = ImageDecoder.kind(of: bytes) else { throw ImageCodecError.notAnImage }
-        let original = try ImageDecoder.decode(bytes)
+        let original = try ImageDecoder.decode(bytes, complete: true)
         let image =
             if let size, size.width != original.width || size.height != original.height {
                 try LanczosResize.resize(original, width: size.width, height: size.height)

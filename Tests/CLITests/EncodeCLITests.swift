@@ -63,6 +63,9 @@ import VideoTestSupport
         // A JPEG goes as the PNG of its pixels, so the latent is that of the decoded JPEG.
         let jpeg = try JPEGCodec.encode(try Self.image(width: 16, height: 16))
         try Data(jpeg).write(to: folder.appendingPathComponent("third.jpg"))
+        // Half a JPEG would decode as its top rows over grey; an encoder must refuse it instead.
+        let bigJPEG = try JPEGCodec.encode(try Self.image(width: 64, height: 48))
+        try Data(bigJPEG.prefix(bigJPEG.count / 2)).write(to: folder.appendingPathComponent("half.jpg"))
         // An odd size is resized as diffusers does: its latent is that of diffusers' own resize.
         let fixtures = CLITests.repository.appendingPathComponent("Tests/Fixtures/encode")
         try FileManager.default.copyItem(
@@ -72,18 +75,24 @@ import VideoTestSupport
         let result = try await Self.withEncodeServer { url in
             try await Self.run(
                 ["encode"]
-                    + ["first.png", "broken.png", "second.png", "third.jpg", "odd.png"].map { folder.appendingPathComponent($0).path }
+                    + ["first.png", "broken.png", "second.png", "third.jpg", "half.jpg", "odd.png"].map {
+                        folder.appendingPathComponent($0).path
+                    }
                     + ["--preset", "sd15", "--endpoint", url, "--out", out.path])
         }
         #expect(result.status == 1)
-        #expect(result.stderr.split(separator: "\n").filter { $0.contains("broken.png: PNG: ") }.count == 1, "\(result.stderr)")
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.filter { $0.contains("broken.png: the PNG is cut short or corrupt") }.count == 1, "\(result.stderr)")
+        #expect(lines.filter { $0.contains("half.jpg: the JPEG is cut short or corrupt") }.count == 1, "\(result.stderr)")
         for (name, image) in [("first", first), ("second", second), ("third", try JPEGCodec.decode(jpeg)), ("odd", resized)] {
             let file = try LatentFile.read(contentsOf: out.appendingPathComponent("\(name).safetensors"))
             #expect(try file.latent().tensor == (try Self.expected(image)))
             #expect(file.metadata["latentty.preset"] == "sd15")
         }
         #expect(result.stdout.contains("resized 37×21 → 32×16"))
-        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("broken.safetensors").path))
+        for broken in ["broken", "half"] {
+            #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("\(broken).safetensors").path))
+        }
         let decoded = try await Self.run([
             "decode", out.appendingPathComponent("second.safetensors").path, "--local", "--engine", "approx", "--out",
             folder.appendingPathComponent("decoded").path,
