@@ -37,8 +37,10 @@ import Wire
         try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
         let models = Self.fixtures.appendingPathComponent("models")
         try FileManager.default.copyItem(
-            at: models.appendingPathComponent("tiny_kl4.safetensors"), to: model.appendingPathComponent("diffusion_pytorch_model.safetensors"))
-        try FileManager.default.copyItem(at: models.appendingPathComponent("tiny_kl4.config.json"), to: model.appendingPathComponent("config.json"))
+            at: models.appendingPathComponent("tiny_kl4.safetensors"),
+            to: model.appendingPathComponent("diffusion_pytorch_model.safetensors"))
+        try FileManager.default.copyItem(
+            at: models.appendingPathComponent("tiny_kl4.config.json"), to: model.appendingPathComponent("config.json"))
         return LocalEngineSpec(engine: .full, weights: model.path)
     }
 
@@ -120,7 +122,9 @@ import Wire
 
         let opened = EffectRunner.open([broken.path, picture.path], presets: state.presets)
         let effects = Reducer.reduce(&state, opened)
-        #expect(state.status?.text.hasPrefix("broken.png cannot be encoded: ") == true, "\(state.status?.text ?? "")")
+        #expect(
+            state.status?.text.hasPrefix("broken.png cannot be encoded: the PNG is cut short or corrupt") == true,
+            "\(state.status?.text ?? "")")
         #expect(state.status?.kind == .error)
         guard case .submit(let jobs, _) = effects.first, effects.count == 1 else {
             Issue.record("one submit expected, got \(effects)")
@@ -302,8 +306,8 @@ import Wire
             ])
     }
 
-    /// Files that cannot be encoded are refused in one sentence each that names them; grey, palette
-    /// and alpha images are converted to RGB as PIL's convert("RGB") does.
+    /// Files that cannot be encoded are refused in one sentence each that names them; grey, palette,
+    /// alpha and CMYK images are converted to RGB as PIL's convert("RGB") does.
     @Test func badImagesAreOneSentenceEach() throws {
         let root = try temporaryRoot()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -312,20 +316,29 @@ import Wire
         let small = root.appendingPathComponent("small.png")
         try Data(try PNGCodec.encode(try RGBImage(width: 4, height: 12, pixels: [UInt8](repeating: 9, count: 4 * 12 * 3)))).write(to: small)
         let missing = root.appendingPathComponent("gone.jpg")
-        guard case .loaded(let latents, let images, let errors) = EffectRunner.open([text.path, small.path, missing.path], presets: Preset.builtins)
+        let half = root.appendingPathComponent("half.jpg")
+        let jpeg = try JPEGCodec.encode(try RGBImage(width: 64, height: 64, pixels: (0..<64 * 64 * 3).map { UInt8($0 % 253) }))
+        try Data(jpeg.prefix(jpeg.count / 2)).write(to: half)
+        guard
+            case .loaded(let latents, let images, let errors) = EffectRunner.open(
+                [text.path, small.path, missing.path, half.path], presets: Preset.builtins)
         else {
             Issue.record("a load answer expected")
             return
         }
         #expect(latents.isEmpty && images.isEmpty)
-        #expect(errors.count == 3)
+        #expect(errors.count == 4)
         #expect(errors[0] == "notes.png is not a PNG or JPEG image")
         #expect(errors[1] == "small.png cannot be encoded: the image is 4×12; the encoder needs sides of at least 8 pixels")
         #expect(errors[2].contains(missing.path))
+        #expect(errors[3].hasPrefix("half.jpg cannot be encoded: the JPEG is cut short or corrupt"), "\(errors[3])")
         let encode = Self.fixtures.appendingPathComponent("encode")
-        for mode in ["L", "LA", "P", "RGBA"] {
-            let converted = try SourceImage.read(encode.appendingPathComponent("mode_\(mode).png").path)
-            #expect(converted.image == (try image(at: encode.appendingPathComponent("mode_\(mode)_rgb.png").path)), "mode \(mode)")
+        for (input, expected) in [
+            ("mode_L.png", "mode_L_rgb.png"), ("mode_LA.png", "mode_LA_rgb.png"), ("mode_P.png", "mode_P_rgb.png"),
+            ("mode_RGBA.png", "mode_RGBA_rgb.png"), ("mode_CMYK.jpg", "mode_CMYK_jpg_rgb.png"), ("mode_L.jpg", "mode_L_jpg_rgb.png"),
+        ] {
+            let converted = try SourceImage.read(encode.appendingPathComponent(input).path)
+            #expect(converted.image == (try image(at: encode.appendingPathComponent(expected).path)), "\(input)")
         }
     }
 
@@ -370,5 +383,19 @@ import Wire
             for await _ in never.stream {}
             throw .endpoint("cancelled", retryable: true)
         }
+    }
+}
+
+/// An image too large for this machine's memory is refused before the encoder allocates, in words.
+@Suite struct EncodeMemoryTests {
+    @Test func anImageTooLargeForMemoryIsRefusedInOneSentence() {
+        let eightGB: UInt64 = 8 << 30
+        #expect(LocalBackend.memoryRefusal(width: 1024, height: 1024, name: "cat", memory: eightGB) == nil)
+        let refusal = LocalBackend.memoryRefusal(width: 4096, height: 4096, name: "cat", memory: eightGB)
+        #expect(
+            refusal?.description
+                == "cat is 4096×4096: encoding it here needs about 16.0 GB, more than this machine's 8.0 GB; make it smaller, or press R to encode it on the preset's endpoint"
+        )
+        #expect(refusal?.remedy == .fixInput)
     }
 }

@@ -254,7 +254,8 @@ final class EffectRunner: Sendable {
             var sizes: [String: Int] = [:]
             while true {
                 Thread.sleep(forTimeInterval: 1)
-                for entry in Self.list(folder, extensions: FileDialog.latentExtensions) where !entry.isDirectory && !known.contains(entry.name) {
+                for entry in Self.list(folder, extensions: FileDialog.latentExtensions)
+                where !entry.isDirectory && !known.contains(entry.name) {
                     let path = URL(fileURLWithPath: folder).appendingPathComponent(entry.name).path
                     let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
                     if sizes[entry.name] == size, size > 0 {

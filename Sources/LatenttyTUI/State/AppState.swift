@@ -170,14 +170,16 @@ public struct AppState: Sendable {
     static func decodeJob(for source: LoadedLatent, preset: Preset, backend: BackendIdentity) -> DecodeJob {
         DecodeJob(
             name: source.name, source: source.source, latent: source.tensor, space: source.space, preset: preset, backend: backend,
-            options: DecodeOptions(outputType: preset.outputType, imageFormat: preset.imageFormat, height: source.height, width: source.width))
+            options: DecodeOptions(
+                outputType: preset.outputType, imageFormat: preset.imageFormat, height: source.height, width: source.width))
     }
 
     /// Encode jobs for `images`, for the selected preset, on the current backend: this machine's
     /// engine, or the preset's encode endpoints; the reason instead when they cannot go anywhere.
     public func encodeJobs(for images: [SourceImage]) -> Result<[DecodeJob], JobFailure> {
         guard let preset = selectedPreset, !preset.isVideo else {
-            return .failure(.invalidLatent("images are encoded for the selected preset: select an image preset (sd15, sdxl, flux) in Presets"))
+            return .failure(
+                .invalidLatent("images are encoded for the selected preset: select an image preset (sd15, sdxl, flux) in Presets"))
         }
         let backend: BackendIdentity
         switch self.backend {
@@ -186,7 +188,8 @@ public struct AppState: Sendable {
             guard !preset.encodeEndpoints.isEmpty else {
                 return .failure(
                     .backendUnavailable(
-                        "\(preset.name) has no encode endpoint: set encode_endpoint for it in config.toml, or press b to encode on this machine"))
+                        "\(preset.name) has no encode endpoint: set encode_endpoint for it in config.toml, or press b to encode on this machine"
+                    ))
             }
             backend = .remote(endpoints: preset.encodeEndpoints)
         }

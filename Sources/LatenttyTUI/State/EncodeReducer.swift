@@ -43,7 +43,8 @@ enum EncodeReducer {
         }
         guard let backend else {
             state.status = StatusMessage(
-                "\(latent.name) encoded; \(preset.name) has no decode endpoint: press e on it to set one, or b and d to decode here", .warning)
+                "\(latent.name) encoded; \(preset.name) has no decode endpoint: press e on it to set one, or b and d to decode here",
+                .warning)
             return []
         }
         let job = AppState.decodeJob(for: latent, preset: preset, backend: backend)

@@ -61,6 +61,7 @@ public final class LocalBackend: DecodeBackend {
     private func encode(_ image: SourceImage, for job: DecodeJob, report: @escaping @Sendable (BackendUpdate) -> Void)
         async throws(JobFailure) -> DecodeResult
     {
+        if let refusal = Self.memoryRefusal(width: image.image.width, height: image.image.height, name: job.name) { throw refusal }
         report(.state(.decoding))
         return try await onOwnThread { () throws(JobFailure) -> DecodeResult in
             let encoder = try self.encoder(for: job.preset, imageName: job.name)
@@ -74,6 +75,22 @@ public final class LocalBackend: DecodeBackend {
                 throw JobFailure(error)
             }
         }
+    }
+
+    /// An encoder's activations at full resolution: 128 float32 channels, two maps alive at once.
+    static let encodeBytesPerPixel = 1024
+
+    /// Why an image is too large to encode in this machine's memory, if it is: said before the
+    /// encoder starts allocating, with what to do instead.
+    static func memoryRefusal(
+        width: Int, height: Int, name: String, memory: UInt64 = ProcessInfo.processInfo.physicalMemory
+    ) -> JobFailure? {
+        let needed = Double(width * height * encodeBytesPerPixel)
+        guard needed > Double(memory) else { return nil }
+        let gigabytes = { (bytes: Double) in String(format: "%.1f GB", bytes / 1_073_741_824) }
+        return .invalidLatent(
+            "\(name) is \(width)×\(height): encoding it here needs about \(gigabytes(needed)), more than this machine's \(gigabytes(Double(memory))); make it smaller, or press R to encode it on the preset's endpoint"
+        )
     }
 
     /// The encoder of this spec for `preset`, made once like the decoders. latent2rgb has none.

@@ -44,7 +44,8 @@ public struct RemoteBackend: DecodeBackend {
         let latent: Tensor
         let endpoint: String
         do {
-            (latent, endpoint) = try await client.encode(request, configuration: configuration, events: Self.reporting(to: report, clock: clock))
+            (latent, endpoint) = try await client.encode(
+                request, configuration: configuration, events: Self.reporting(to: report, clock: clock))
         } catch {
             throw JobFailure(error)
         }

@@ -97,7 +97,9 @@ public struct DecodeJob: Sendable, Identifiable, Equatable {
 
     /// An encode of `image` for `preset` on `backend`, named after the file.
     public init(encoding image: SourceImage, preset: Preset, backend: BackendIdentity) {
-        self.init(name: image.name, source: JobSource(path: image.path), work: .encode(image), preset: preset, backend: backend, options: DecodeOptions())
+        self.init(
+            name: image.name, source: JobSource(path: image.path), work: .encode(image), preset: preset, backend: backend,
+            options: DecodeOptions())
     }
 
     public var kind: JobKind {

@@ -47,7 +47,7 @@ public struct SourceImage: Sendable, Equatable {
         let name = URL(fileURLWithPath: path).lastPathComponent
         let original: RGBImage
         do {
-            original = try ImageDecoder.decode(bytes)
+            original = try ImageDecoder.decode(bytes, complete: true)
         } catch {
             throw .badImage(name: name, error)
         }
