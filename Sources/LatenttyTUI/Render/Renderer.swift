@@ -170,7 +170,12 @@ struct Renderer {
     /// them out), the PSNR after the right one.
     private func drawComparisonLabels(_ comparison: Comparison, _ state: AppState, x: Int, y: Int, width: Int) {
         let half = max(1, (width - 1) / 2)
-        let name = { (id: UUID) in state.jobs.first { $0.id == id }?.name ?? "?" }
+        // An encode's result is the original picture; the decode of its latent is the round trip.
+        let name = { (id: UUID) -> String in
+            guard let job = state.jobs.first(where: { $0.id == id }) else { return "?" }
+            if job.kind == .encode { return "original \(job.name)" }
+            return job.encodedBy != nil ? "decoded \(job.name)" : job.name
+        }
         let psnr = comparisonPSNR(comparison.left, comparison.right).map {
             $0.isInfinite ? " · identical" : String(format: " · PSNR %.2f dB", $0)
         }
