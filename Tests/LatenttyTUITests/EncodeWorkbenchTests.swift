@@ -306,6 +306,23 @@ import Wire
             ])
     }
 
+    /// Opened images need an image preset, and on remote an encode endpoint: otherwise one sentence, no jobs.
+    @Test func imagesNeedAnImagePresetAndSomewhereToEncode() throws {
+        let pixels = try RGBImage(width: 8, height: 8, pixels: [UInt8](repeating: 200, count: 8 * 8 * 3))
+        let image = try SourceImage(path: "/pictures/cat.png", bytes: try PNGCodec.encode(pixels))
+        var video = AppState(columns: 100, rows: 30, presets: Preset.builtins, backend: .local(LocalEngineSpec(engine: .full)))
+        video.presetIndex = try #require(Preset.builtins.firstIndex { $0.isVideo })
+        #expect(Reducer.reduce(&video, .loaded([], images: [image], errors: [])).isEmpty)
+        #expect(video.status?.text == "images are encoded for the selected preset: select an image preset (sd15, sdxl, flux) in Presets")
+        var presets = Preset.builtins
+        presets[0].encodeEndpoints = []
+        var remote = AppState(columns: 100, rows: 30, presets: presets, backend: .remote)
+        #expect(Reducer.reduce(&remote, .loaded([], images: [image], errors: [])).isEmpty)
+        #expect(
+            remote.status?.text
+                == "SD v1.5 has no encode endpoint: set encode_endpoint for it in config.toml, or press b to encode on this machine")
+    }
+
     /// Files that cannot be encoded are refused in one sentence each that names them; grey, palette,
     /// alpha and CMYK images are converted to RGB as PIL's convert("RGB") does.
     @Test func badImagesAreOneSentenceEach() throws {
