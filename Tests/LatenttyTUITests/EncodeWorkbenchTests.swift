@@ -170,8 +170,8 @@ import Wire
         let decoded = try image(at: decodedPath)
         #expect(decoded.width == original.width && decoded.height == original.height)
 
-        // m on the decode, nothing marked: the original beside it.
-        state.jobIndex = try #require(state.visibleJobs.firstIndex { $0.id == decode.id })
+        // The selection followed the encode to its decode; m on it, nothing marked: the original beside it.
+        #expect(state.selectedJob?.id == decode.id)
         _ = Reducer.reduce(&state, .command(.compare))
         #expect(state.comparison == Comparison(left: encode.id, right: decode.id))
         // The PSNR the preview shows for that pair, against an independent computation.

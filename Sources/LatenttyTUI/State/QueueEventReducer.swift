@@ -26,7 +26,13 @@ enum QueueEventReducer {
                     state.status = StatusMessage("\(status.name) failed: \(status.error ?? "")", .error)
                 }
             } else {
+                // The decode of an image's latent follows its encode, so the preview goes on to the round trip.
+                let followsSelection = status.encodedBy != nil && status.encodedBy == state.selectedJob?.id
                 state.jobs.append(status)
+                if followsSelection, let index = state.visibleJobs.firstIndex(where: { $0.id == status.id }) {
+                    state.jobIndex = index
+                    state.playback = Playback()
+                }
             }
         case .removed(let ids):
             let selected = state.selectedJob?.id
