@@ -241,6 +241,8 @@ import Wire
         let effects = Reducer.reduce(&state, EffectRunner.open([try gradient(in: root).path], presets: state.presets))
         _ = await run(effects, on: queue, events: &events, state: &state) { $0.state == .decoding }
         #expect(JobText.stateLabel(state.jobs[0].state, kind: state.jobs[0].kind) == "⚙ encoding   ")
+        state.focus = .jobs
+        #expect(DetailsText.lines(for: state).first?.text.hasPrefix("encode image_gradient · encoding · this machine") == true)
         for effect in Reducer.reduce(&state, .command(.cancel)) {
             guard case .cancel(let id) = effect else { continue }
             await queue.cancel(id)

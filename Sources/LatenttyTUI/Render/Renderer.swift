@@ -147,7 +147,7 @@ struct Renderer {
         let framesSoFar = job.state == .decoding && (job.frames?.done ?? 0) > 0
         guard job.state == .done || framesSoFar else {
             row(
-                job.state == .failed ? "failed: \(job.error ?? "")" : "\(job.name): \(job.state.rawValue)…", rect, 0, selected: false,
+                job.state == .failed ? "failed: \(job.error ?? "")" : "\(job.name): \(JobText.stateWord(job))…", rect, 0, selected: false,
                 focused: false,
                 pair: job.state == .failed ? palette.error : palette.inactive)
             return nil

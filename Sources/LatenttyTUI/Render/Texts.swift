@@ -5,6 +5,11 @@ import Workbench
 
 /// Words and numbers for jobs: state labels, progress bars, elapsed time and ETA.
 public enum JobText {
+    /// The state in a word: an encode job's engine time reads `encoding`.
+    public static func stateWord(_ job: JobStatus) -> String {
+        job.kind == .encode && job.state == .decoding ? "encoding" : job.state.rawValue
+    }
+
     /// An encode job's engine time reads `encoding`.
     public static func stateLabel(_ state: JobState, kind: JobKind = .decode) -> String {
         if kind == .encode, state == .decoding { return "⚙ encoding   " }
@@ -105,7 +110,7 @@ enum DetailsText {
             guard let job = state.selectedJob else { return [Line(text: "no jobs yet")] }
             let place = job.endpoint.map { "endpoint \($0)" } ?? job.backend.description
             let what = job.kind == .encode ? "encode \(job.name)" : job.name
-            var lines = [Line(text: "\(what) · \(job.state.rawValue) · \(place)")]
+            var lines = [Line(text: "\(what) · \(JobText.stateWord(job)) · \(place)")]
             if !job.timings.isEmpty {
                 let timings = job.timings.keys.sorted().map { String(format: "%@ %.2fs", $0, job.timings[$0]!) }.joined(separator: "  ")
                 lines.append(

@@ -8,7 +8,7 @@ enum CompareReducer {
     static func compare(_ state: inout AppState) {
         guard let job = state.selectedJob else { return }
         guard job.state == .done else {
-            state.status = StatusMessage("only finished results can be compared; \(job.name) is \(job.state.rawValue)", .warning)
+            state.status = StatusMessage("only finished results can be compared; \(job.name) is \(JobText.stateWord(job))", .warning)
             return
         }
         guard let markID = state.compareMark, let marked = state.jobs.first(where: { $0.id == markID }) else {

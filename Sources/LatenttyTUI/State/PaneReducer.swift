@@ -141,9 +141,9 @@ enum PaneReducer {
         }
         switch command {
         case .cancel where job.state.isFinished:
-            return StatusMessage("\(job.name) is \(job.state.rawValue) already; r runs it again", .info)
+            return StatusMessage("\(job.name) is \(JobText.stateWord(job)) already; r runs it again", .info)
         case .retry where !job.state.isFinished:
-            return StatusMessage("\(job.name) is still \(job.state.rawValue); c cancels it", .info)
+            return StatusMessage("\(job.name) is still \(JobText.stateWord(job)); c cancels it", .info)
         default:
             return nil
         }
@@ -161,7 +161,7 @@ enum PaneReducer {
             if job.state.isFinished {
                 state.focus = .preview
             } else {
-                state.status = StatusMessage("\(job.name) is still \(job.state.rawValue); its result shows here when done", .info)
+                state.status = StatusMessage("\(job.name) is still \(JobText.stateWord(job)); its result shows here when done", .info)
             }
             return []
         }
