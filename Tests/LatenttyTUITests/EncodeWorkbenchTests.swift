@@ -407,7 +407,7 @@ import Wire
 
 /// An image too large for this machine's memory is refused before the encoder allocates, in words.
 @Suite struct EncodeMemoryTests {
-    @Test func anImageTooLargeForMemoryIsRefusedInOneSentence() {
+    @Test func anImageTooLargeForMemoryIsRefusedInOneSentence() throws {
         let eightGB: UInt64 = 8 << 30
         #expect(LocalBackend.memoryRefusal(width: 1024, height: 1024, name: "cat", memory: eightGB) == nil)
         let refusal = LocalBackend.memoryRefusal(width: 4096, height: 4096, name: "cat", memory: eightGB)
@@ -416,5 +416,7 @@ import Wire
                 == "cat is 4096×4096: encoding it here needs about 16.0 GB, more than this machine's 8.0 GB; make it smaller, or press R to encode it on the preset's endpoint"
         )
         #expect(refusal?.remedy == .fixInput)
+        let state = AppState(columns: 100, rows: 30, presets: Preset.builtins, backend: .local(.approx))
+        #expect(remedy(for: try #require(refusal), state: state) == "open a smaller image, or R sends it to the preset's encode endpoint")
     }
 }

@@ -132,6 +132,9 @@ enum DetailsText {
 /// What to do about a failed job, with the keys that do it.
 func remedy(for failure: JobFailure, state: AppState) -> String {
     func key(_ command: Command) -> String { state.keyMap.keys(for: command, in: .jobs).first?.label ?? command.rawValue }
+    if case .invalidImage = failure {
+        return "open a smaller image, or \(key(.sendElsewhere)) sends it to the preset's encode endpoint"
+    }
     switch failure.remedy {
     case .retry: return "\(key(.retry)) retries it · \(key(.sendElsewhere)) sends it to the other backend"
     case .otherBackend: return "\(key(.sendElsewhere)) sends it to the other backend · \(key(.toggleBackend)) switches where new jobs go"

@@ -179,7 +179,7 @@ public struct AppState: Sendable {
     public func encodeJobs(for images: [SourceImage]) -> Result<[DecodeJob], JobFailure> {
         guard let preset = selectedPreset, !preset.isVideo else {
             return .failure(
-                .invalidLatent("images are encoded for the selected preset: select an image preset (sd15, sdxl, flux) in Presets"))
+                .invalidImage("images are encoded for the selected preset: select an image preset (sd15, sdxl, flux) in Presets"))
         }
         let backend: BackendIdentity
         switch self.backend {

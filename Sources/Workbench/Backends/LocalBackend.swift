@@ -88,7 +88,7 @@ public final class LocalBackend: DecodeBackend {
         let needed = Double(width * height * encodeBytesPerPixel)
         guard needed > Double(memory) else { return nil }
         let gigabytes = { (bytes: Double) in String(format: "%.1f GB", bytes / 1_073_741_824) }
-        return .invalidLatent(
+        return .invalidImage(
             "\(name) is \(width)×\(height): encoding it here needs about \(gigabytes(needed)), more than this machine's \(gigabytes(Double(memory))); make it smaller, or press R to encode it on the preset's endpoint"
         )
     }
