@@ -7,6 +7,8 @@ import RemoteDecode
 public enum JobFailure: Error, Equatable, Codable, Sendable, CustomStringConvertible {
     /// The latent does not fit its preset, or the request built from it is wrong: fix the file or the preset.
     case invalidLatent(String)
+    /// The image cannot be encoded as it is (too large for this machine, no preset to encode it for): fix the file or the choice.
+    case invalidImage(String)
     /// The backend cannot be used at all (no weights, no endpoint): pick another backend.
     case backendUnavailable(String)
     /// The endpoint failed or refused the job; `retryable` when trying again may help.
@@ -23,7 +25,7 @@ public enum JobFailure: Error, Equatable, Codable, Sendable, CustomStringConvert
 
     public var remedy: Remedy {
         switch self {
-        case .invalidLatent: .fixInput
+        case .invalidLatent, .invalidImage: .fixInput
         case .backendUnavailable: .otherBackend
         case .endpoint(_, let retryable): retryable ? .retry : .otherBackend
         case .engine: .otherBackend
@@ -33,7 +35,9 @@ public enum JobFailure: Error, Equatable, Codable, Sendable, CustomStringConvert
 
     public var description: String {
         switch self {
-        case .invalidLatent(let text), .backendUnavailable(let text), .endpoint(let text, _), .engine(let text), .output(let text): text
+        case .invalidLatent(let text), .invalidImage(let text), .backendUnavailable(let text), .endpoint(let text, _), .engine(let text),
+            .output(let text):
+            text
         }
     }
 
@@ -45,6 +49,7 @@ public enum JobFailure: Error, Equatable, Codable, Sendable, CustomStringConvert
             "; \(count) written before it failed (\(first.lastPathComponent)…\(last.lastPathComponent) in \(first.deletingLastPathComponent().path))"
         switch self {
         case .invalidLatent(let text): return .invalidLatent(text + note)
+        case .invalidImage(let text): return .invalidImage(text + note)
         case .backendUnavailable(let text): return .backendUnavailable(text + note)
         case .endpoint(let text, let retryable): return .endpoint(text + note, retryable: retryable)
         case .engine(let text): return .engine(text + note)
