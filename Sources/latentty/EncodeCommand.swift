@@ -203,12 +203,13 @@ struct EncodeJob: Sendable {
     /// Never throws: a file that fails is a result with its reason, so the others go on.
     func run(_ path: String) async -> EncodeResult {
         do {
-            let input = try ImageInput.read(path, size: size, budget: budget)
+            let input = try EncoderImage.read(path, size: size, budget: budget)
             let (latent, via) = try await encoder.encode(input)
             let output = folder.appendingPathComponent(outputName(for: path))
             try LatentWriter.write(
                 latent, to: output, metadata: ["latentty.preset": preset, "latentty.space": LatentSpace.diffusion.rawValue])
-            let resized = input.resizedFrom.map { "\($0.width)×\($0.height) → \(input.image.width)×\(input.image.height)" }
+            let resized =
+                input.wasResized ? "\(input.originalWidth)×\(input.originalHeight) → \(input.image.width)×\(input.image.height)" : nil
             return EncodeResult(file: path, output: output.path, shape: latent.shape, via: via, error: nil, resized: resized)
         } catch {
             return EncodeResult(file: path, output: nil, shape: nil, via: nil, error: String(describing: error).terminalSafe)

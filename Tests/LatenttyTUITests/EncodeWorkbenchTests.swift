@@ -405,18 +405,16 @@ import Wire
     }
 }
 
-/// An image too large for this machine's memory is refused before the encoder allocates, in words.
+/// An image the encoder refuses as it is (too large untiled for the memory free; the engine's own
+/// check, tested in EncoderTests) is the input's to fix: an image failure with its own remedy line.
 @Suite struct EncodeMemoryTests {
-    @Test func anImageTooLargeForMemoryIsRefusedInOneSentence() throws {
-        let eightGB: UInt64 = 8 << 30
-        #expect(LocalBackend.memoryRefusal(width: 1024, height: 1024, name: "cat", memory: eightGB) == nil)
-        let refusal = LocalBackend.memoryRefusal(width: 4096, height: 4096, name: "cat", memory: eightGB)
-        #expect(
-            refusal?.description
-                == "cat is 4096×4096: encoding it here needs about 16.0 GB, more than this machine's 8.0 GB; make it smaller, or press R to encode it on the preset's endpoint"
-        )
-        #expect(refusal?.remedy == .fixInput)
+    @Test func anImageTheEncoderRefusesIsAnImageFailureWithItsRemedy() throws {
+        let reason = "untiled, this 30000×20000 image needs about 22 GB and 8 GB are free; encode with --tile on (or auto)"
+        let failure = JobFailure(EngineError.unsupportedImage(engine: "full", reason: reason))
+        #expect(failure == .invalidImage("the full encoder cannot take this image: \(reason)"))
+        #expect(failure.remedy == .fixInput)
         let state = AppState(columns: 100, rows: 30, presets: Preset.builtins, backend: .local(.approx))
-        #expect(remedy(for: try #require(refusal), state: state) == "open a smaller image, or R sends it to the preset's encode endpoint")
+        #expect(remedy(for: failure, state: state) == "open a smaller image, or R sends it to the preset's encode endpoint")
+        #expect(JobFailure(EngineError.encodeFailed(engine: "full", reason: "x")) == .engine("the full encoder failed: x"))
     }
 }

@@ -61,7 +61,6 @@ public final class LocalBackend: DecodeBackend {
     private func encode(_ image: SourceImage, for job: DecodeJob, report: @escaping @Sendable (BackendUpdate) -> Void)
         async throws(JobFailure) -> DecodeResult
     {
-        if let refusal = Self.memoryRefusal(width: image.image.width, height: image.image.height, name: job.name) { throw refusal }
         report(.state(.decoding))
         return try await onOwnThread { () throws(JobFailure) -> DecodeResult in
             let encoder = try self.encoder(for: job.preset, imageName: job.name)
@@ -77,22 +76,6 @@ public final class LocalBackend: DecodeBackend {
         }
     }
 
-    /// An encoder's activations at full resolution: 128 float32 channels, two maps alive at once.
-    static let encodeBytesPerPixel = 1024
-
-    /// Why an image is too large to encode in this machine's memory, if it is: said before the
-    /// encoder starts allocating, with what to do instead.
-    static func memoryRefusal(
-        width: Int, height: Int, name: String, memory: UInt64 = ProcessInfo.processInfo.physicalMemory
-    ) -> JobFailure? {
-        let needed = Double(width * height * encodeBytesPerPixel)
-        guard needed > Double(memory) else { return nil }
-        let gigabytes = { (bytes: Double) in String(format: "%.1f GB", bytes / 1_073_741_824) }
-        return .invalidImage(
-            "\(name) is \(width)×\(height): encoding it here needs about \(gigabytes(needed)), more than this machine's \(gigabytes(Double(memory))); make it smaller, or press R to encode it on the preset's endpoint"
-        )
-    }
-
     /// The encoder of this spec for `preset`, made once like the decoders. latent2rgb has none.
     func encoder(for preset: Preset, imageName: String) throws(JobFailure) -> any EncodeEngine {
         guard spec.engine != .approx else {
@@ -104,7 +87,8 @@ public final class LocalBackend: DecodeBackend {
         return try encoders.withLock { encoders throws(JobFailure) in
             if let encoder = encoders[key] { return encoder }
             do {
-                let encoder = try spec.engine.makeEncodeEngine(vae: spec.weights, preset: preset, precision: spec.precision)
+                let encoder = try spec.engine.makeEncodeEngine(
+                    vae: spec.weights, preset: preset, tiling: spec.tiling, precision: spec.precision)
                 encoders[key] = encoder
                 return encoder
             } catch {

@@ -40,20 +40,14 @@ public struct RemoteBackend: DecodeBackend {
     {
         let clock = PhaseClock()
         report(.state(.uploading))
-        let request = EncodeRequest(input: .png(image.png), scalingFactor: preset.scalingFactor, shiftFactor: preset.shiftFactor)
         let latent: Tensor
         let endpoint: String
         do {
             (latent, endpoint) = try await client.encode(
-                request, configuration: configuration, events: Self.reporting(to: report, clock: clock))
+                png: image.png, width: image.image.width, height: image.image.height, preset: preset, configuration: configuration,
+                events: Self.reporting(to: report, clock: clock))
         } catch {
             throw JobFailure(error)
-        }
-        let expected = [1, preset.latentChannels, image.image.height / 8, image.image.width / 8]
-        guard latent.shape == expected else {
-            throw .endpoint(
-                "\(endpoint) answered a latent of shape \(latent.shape.shapeText), not \(expected.shapeText): is it the encoder of \(preset.name)?",
-                retryable: false)
         }
         return DecodeResult(payload: .tensor(latent), endpoint: endpoint, timings: clock.finish())
     }

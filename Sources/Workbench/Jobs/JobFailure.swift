@@ -1,5 +1,6 @@
 import DecodePipeline
 import Foundation
+import NativeVAE
 import RemoteDecode
 
 /// Why a job failed, typed so the workbench can offer the action that helps, with the words a
@@ -67,6 +68,10 @@ public enum JobFailure: Error, Equatable, Codable, Sendable, CustomStringConvert
             case .engine(let engine): self = .engine(engine.description)
             case .encoding(let reason): self = .engine(reason)
             }
+        // An image the encoder will not take as it is (too large untiled for the memory free) is the
+        // input's to fix, like a latent that does not fit.
+        case let engine as EngineError:
+            if case .unsupportedImage = engine { self = .invalidImage(engine.description) } else { self = .engine(engine.description) }
         case let remote as RemoteError:
             switch remote {
             case .exhausted: self = .endpoint(remote.description, retryable: true)

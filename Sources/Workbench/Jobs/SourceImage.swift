@@ -18,17 +18,17 @@ public enum SourceImageError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// An image to encode, as the encoder takes it: sides resized down to multiples of 8 as
-/// diffusers' `VaeImageProcessor` does, grey, palette and alpha images converted to RGB as PIL's
-/// `convert("RGB")` does (the decoders' job).
+/// An image to encode, opened from `path`, as `EncoderImage` makes it ready (the same as
+/// `latentty encode`): resized down to multiples of 8 as `VaeImageProcessor` does, grey, palette,
+/// alpha and CMYK images converted as PIL's `convert("RGB")` does, a file cut short refused.
 public struct SourceImage: Sendable, Equatable {
     /// Where it was opened from; the latent's metadata names it.
     public var path: String
-    /// The PNG an endpoint is sent (diffusers sends PIL's PNG): the file's own bytes when it is a
-    /// PNG encoded as it is, else the PNG of the pixels below. The journal keeps these bytes.
-    public var png: [UInt8]
+    /// The PNG an endpoint is sent; the journal keeps these bytes.
+    public var png: [UInt8] { prepared.png }
     /// The pixels that are encoded.
-    public var image: RGBImage
+    public var image: RGBImage { prepared.image }
+    private var prepared: EncoderImage
 
     /// Reads and checks an image file; a file that cannot be encoded is refused here, in words.
     public static func read(_ path: String) throws(SourceImageError) -> SourceImage {
@@ -45,31 +45,15 @@ public struct SourceImage: Sendable, Equatable {
     /// The image in `bytes` (a PNG or JPEG file's contents), opened from `path`.
     public init(path: String, bytes: [UInt8]) throws(SourceImageError) {
         let name = URL(fileURLWithPath: path).lastPathComponent
-        let original: RGBImage
         do {
-            original = try ImageDecoder.decode(bytes, complete: true)
-        } catch {
-            throw .badImage(name: name, error)
-        }
-        let image: RGBImage
-        do {
-            image = try EncoderInput.resized(original)
-        } catch {
+            prepared = try EncoderImage(bytes: bytes)
+        } catch let error as EncoderInput.Failure {
             throw .unusableSize(name: name, error)
-        }
-        let png: [UInt8]
-        if image == original, ImageDecoder.kind(of: bytes) == .png {
-            png = bytes
-        } else {
-            do {
-                png = try PNGCodec.encode(image)
-            } catch {
-                throw .badImage(name: name, error)
-            }
+        } catch {
+            // EncoderImage throws only these two kinds when nothing is admitted by a caller.
+            throw .badImage(name: name, error as? ImageCodecError ?? .notAnImage)
         }
         self.path = path
-        self.png = png
-        self.image = image
     }
 
     /// The file's name without its extension: the job's and the latent's name.
