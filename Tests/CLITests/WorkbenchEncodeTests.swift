@@ -65,6 +65,7 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path)
         #expect(files.contains("photo.safetensors") && files.contains("photo.png"), "\(files)")
         let decodedName = try #require(files.first { $0.hasSuffix(".jpg") }, "\(files)")
+        #expect(decodedName == "photo_decoded.jpg", "\(files)")
         let decoded = try ImageDecoder.decode(Array(try Data(contentsOf: out.appendingPathComponent(decodedName))))
         let original = try ImageDecoder.decode(Array(try Data(contentsOf: image)))
         var squares = 0.0

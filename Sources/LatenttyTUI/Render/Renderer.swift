@@ -174,7 +174,8 @@ struct Renderer {
         let name = { (id: UUID) -> String in
             guard let job = state.jobs.first(where: { $0.id == id }) else { return "?" }
             if job.kind == .encode { return "original \(job.name)" }
-            return job.encodedBy != nil ? "decoded \(job.name)" : job.name
+            // Its own name already says so (`<image>_decoded`).
+            return job.name
         }
         let psnr = comparisonPSNR(comparison.left, comparison.right).map {
             $0.isInfinite ? " · identical" : String(format: " · PSNR %.2f dB", $0)

@@ -167,9 +167,12 @@ public struct AppState: Sendable {
     }
 
     /// The decode of `source` on `backend`, with its preset's output settings.
+    /// The decode of a latent encoded here is named `<image>_decoded`, so its picture sits beside
+    /// the encode's `<image>.png` and `.safetensors` under a name that says which is which.
     static func decodeJob(for source: LoadedLatent, preset: Preset, backend: BackendIdentity) -> DecodeJob {
         DecodeJob(
-            name: source.name, source: source.source, latent: source.tensor, space: source.space, preset: preset, backend: backend,
+            name: source.source.encodedBy == nil ? source.name : source.name + "_decoded", source: source.source, latent: source.tensor,
+            space: source.space, preset: preset, backend: backend,
             options: DecodeOptions(
                 outputType: preset.outputType, imageFormat: preset.imageFormat, height: source.height, width: source.width))
     }
