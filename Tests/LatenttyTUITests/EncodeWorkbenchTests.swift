@@ -198,8 +198,8 @@ import Wire
         let png = try PNGCodec.encode(pixels)
         let path = root.appendingPathComponent("photo.png")
         try Data(png).write(to: path)
-        let log = Log()
-        try await withEncodeServer(log: log) { url in
+        let log = AccessLog()
+        try await withLoopbackServer(log: log, encoder: PoolingEncoder()) { url in
             var presets = Preset.builtins
             presets[0].endpoints = [url]
             presets[0].encodeEndpoints = [url + "encode"]
@@ -359,33 +359,6 @@ import Wire
             let converted = try SourceImage.read(encode.appendingPathComponent(input).path)
             #expect(converted.image == (try image(at: encode.appendingPathComponent(expected).path)), "\(input)")
         }
-    }
-
-    /// latentty's own server on a free loopback port: latent2rgb decodes, `PoolingEncoder` encodes.
-    func withEncodeServer(log: Log, _ body: (String) async throws -> Void) async throws {
-        let (ports, sink) = AsyncStream<Int>.makeStream()
-        let app = DecodeServer.application(
-            service: DecodeService(engine: Latent2RGBEngine()), encoder: EncodeService(engine: PoolingEncoder(), preset: .sd15),
-            configuration: ServerConfiguration(port: 0), log: { log.append($0) }, onListening: { sink.yield($0) })
-        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test")))
-        let server = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
-        defer { server.cancel() }
-        do {
-            try await body("http://127.0.0.1:\(port)/")
-        } catch {
-            await group.triggerGracefulShutdown()
-            throw error
-        }
-        await group.triggerGracefulShutdown()
-        _ = try? await server.value
-    }
-
-    final class Log: Sendable {
-        private let lines = Mutex<[String]>([])
-        func append(_ line: String) { lines.withLock { $0.append(line) } }
-        var posts: [String] { lines.withLock { $0.filter { $0.hasPrefix("POST") } } }
     }
 
     /// A backend that starts every job and holds it until the job is cancelled.

@@ -125,8 +125,8 @@ import Wire
         defer { try? FileManager.default.removeItem(at: root) }
         let imageLog = AccessLog()
         let videoLog = AccessLog()
-        try await withServer(log: imageLog) { imageURL in
-            try await withServer(log: videoLog) { videoURL in
+        try await withLoopbackServer(log: imageLog) { imageURL in
+            try await withLoopbackServer(log: videoLog) { videoURL in
                 var presets = Preset.builtins
                 presets[0].endpoints = [imageURL]
                 presets[3].endpoints = [videoURL]
@@ -193,33 +193,6 @@ import Wire
         #expect(cached == [LocalEngineSpec(engine: .full)])
         _ = Reducer.reduce(&state, .enginesFound(cached + cached))
         #expect(state.backendChoices == [.local(.approx), tiny, .local(LocalEngineSpec(engine: .full)), .remote])
-    }
-
-    /// latentty's own server on a free loopback port, its access log kept.
-    func withServer(log: AccessLog, _ body: (String) async throws -> Void) async throws {
-        let (ports, sink) = AsyncStream<Int>.makeStream()
-        let app = DecodeServer.application(
-            service: DecodeService(engine: Latent2RGBEngine()), configuration: ServerConfiguration(port: 0), log: { log.append($0) },
-            onListening: { sink.yield($0) })
-        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test")))
-        let server = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
-        defer { server.cancel() }
-        do {
-            try await body("http://127.0.0.1:\(port)/")
-        } catch {
-            await group.triggerGracefulShutdown()
-            throw error
-        }
-        await group.triggerGracefulShutdown()
-        _ = try? await server.value
-    }
-
-    final class AccessLog: Sendable {
-        private let lines = Mutex<[String]>([])
-        func append(_ line: String) { lines.withLock { $0.append(line) } }
-        var posts: [String] { lines.withLock { $0.filter { $0.hasPrefix("POST") } } }
     }
 }
 

@@ -5,7 +5,8 @@ import Testing
 
 /// `latentty serve` as a process: SIGTERM stops it accepting, lets the request under way finish,
 /// and it exits 0 — what a Kubernetes rollout or scale-down relies on.
-@Suite struct ServerDrainTests {
+// A server that never says where it listens fails the test instead of holding CI until its timeout.
+@Suite(.timeLimit(.minutes(2))) struct ServerDrainTests {
     static let binary: URL = {
         let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("latentty")
         if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests }
@@ -37,27 +38,11 @@ import Testing
     }
 
     @Test func sigtermFinishesTheRequestUnderWayAndExitsZero() async throws {
-        let process = Process()
-        process.executableURL = Self.binary
         // The upload below stalls half-way on purpose until the server is draining; a long body
         // timeout keeps a test slowed by the rest of the suite from being cut by the slow-body guard
         // (tested on its own elsewhere) instead of testing the drain.
-        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--engine", "approx", "--body-timeout", "60"]
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let stderr = StandardError(pipe)
+        let (process, stderr, port) = try await Self.serve(["--engine", "approx", "--body-timeout", "60"])
         defer { if process.isRunning { process.interrupt() } }
-
-        var port = 0
-        for await seen in stderr.updates {
-            if let range = seen.range(of: #"127\.0\.0\.1:\d+/ \(engine"#, options: .regularExpression) {
-                port = Int(seen[range].dropFirst("127.0.0.1:".count).prefix { $0.isNumber }) ?? 0
-                break
-            }
-        }
-        try #require(port > 0)
 
         let query = "output_type=pt&shape=1&shape=4&shape=2&shape=2&dtype=float32"
         let upload = try RawConnection(port: port)
@@ -84,29 +69,42 @@ import Testing
     /// A server whose engine cannot encode says so when it starts, and `/encode` answers 501 with
     /// the reason rather than a bare "no encoder".
     @Test func aServerWithoutAnEncoderSaysWhyAtStartAndOnEncode() async throws {
+        let reason = "the approx engine (latent2rgb) only decodes"
+        let (process, _, port) = try await Self.serve(
+            ["--engine", "approx", "--preset", "sd15"], until: "POST /encode answers 501: \(reason)")
+        defer { if process.isRunning { process.interrupt() } }
+        let body = Array("POST /encode HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 4\r\n\r\nnope".utf8)
+        let answer = try await RawConnection.exchange(port: port, body)
+        #expect(answer?.status == 501)
+        #expect(answer?.error?.contains(reason) == true, "\(answer?.error ?? "no answer")")
+    }
+
+    /// `latentty serve` with `arguments` on a free loopback port, once its stderr has shown the port
+    /// (and `marker`, when given); the caller interrupts it.
+    static func serve(_ arguments: [String], until marker: String? = nil) async throws -> (
+        process: Process, stderr: StandardError, port: Int
+    ) {
         let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--engine", "approx", "--preset", "sd15"]
+        process.executableURL = binary
+        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0"] + arguments
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let stderr = StandardError(pipe)
-        defer { if process.isRunning { process.interrupt() } }
-
-        let reason = "the approx engine (latent2rgb) only decodes"
         var port = 0
-        for await seen in stderr.updates where seen.contains("POST /encode answers 501: \(reason)") {
+        // Foundation's `contains("")` is false, so no marker means none to wait for.
+        for await seen in stderr.updates where marker.map(seen.contains) ?? true {
             if let range = seen.range(of: #"127\.0\.0\.1:\d+/ \(engine"#, options: .regularExpression) {
                 port = Int(seen[range].dropFirst("127.0.0.1:".count).prefix { $0.isNumber }) ?? 0
+                break
             }
-            break
         }
-        try #require(port > 0)
-        let body = Array("POST /encode HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 4\r\n\r\nnope".utf8)
-        let answer = try await RawConnection.exchange(port: port, body)
-        #expect(answer?.status == 501)
-        #expect(answer?.error?.contains(reason) == true, "\(answer?.error ?? "no answer")")
+        guard port > 0 else {
+            process.interrupt()
+            throw CancellationError()
+        }
+        return (process, stderr, port)
     }
 
     func metrics(port: Int) async throws -> String {
