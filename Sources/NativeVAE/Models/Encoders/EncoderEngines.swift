@@ -31,6 +31,12 @@ public final class AutoencoderKLEncoderEngine: EncodeEngine, @unchecked Sendable
         self.context = context
     }
 
+    /// Around an encoder already built (the random-weights benchmark's, in RandomEncoderWeights.swift).
+    init(encoder: AutoencoderKLEncoder, context: DNNL) {
+        self.encoder = encoder
+        self.context = context
+    }
+
     public func encode(_ images: Tensor, preset: Preset) throws(EngineError) -> EncodedLatent {
         let latent = encoder.config.latentChannels
         let parts = try runEncodeBatch(images, engine: name, factor: encoder.spatialFactor, context: context) { image in
@@ -58,6 +64,12 @@ public final class TinyEncoderEngine: EncodeEngine, @unchecked Sendable {
     public init(location: VAELocation) throws {
         guard let context = DNNL.shared else { throw NativeError.dnnl(call: "dnnl_engine_create", status: -1) }
         encoder = try TinyEncoder(weights: try WeightStore.load(location.weights))
+        self.context = context
+    }
+
+    /// Around an encoder already built (the random-weights benchmark's, in RandomEncoderWeights.swift).
+    init(encoder: TinyEncoder, context: DNNL) {
+        self.encoder = encoder
         self.context = context
     }
 
