@@ -133,6 +133,10 @@ public enum PNGCodec {
     }
 
     private static func check(_ status: Int32) throws(ImageCodecError) {
-        guard status == 0 else { throw .png(String(cString: spng_strerror(status))) }
+        guard status == 0 else {
+            let message = String(cString: spng_strerror(status))
+            if status == SPNG_IO_EOF.rawValue { throw .cutShort(format: "PNG", detail: message) }
+            throw .png(message)
+        }
     }
 }

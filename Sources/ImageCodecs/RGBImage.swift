@@ -26,6 +26,8 @@ public enum ImageCodecError: Error, Equatable, CustomStringConvertible {
     case png(String)
     case tooLarge(width: Int, height: Int)
     case moreThanItsBytesHold(width: Int, height: Int, bytes: Int)
+    /// The file ends (or breaks) before its image does; `format` is PNG or JPEG.
+    case cutShort(format: String, detail: String)
 
     public var description: String {
         switch self {
@@ -41,6 +43,8 @@ public enum ImageCodecError: Error, Equatable, CustomStringConvertible {
             "the image claims \(width)×\(height) pixels, beyond the \(ImageLimits.maxSide)-pixel side limit"
         case .moreThanItsBytesHold(let width, let height, let bytes):
             "the image claims \(width)×\(height) pixels, more than its \(bytes) bytes can encode; it is cut short or corrupt"
+        case .cutShort(let format, let detail):
+            "the \(format) is cut short or corrupt (\(detail)): it ends before its image does; copy or export it again"
         }
     }
 }
@@ -68,9 +72,11 @@ public enum ImageDecoder {
         }
     }
 
-    public static func decode(_ bytes: [UInt8]) throws(ImageCodecError) -> RGBImage {
+    /// With `complete`, a JPEG whose data breaks off fails instead of giving the rows it has (a
+    /// PNG always fails): what is encoded must be the whole picture.
+    public static func decode(_ bytes: [UInt8], complete: Bool = false) throws(ImageCodecError) -> RGBImage {
         switch kind(of: bytes) {
-        case .jpeg: return try JPEGCodec.decode(bytes)
+        case .jpeg: return try JPEGCodec.decode(bytes, complete: complete)
         case .png: return try PNGCodec.decode(bytes).image
         case nil: throw .notAnImage
         }

@@ -8,16 +8,19 @@ import Wire
 /// mean out, scaled by the request's factors as diffusers' client expects, as a raw tensor. Images
 /// are resized down to multiples of 8 as `VaeImageProcessor.preprocess` does; tensors must fit.
 public struct EncodeService: Sendable {
-    /// Nil until the server is given an encoder; `/encode` then answers 501.
+    /// Nil when the server has no encoder; `/encode` then answers 501 with `unavailableReason`.
     public let engine: (any EncodeEngine)?
+    /// Why there is no encoder (the engine has none, the weights hold none), for the 501's words.
+    public let unavailableReason: String?
     /// The preset the encoder's weights belong to; encoding needs one, since no input names it.
     public let preset: Preset?
     /// The most memory one request may ask for (the float32 images the encoder takes).
     public var maxWorkBytes = Int.max
 
-    public init(engine: (any EncodeEngine)?, preset: Preset?) {
+    public init(engine: (any EncodeEngine)?, preset: Preset?, unavailableReason: String? = nil) {
         self.engine = engine
         self.preset = preset
+        self.unavailableReason = unavailableReason
     }
 
     public func handle(query: String, body: [UInt8]) -> WireResponse {
@@ -28,10 +31,11 @@ public struct EncodeService: Sendable {
             return ErrorBody.response(status: 400, message: error.description)
         }
         guard let engine else {
+            let reason = unavailableReason.map { " (\($0))" } ?? ""
             return ErrorBody.response(
                 status: 501,
                 message:
-                    "this server has no encoder: start it with --engine full or tiny and weights that hold an encoder, or send encode requests elsewhere"
+                    "this server has no encoder\(reason): start it with --engine full or tiny and weights that hold an encoder, or send encode requests elsewhere"
             )
         }
         guard let preset else {
@@ -81,7 +85,7 @@ public struct EncodeService: Sendable {
             try checkWork(batch: 1, height: size.height, width: size.width, limit: maxWorkBytes)
             let image: RGBImage
             do {
-                image = try ImageDecoder.decode(bytes)
+                image = try ImageDecoder.decode(bytes, complete: true)
             } catch {
                 throw Refusal(400, "the image cannot be read: \(error)")
             }

@@ -119,7 +119,9 @@ public enum EngineName: String, Sendable, CaseIterable, Codable {
 
     /// The encoder of the same weights as `makeEngine` finds: AutoencoderKL's for `full`, TAESD's
     /// for `tiny`. latent2rgb has no inverse, and there is no video encoder.
-    public func makeEncodeEngine(vae: String? = nil, preset: Preset? = nil, precision: Precision = .f32) throws -> any EncodeEngine {
+    public func makeEncodeEngine(
+        vae: String? = nil, preset: Preset? = nil, tiling: TilingMode = .automatic, precision: Precision = .f32
+    ) throws -> any EncodeEngine {
         if let preset, preset.isVideo {
             throw NativeError.unsupportedModel(
                 "latentty has no \(preset.name) encoder; encode images for an image preset (sd15, sdxl, flux)")
@@ -129,10 +131,11 @@ public enum EngineName: String, Sendable, CaseIterable, Codable {
             throw NativeError.unsupportedModel("the approx engine (latent2rgb) only decodes; encode with --engine full or --engine tiny")
         case .full:
             return try AutoencoderKLEncoderEngine(
-                location: try locate(vae: vae, modelID: preset?.modelID, what: "the full VAE"), precision: precision)
+                location: try locate(vae: vae, modelID: preset?.modelID, what: "the full VAE"), tiling: tiling, precision: precision)
         case .tiny:
             return try TinyEncoderEngine(
-                location: try locate(vae: vae, modelID: preset.flatMap(ModelDiscovery.tinyModelID), what: "a tiny (TAESD) encoder"))
+                location: try locate(vae: vae, modelID: preset.flatMap(ModelDiscovery.tinyModelID), what: "a tiny (TAESD) encoder"),
+                tiling: tiling)
         }
     }
 

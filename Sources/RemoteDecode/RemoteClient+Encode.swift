@@ -14,6 +14,25 @@ extension RemoteClient {
         return (latent, endpoint)
     }
 
+    /// `remote_encode` of one `width`×`height` image for `preset`, as diffusers sends it: its PNG
+    /// with the preset's factors. The latent (diffusion space) must have the shape this preset's
+    /// encoder makes of the image; any other is refused as another model's answer.
+    public func encode(
+        png: [UInt8], width: Int, height: Int, preset: Preset, configuration: RemoteConfiguration,
+        events: @escaping @Sendable (RemoteEvent) -> Void = { _ in }
+    ) async throws(RemoteError) -> (latent: Tensor, endpoint: String) {
+        let request = EncodeRequest(input: .png(png), scalingFactor: preset.scalingFactor, shiftFactor: preset.shiftFactor)
+        let (latent, endpoint) = try await encode(request, configuration: configuration, events: events)
+        let expected = [1, preset.latentChannels, height / 8, width / 8]
+        guard latent.shape == expected else {
+            throw .rejected(
+                endpoint: endpoint,
+                reason:
+                    "answered a latent of shape \(latent.shape.shapeText), not \(expected.shapeText): is it the encoder of \(preset.name)?")
+        }
+        return (latent, endpoint)
+    }
+
     /// The largest answer an honest endpoint sends, from the pixels a PNG's header states or the
     /// tensor holds: 64 float32 channels per 8×8 block is 4 bytes a pixel; twice that leaves room.
     static func answerBound(_ request: EncodeRequest) -> Int {

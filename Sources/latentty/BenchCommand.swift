@@ -42,7 +42,7 @@ struct LocalBench: ParsableCommand {
     @Option(help: "taehv: auto (parallel chunks within a memory budget, else streaming), streaming, or parallel.")
     var form: VideoForm = .auto
 
-    @Option(help: "Tiled decode (auto: when an untiled one would need more than 2 GiB).")
+    @Option(help: "Tiled decode or encode (auto: when an untiled one would need more than 2 GiB).")
     var tile: TileChoice = .off
 
     @Option(

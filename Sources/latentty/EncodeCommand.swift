@@ -15,6 +15,9 @@ struct EncodeCommand: AsyncParsableCommand {
             `latentty decode` takes): safetensors (tensor `latents`), .npy, or a ComfyUI .latent.
             Images are resized as diffusers' VaeImageProcessor does (Lanczos, sides down to multiples
             of 8), or to --size WxH.
+            With --local, --tile, --max-memory and --precision work as for decoding (tiles as diffusers'
+            tiled encode), and an image whose header states a size beyond --max-memory is refused before
+            its pixels are decoded.
             A file that fails is reported in one line and the others still encode; the exit status is
             then 1.
 
@@ -103,7 +106,8 @@ struct EncodeCommand: AsyncParsableCommand {
             }
         }
         let job = EncodeJob(
-            encoder: encoder, size: try targetSize, folder: folder, format: format.rawValue, preset: preset.id)
+            encoder: encoder, size: try targetSize, folder: folder, format: format.rawValue, preset: preset.id,
+            budget: local ? engineOptions.maxMemory : nil)
         // Two inputs with one name would write one output: the later is refused, not lost silently.
         var claimed: [String: String] = [:]
         var results = [EncodeResult?](repeating: nil, count: files.count)
@@ -189,6 +193,8 @@ struct EncodeJob: Sendable {
     let folder: URL
     let format: String
     let preset: String
+    /// The memory an image may take on its way to a local encoder.
+    let budget: ByteSize?
 
     func outputName(for path: String) -> String {
         URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + "." + format
@@ -197,12 +203,13 @@ struct EncodeJob: Sendable {
     /// Never throws: a file that fails is a result with its reason, so the others go on.
     func run(_ path: String) async -> EncodeResult {
         do {
-            let input = try ImageInput.read(path, size: size)
+            let input = try EncoderImage.read(path, size: size, budget: budget)
             let (latent, via) = try await encoder.encode(input)
             let output = folder.appendingPathComponent(outputName(for: path))
             try LatentWriter.write(
                 latent, to: output, metadata: ["latentty.preset": preset, "latentty.space": LatentSpace.diffusion.rawValue])
-            let resized = input.resizedFrom.map { "\($0.width)×\($0.height) → \(input.image.width)×\(input.image.height)" }
+            let resized =
+                input.wasResized ? "\(input.originalWidth)×\(input.originalHeight) → \(input.image.width)×\(input.image.height)" : nil
             return EncodeResult(file: path, output: output.path, shape: latent.shape, via: via, error: nil, resized: resized)
         } catch {
             return EncodeResult(file: path, output: nil, shape: nil, via: nil, error: String(describing: error).terminalSafe)

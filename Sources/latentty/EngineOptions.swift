@@ -13,14 +13,20 @@ struct EngineOptions: ParsableArguments {
         help: "VAE weights: a .safetensors (or TAEHV .pth) file or a model folder (default: the preset's model in the Hugging Face cache).")
     var vae: String?
 
-    @Option(help: "Tiled decode for the full engine (auto: when an untiled one would need more than --max-memory).")
+    @Option(
+        help:
+            "Tiled decode for the full engine, tiled encode for full and tiny (auto: when an untiled one would need more than --max-memory)."
+    )
     var tile: TileChoice = .auto
 
     @Option(
-        name: .customLong("max-memory"), help: "With --tile auto, tile when an untiled decode would need more than this (e.g. 1.5G, 800M).")
+        name: .customLong("max-memory"),
+        help:
+            "With --tile auto, tile when an untiled decode or encode would need more than this (e.g. 1.5G, 800M); encode --local refuses images whose pixels alone need more."
+    )
     var maxMemory = ByteSize.twoGiB
 
-    @Option(help: "Compute precision of the full decoder: f32, or bf16 (bfloat16 convolutions with f32 accumulation).")
+    @Option(help: "Compute precision of the full decoder and encoder: f32, or bf16 (bfloat16 convolutions with f32 accumulation).")
     var precision: Precision = .f32
 
     @OptionGroup var runtime: NativeRuntimeOptions

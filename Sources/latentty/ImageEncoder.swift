@@ -5,42 +5,34 @@ import NativeVAE
 import RemoteDecode
 import Wire
 
-/// An image file read for encoding, at the size it is encoded at: its PNG bytes (the file's own
-/// when it is a PNG left as it is) and its pixels.
-struct ImageInput: Sendable {
-    let png: [UInt8]
-    let image: RGBImage
-    /// The file's size when it was resized.
-    let resizedFrom: (width: Int, height: Int)?
+/// Bytes a pixel takes on its way to a local encoder, however it is tiled: the decoded RGB, its
+/// resize and PNG (3 each), the float tensor made of it, the encoder's float copy of that and the
+/// image plane it cuts from the copy (12 each).
+let encoderBytesPerPixel = 45
 
-    /// Resized as `VaeImageProcessor` does: to `size` when given, else down to multiples of 8.
-    static func read(_ path: String, size: (width: Int, height: Int)?) throws -> ImageInput {
+extension EncoderImage {
+    /// The image file at `path` for encoding, at `size` when given. With a `budget` (a local
+    /// encoder's --max-memory), the header's size is checked against it before any pixel is decoded.
+    static func read(_ path: String, size: (width: Int, height: Int)?, budget: ByteSize? = nil) throws -> EncoderImage {
         let url = URL(fileURLWithPath: path)
         let bytes = [UInt8](try FileSystemError.accessing(url, for: .reading) { try Data(contentsOf: url) })
-        guard let kind = ImageDecoder.kind(of: bytes) else { throw ImageCodecError.notAnImage }
-        let original = try ImageDecoder.decode(bytes)
-        let image =
-            if let size, size.width != original.width || size.height != original.height {
-                try LanczosResize.resize(original, width: size.width, height: size.height)
-            } else if size == nil {
-                try EncoderInput.resized(original)
-            } else {
-                original
-            }
-        guard image != original || kind != .png else { return ImageInput(png: bytes, image: image, resizedFrom: nil) }
-        return ImageInput(
-            png: try PNGCodec.encode(image), image: image,
-            resizedFrom: image == original ? nil : (original.width, original.height))
+        return try EncoderImage(bytes: bytes, size: size) { width, height in
+            guard let budget, width * height * encoderBytesPerPixel > budget.bytes else { return }
+            throw OverBudget(width: width, height: height, needed: width * height * encoderBytesPerPixel, budget: budget)
+        }
     }
 }
 
-/// The answer's shape is not what the preset's encoder makes.
-struct UnexpectedLatent: Error, CustomStringConvertible {
-    let shape: [Int]
-    let expected: [Int]
+/// An image refused from its header's size, before its pixels are decoded: a local encode of it
+/// would need more than --max-memory.
+struct OverBudget: Error, CustomStringConvertible {
+    let width: Int
+    let height: Int
+    let needed: Int
+    let budget: ByteSize
 
     var description: String {
-        "the endpoint answered a latent of shape \(shape.shapeText), not \(expected.shapeText): is it the encoder of this preset?"
+        "the image is \(width)×\(height) pixels, which need about \(ByteCount.text(needed)) to read and encode, over --max-memory \(budget.text); raise --max-memory or encode a smaller image"
     }
 }
 
@@ -52,14 +44,11 @@ enum ImageEncoder: Sendable {
     case local(any EncodeEngine, preset: Preset, sampleSeed: UInt64?)
 
     /// The latent and what made it (the endpoint that answered, or the local engine).
-    func encode(_ input: ImageInput) async throws -> (latent: Tensor, via: String) {
+    func encode(_ input: EncoderImage) async throws -> (latent: Tensor, via: String) {
         switch self {
         case .remote(let client, let configuration, let preset):
-            // diffusers sends PIL's PNG; a PNG file goes as it is, a JPEG as the PNG of its pixels.
-            let request = EncodeRequest(input: .png(input.png), scalingFactor: preset.scalingFactor, shiftFactor: preset.shiftFactor)
-            let (latent, endpoint) = try await client.encode(request, configuration: configuration)
-            let expected = [1, preset.latentChannels, input.image.height / 8, input.image.width / 8]
-            guard latent.shape == expected else { throw UnexpectedLatent(shape: latent.shape, expected: expected) }
+            let (latent, endpoint) = try await client.encode(
+                png: input.png, width: input.image.width, height: input.image.height, preset: preset, configuration: configuration)
             return (latent, endpoint)
         case .local(let engine, let preset, let sampleSeed):
             let encoded = try engine.encode(EncoderInput.tensor(from: input.image), preset: preset)

@@ -105,6 +105,17 @@ struct ServeCommand: AsyncParsableCommand {
         seconds.isFinite && seconds > 0 ? .milliseconds(Int64(min(seconds, 1e9) * 1000)) : .zero
     }
 
+    /// Where diffusers' `remote_encode` can point, or why it cannot.
+    static func encodeLine(_ encoder: EncodeService, url: String) -> String {
+        guard encoder.engine != nil else {
+            return "latentty serve: no encoder, POST /encode answers 501: \(encoder.unavailableReason ?? "none was given")"
+        }
+        guard let preset = encoder.preset else {
+            return "latentty serve: encoding needs --preset; until then \(url) answers 400"
+        }
+        return "latentty serve: encoding for \(preset.id) at \(url) (remote_encode's endpoint)"
+    }
+
     func validate() throws {
         do {
             _ = try configuration.validated()
@@ -118,8 +129,13 @@ struct ServeCommand: AsyncParsableCommand {
         let fixed = try preset.map { try presets.preset($0, in: catalog) }
         let engine = try engineOptions.makeEngine(preset: fixed)
         let service = DecodeService(engine: engine, preset: fixed, catalog: catalog)
-        // An engine without an encoder still serves decodes; its `/encode` answers 501.
-        let encoder = EncodeService(engine: try? engineOptions.makeEncodeEngine(preset: fixed), preset: fixed)
+        // An engine without an encoder still serves decodes; its `/encode` answers 501 and says why.
+        let encoder: EncodeService
+        do {
+            encoder = EncodeService(engine: try engineOptions.makeEncodeEngine(preset: fixed), preset: fixed)
+        } catch {
+            encoder = EncodeService(engine: nil, preset: fixed, unavailableReason: String(describing: error))
+        }
         let host = self.host
         let app = DecodeServer.application(
             service: service, encoder: encoder, configuration: configuration,
@@ -127,6 +143,7 @@ struct ServeCommand: AsyncParsableCommand {
                 printError(
                     "latentty serve: listening on http://\(host):\(port)/ (engine \(engine.name), preset \(fixed?.id ?? "per request"))"
                 )
+                printError(Self.encodeLine(encoder, url: "http://\(host):\(port)/encode"))
             })
         try await app.runService()
         printError("latentty serve: stopped after finishing the requests under way")

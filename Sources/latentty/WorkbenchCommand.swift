@@ -19,7 +19,7 @@ struct WorkbenchCommand: AsyncParsableCommand {
 
     @OptionGroup var presets: PresetOptions
 
-    @Argument(help: "Latent files to load.")
+    @Argument(help: "Latent files to load, and images (PNG, JPEG) to encode on the chosen backend and decode back.")
     var files: [String] = []
 
     @Option(help: "Preset to select.")

@@ -63,6 +63,9 @@ import VideoTestSupport
         // A JPEG goes as the PNG of its pixels, so the latent is that of the decoded JPEG.
         let jpeg = try JPEGCodec.encode(try Self.image(width: 16, height: 16))
         try Data(jpeg).write(to: folder.appendingPathComponent("third.jpg"))
+        // Half a JPEG would decode as its top rows over grey; an encoder must refuse it instead.
+        let bigJPEG = try JPEGCodec.encode(try Self.image(width: 64, height: 48))
+        try Data(bigJPEG.prefix(bigJPEG.count / 2)).write(to: folder.appendingPathComponent("half.jpg"))
         // An odd size is resized as diffusers does: its latent is that of diffusers' own resize.
         let fixtures = CLITests.repository.appendingPathComponent("Tests/Fixtures/encode")
         try FileManager.default.copyItem(
@@ -72,18 +75,24 @@ import VideoTestSupport
         let result = try await Self.withEncodeServer { url in
             try await Self.run(
                 ["encode"]
-                    + ["first.png", "broken.png", "second.png", "third.jpg", "odd.png"].map { folder.appendingPathComponent($0).path }
+                    + ["first.png", "broken.png", "second.png", "third.jpg", "half.jpg", "odd.png"].map {
+                        folder.appendingPathComponent($0).path
+                    }
                     + ["--preset", "sd15", "--endpoint", url, "--out", out.path])
         }
         #expect(result.status == 1)
-        #expect(result.stderr.split(separator: "\n").filter { $0.contains("broken.png: PNG: ") }.count == 1, "\(result.stderr)")
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.filter { $0.contains("broken.png: the PNG is cut short or corrupt") }.count == 1, "\(result.stderr)")
+        #expect(lines.filter { $0.contains("half.jpg: the JPEG is cut short or corrupt") }.count == 1, "\(result.stderr)")
         for (name, image) in [("first", first), ("second", second), ("third", try JPEGCodec.decode(jpeg)), ("odd", resized)] {
             let file = try LatentFile.read(contentsOf: out.appendingPathComponent("\(name).safetensors"))
             #expect(try file.latent().tensor == (try Self.expected(image)))
             #expect(file.metadata["latentty.preset"] == "sd15")
         }
         #expect(result.stdout.contains("resized 37×21 → 32×16"))
-        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("broken.safetensors").path))
+        for broken in ["broken", "half"] {
+            #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("\(broken).safetensors").path))
+        }
         let decoded = try await Self.run([
             "decode", out.appendingPathComponent("second.safetensors").path, "--local", "--engine", "approx", "--out",
             folder.appendingPathComponent("decoded").path,
@@ -160,20 +169,10 @@ import VideoTestSupport
         #expect(remoteSample.stderr.contains("--sample draws on this machine"))
     }
 
-    /// `--local` runs latentty's own encoders: the written latent is what diffusers' encode of the
-    /// fixture image gives — its mean scaled as an endpoint answers it, its seed-21 sample scaled the
-    /// same way, TAESD's latent as it is — within 1e-4.
-    @Test(arguments: [
-        ("full", "models/tiny_kl4.safetensors", [], "remote_tiny_kl4_gradient", Float(1)),
-        ("full", "models/tiny_kl4.safetensors", ["--sample", "--seed", "21"], "sample_tiny_kl4_gradient_seed21", Float(0.18215)),
-        ("tiny", "encode/taesd_random.safetensors", [], "taesd_gradient", Float(1)),
-    ])
-    func localEncodersWriteDiffusersLatents(engine: String, weights: String, options: [String], reference: String, scale: Float) throws {
-        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
-            "Fixtures")
-        let folder = try Self.folder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        // A model folder as diffusers saves one, so the test model's config goes with its weights.
+    static let fixtures = CLITests.repository.appendingPathComponent("Tests/Fixtures")
+
+    /// A model folder as diffusers saves one, so the test model's config goes with its weights.
+    static func modelFolder(_ weights: String, in folder: URL) throws -> URL {
         let model = folder.appendingPathComponent("vae")
         try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
         try FileManager.default.copyItem(
@@ -182,19 +181,86 @@ import VideoTestSupport
         if FileManager.default.fileExists(atPath: config.path) {
             try FileManager.default.copyItem(at: config, to: model.appendingPathComponent("config.json"))
         }
+        return model
+    }
+
+    static func reference(_ name: String, in file: String) throws -> Tensor {
+        let archive = try SafetensorsArchive(contentsOf: fixtures.appendingPathComponent("encode/\(file)"))
+        let entry = try #require(archive.entries.first { $0.name == name })
+        return archive.tensor(for: entry)
+    }
+
+    /// `--local` runs latentty's own encoders: the written latent is what diffusers' encode of the
+    /// fixture image gives — its mean scaled as an endpoint answers it, its seed-21 sample scaled the
+    /// same way, TAESD's latent as it is; with --tile on, or auto under a --max-memory the untiled
+    /// encode (2.4 MB) is over, diffusers' tiled encode scaled — within 1e-4.
+    @Test(arguments: [
+        ("full", "models/tiny_kl4.safetensors", [], "remote_tiny_kl4_gradient", Float(1)),
+        ("full", "models/tiny_kl4.safetensors", ["--sample", "--seed", "21"], "sample_tiny_kl4_gradient_seed21", Float(0.18215)),
+        ("tiny", "encode/taesd_random.safetensors", [], "taesd_gradient", Float(1)),
+        ("full", "models/tiny_kl4.safetensors", ["--tile", "on"], "tiled_mean_tiny_kl4_gradient", Float(0.18215)),
+        ("full", "models/tiny_kl4.safetensors", ["--max-memory", "1M"], "tiled_mean_tiny_kl4_gradient", Float(0.18215)),
+    ])
+    func localEncodersWriteDiffusersLatents(engine: String, weights: String, options: [String], reference: String, scale: Float) throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try Self.modelFolder(weights, in: folder)
         let result = try CLITests.run(
             [
-                "encode", fixtures.appendingPathComponent("encode/image_gradient.png").path, "--preset", "sd15", "--local", "--engine",
-                engine,
-                "--vae", model.path, "--out", folder.path,
+                "encode", Self.fixtures.appendingPathComponent("encode/image_gradient.png").path, "--preset", "sd15", "--local",
+                "--engine", engine, "--vae", model.path, "--out", folder.path,
             ] + options)
         #expect(result.status == 0, "\(result.stderr)")
         let written = try LatentFile.read(contentsOf: folder.appendingPathComponent("image_gradient.safetensors")).latent().tensor
-        let archive = try SafetensorsArchive(contentsOf: fixtures.appendingPathComponent("encode/encode_cases.safetensors"))
-        let entry = try #require(archive.entries.first { $0.name == reference })
-        let expected = archive.tensor(for: entry).mapValues { $0 * scale }
+        let expected = try Self.reference(
+            reference, in: reference.hasPrefix("tiled_") ? "encode_tiled.safetensors" : "encode_cases.safetensors"
+        )
+        .mapValues { $0 * scale }
         #expect(written.shape == expected.shape)
         let error = zip(written.floatValues(), expected.floatValues()).map { abs($0 - $1) }.max() ?? .infinity
         #expect(error <= 1e-4, "max |Δ| \(error)")
+    }
+
+    /// Images too large are refused from their headers, before any pixel is decoded (these headers'
+    /// pixels are not in the files: decoding would fail otherwise), each in one line naming the file
+    /// and the limit; the other files are still encoded and the exit status is 1.
+    @Test func imagesTooLargeAreRefusedFromTheirHeadersAndTheBatchGoesOn() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try Self.modelFolder("models/tiny_kl4.safetensors", in: folder)
+        let gradient = Self.fixtures.appendingPathComponent("encode/image_gradient.png")
+        for name in ["a.png", "b.png"] { try FileManager.default.copyItem(at: gradient, to: folder.appendingPathComponent(name)) }
+        // IHDR's width and height are the big-endian words at bytes 16 and 20.
+        var png = try PNGCodec.encode(try Self.image(width: 8, height: 8))
+        png.replaceSubrange(16..<24, with: [0, 0, 0x75, 0x30, 0, 0, 0x75, 0x30])
+        try Data(png).write(to: folder.appendingPathComponent("huge.png"))
+        // SOF0 holds the height, then the width, three bytes after its length.
+        var jpeg = try JPEGCodec.encode(try Self.image(width: 8, height: 8))
+        let sof = try #require((0..<(jpeg.count - 1)).first { jpeg[$0] == 0xFF && jpeg[$0 + 1] == 0xC0 })
+        jpeg.replaceSubrange((sof + 5)..<(sof + 9), with: [0x2E, 0xE0, 0x2E, 0xE0])
+        try Data(jpeg).write(to: folder.appendingPathComponent("big.jpg"))
+        let out = folder.appendingPathComponent("latents")
+        let result = try CLITests.run(
+            ["encode"] + ["a.png", "huge.png", "big.jpg", "b.png"].map { folder.appendingPathComponent($0).path }
+                + ["--preset", "sd15", "--local", "--engine", "full", "--vae", model.path, "--out", out.path])
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(
+            lines.contains { $0.hasSuffix("huge.png: the image claims 30000×30000 pixels, beyond the 16384-pixel side limit") },
+            "\(result.stderr)")
+        #expect(
+            lines.contains {
+                $0.hasSuffix(
+                    "big.jpg: the image is 12000×12000 pixels, which need about 6.0 GB to read and encode, over --max-memory 2G; raise --max-memory or encode a smaller image"
+                )
+            }, "\(result.stderr)")
+        let expected = try Self.reference("remote_tiny_kl4_gradient", in: "encode_cases.safetensors")
+        for name in ["a", "b"] {
+            let written = try LatentFile.read(contentsOf: out.appendingPathComponent("\(name).safetensors")).latent().tensor
+            let error = zip(written.floatValues(), expected.floatValues()).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(error <= 1e-4, "\(name): max |Δ| \(error)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("huge.safetensors").path))
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("big.safetensors").path))
     }
 }

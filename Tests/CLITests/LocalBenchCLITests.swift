@@ -29,15 +29,15 @@ import Testing
     }
 
     /// An encoder bench times one image into its latent (TAESD's: the full SD v1 encoder's random
-    /// weights take seconds in a debug build); tiling and --compare are the decoders' and refused.
+    /// weights take seconds in a debug build); --compare is the decoders' and refused.
     @Test func timesTheTAESDEncoder() throws {
         let result = try CLITests.run(["bench", "local", "--model", "taesd-encoder", "--size", "64", "--repeats", "1", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let row = try JSONDecoder().decode(EncoderRow.self, from: Data(result.stdout.utf8))
         #expect(row.model == "taesd-encoder" && row.image_shape == [1, 3, 64, 64] && row.latent_shape == [1, 4, 8, 8])
         #expect(row.seconds > 0 && row.peak_rss_mb > 0)
-        let tiled = try CLITests.run(["bench", "local", "--model", "taesd-encoder", "--size", "64", "--tile", "on"])
-        #expect(tiled.status != 0 && tiled.stderr.contains("--tile"))
+        let compared = try CLITests.run(["bench", "local", "--model", "taesd-encoder", "--size", "64", "--compare"])
+        #expect(compared.status != 0 && compared.stderr.contains("--compare"))
     }
 
     struct VideoRow: Decodable {

@@ -65,6 +65,26 @@ import ZIPFoundation
         }
     }
 
+    /// A JPEG that breaks off shows what it has where a preview is wanted, but an encoder must see
+    /// the whole picture, so `complete` refuses it — as a PNG cut short always is — in those words.
+    @Test func imagesCutShortAreNamedSo() throws {
+        let image = try testImage(width: 64, height: 48)
+        let jpeg = try JPEGCodec.encode(image)
+        let half = Array(jpeg.prefix(jpeg.count / 2))
+        let partial = try ImageDecoder.decode(half)
+        #expect(partial.width == 64 && partial.height == 48)
+        #expect(throws: ImageCodecError.cutShort(format: "JPEG", detail: "Premature end of JPEG file")) {
+            try ImageDecoder.decode(half, complete: true)
+        }
+        let png = try PNGCodec.encode(image)
+        do {
+            _ = try ImageDecoder.decode(Array(png.prefix(png.count - 30)), complete: true)
+            Issue.record("a PNG cut short decoded")
+        } catch {
+            #expect(error.description.hasPrefix("the PNG is cut short or corrupt"), "\(error)")
+        }
+    }
+
     @Test func aPNGClaimingHugeDimensionsIsRefused() throws {
         var png = try PNGCodec.encode(try testImage(width: 4, height: 4))
         // IHDR width sits at byte 16 (big-endian); claim 1,000,000 pixels wide.

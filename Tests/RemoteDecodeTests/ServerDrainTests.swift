@@ -81,6 +81,34 @@ import Testing
         #expect(stderr.all.contains(#""method":"POST""#) && stderr.all.contains(#""status":200"#))
     }
 
+    /// A server whose engine cannot encode says so when it starts, and `/encode` answers 501 with
+    /// the reason rather than a bare "no encoder".
+    @Test func aServerWithoutAnEncoderSaysWhyAtStartAndOnEncode() async throws {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--engine", "approx", "--preset", "sd15"]
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let stderr = StandardError(pipe)
+        defer { if process.isRunning { process.interrupt() } }
+
+        let reason = "the approx engine (latent2rgb) only decodes"
+        var port = 0
+        for await seen in stderr.updates where seen.contains("POST /encode answers 501: \(reason)") {
+            if let range = seen.range(of: #"127\.0\.0\.1:\d+/ \(engine"#, options: .regularExpression) {
+                port = Int(seen[range].dropFirst("127.0.0.1:".count).prefix { $0.isNumber }) ?? 0
+            }
+            break
+        }
+        try #require(port > 0)
+        let body = Array("POST /encode HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 4\r\n\r\nnope".utf8)
+        let answer = try await RawConnection.exchange(port: port, body)
+        #expect(answer?.status == 501)
+        #expect(answer?.error?.contains(reason) == true, "\(answer?.error ?? "no answer")")
+    }
+
     func metrics(port: Int) async throws -> String {
         let answer = try await RawConnection.exchange(
             port: port, Array("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))

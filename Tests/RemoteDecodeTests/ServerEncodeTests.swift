@@ -74,7 +74,13 @@ import Wire
         try await withLatenttyServer(preset: .sd15, encoder: PoolingEncoder()) { url in
             let truncated = try await post(EncodeRequest(input: .png(Array(png.prefix(png.count - 30)))), to: url)
             #expect(truncated.status == 400)
-            #expect(client.errorMessage(truncated)?.hasPrefix("the image cannot be read: PNG: ") == true)
+            #expect(client.errorMessage(truncated)?.hasPrefix("the image cannot be read: the PNG is cut short or corrupt") == true)
+            let pattern: [UInt8] = (0..<64 * 48 * 3).map { (index: Int) -> UInt8 in UInt8((index * 37 + index / 5) % 256) }
+            let large = try RGBImage(width: 64, height: 48, pixels: pattern)
+            let jpeg = try JPEGCodec.encode(large)
+            let brokenJPEG = try await post(EncodeRequest(input: .png(Array(jpeg.prefix(jpeg.count / 2)))), to: url)
+            #expect(brokenJPEG.status == 400)
+            #expect(client.errorMessage(brokenJPEG)?.contains("the JPEG is cut short or corrupt") == true)
             let notAnImage = try await post(EncodeRequest(input: .png(Array("hello".utf8))), to: url)
             #expect(notAnImage.status == 400)
             #expect(

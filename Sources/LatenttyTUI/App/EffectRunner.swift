@@ -33,10 +33,9 @@ final class EffectRunner: Sendable {
         case .list(let directory):
             Task.detached { [inbox] in inbox.post(.listed(directory: directory, entries: Self.list(directory))) }
         case .load(let paths, let presets):
-            Task.detached { [inbox] in
-                let (latents, errors) = Self.load(paths, presets: presets, preferred: nil)
-                inbox.post(.loaded(latents, errors: errors))
-            }
+            Task.detached { [inbox] in inbox.post(Self.open(paths, presets: presets)) }
+        case .openEncoded(let job, let presets):
+            Task.detached { [inbox] in inbox.post(Self.encodedSource(of: job, presets: presets)) }
         case .generate(let request, let presets):
             Task.detached { [inbox] in inbox.post(Self.generate(request, presets: presets)) }
         case .submit(let jobs, let limits):
@@ -76,7 +75,8 @@ final class EffectRunner: Sendable {
 
     // MARK: - Background work
 
-    static func list(_ directory: String) -> [FileDialog.Entry] {
+    /// Folders and the files with `extensions` in `directory`, folders first, in natural order.
+    static func list(_ directory: String, extensions: Set<String> = FileDialog.openableExtensions) -> [FileDialog.Entry] {
         let url = URL(fileURLWithPath: directory)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
         return names.filter { !$0.hasPrefix(".") }.compactMap { name -> FileDialog.Entry? in
@@ -86,8 +86,48 @@ final class EffectRunner: Sendable {
             }
             if isDirectory.boolValue { return FileDialog.Entry(name: name, isDirectory: true) }
             let ext = URL(fileURLWithPath: name).pathExtension.lowercased()
-            return FileDialog.latentExtensions.contains(ext) ? FileDialog.Entry(name: name, isDirectory: false) : nil
+            return extensions.contains(ext) ? FileDialog.Entry(name: name, isDirectory: false) : nil
         }.sorted { $0.isDirectory != $1.isDirectory ? $0.isDirectory : NaturalOrder.precedes($0.name, $1.name) }
+    }
+
+    /// Opened files: images (by their extension) are read and checked for encoding, the rest are
+    /// read as latents. Each file that fails is one sentence; the others go on.
+    static func open(_ paths: [String], presets: [Preset]) -> Action {
+        let (imagePaths, latentPaths) = (paths.filter(SourceImage.isImage), paths.filter { !SourceImage.isImage($0) })
+        var (latents, errors) = load(latentPaths, presets: presets, preferred: nil)
+        var images: [SourceImage] = []
+        for path in imagePaths {
+            do {
+                images.append(try SourceImage.read(path))
+            } catch {
+                errors.append(error.description)
+            }
+        }
+        return .loaded(latents, images: images, errors: errors)
+    }
+
+    /// The latent a finished encode job wrote, as a source named after the image, with the image
+    /// as it was encoded for its pictures.
+    static func encodedSource(of job: JobStatus, presets: [Preset]) -> Action {
+        guard let latentPath = job.outputs.first(where: { $0.hasSuffix(".safetensors") }),
+            let imagePath = job.outputs.first(where: { $0.hasSuffix(".png") })
+        else { return .message(StatusMessage("\(job.name) was encoded, but its latent and image are not among its files", .error)) }
+        do {
+            let file = try LatentFile.read(contentsOf: URL(fileURLWithPath: latentPath))
+            let tensor = try file.latent().tensor
+            let image = try ImageDecoder.decode(Array(try Data(contentsOf: URL(fileURLWithPath: imagePath))))
+            let preset = presets.first { $0.id == job.presetID }
+            let report = try? LatentReport(file: file, key: nil, preset: preset, catalog: PresetCatalog(presets: presets))
+            var latent = LoadedLatent(
+                name: job.name, source: JobSource(path: latentPath, encodedBy: job.id), tensor: tensor, space: .diffusion,
+                presetID: job.presetID, report: report)
+            // At latent resolution, like the latent2rgb pictures of other latents.
+            let factor = preset?.spatialFactor ?? 8
+            latent.setPicture(ImageFitting.resize(image, width: max(1, image.width / factor), height: max(1, image.height / factor)))
+            return .encoded(latent)
+        } catch {
+            return .message(StatusMessage("cannot open what \(job.name) was encoded to: \(error)", .error))
+        }
     }
 
     static func load(_ paths: [String], presets: [Preset], preferred: Preset?) -> ([LoadedLatent], [String]) {
@@ -206,14 +246,16 @@ final class EffectRunner: Sendable {
         let isNew = watched.withLock { $0.insert(folder).inserted }
         guard isNew else { return }
         inbox.post(.message(StatusMessage("watching \(folder) for new latents", .info)))
-        let existing = Set(Self.list(folder).filter { !$0.isDirectory }.map(\.name))
+        // Latents only: encoding images that appear could feed on the workbench's own pictures.
+        let existing = Set(Self.list(folder, extensions: FileDialog.latentExtensions).filter { !$0.isDirectory }.map(\.name))
         // A thread of its own: polling must not depend on the task pool having a free thread.
         Thread.detachNewThread { [self] in
             var known = existing
             var sizes: [String: Int] = [:]
             while true {
                 Thread.sleep(forTimeInterval: 1)
-                for entry in Self.list(folder) where !entry.isDirectory && !known.contains(entry.name) {
+                for entry in Self.list(folder, extensions: FileDialog.latentExtensions)
+                where !entry.isDirectory && !known.contains(entry.name) {
                     let path = URL(fileURLWithPath: folder).appendingPathComponent(entry.name).path
                     let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
                     if sizes[entry.name] == size, size > 0 {

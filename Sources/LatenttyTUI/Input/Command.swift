@@ -21,7 +21,7 @@ public enum Command: String, Sendable, CaseIterable, Codable {
         case .pageUp: "page up"
         case .pageDown: "page down"
         case .activate: "act on the selection"
-        case .open: "open latent files"
+        case .open: "open latent files, or images to encode"
         case .generate: "generate seeded noise latents"
         case .watch: "watch a folder and decode what appears"
         case .inspect: "inspect the selected latent"

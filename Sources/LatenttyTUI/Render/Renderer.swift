@@ -118,7 +118,8 @@ struct Renderer {
             let selected = index == state.jobIndex
             let mark = state.compareMark == job.id ? "◆" : state.comparison?.right == job.id ? "◇" : " "
             row(
-                "\(mark)\(JobText.stateLabel(job.state)) \(job.name)  [\(job.backend.label)]", rect, line, selected: selected,
+                "\(mark)\(JobText.stateLabel(job.state, kind: job.kind)) \(job.kind == .encode ? "encode " : "")\(job.name)  [\(job.backend.label)]",
+                rect, line, selected: selected,
                 focused: state.focus == .jobs,
                 pair: pair(for: job.state))
             row(
@@ -146,7 +147,7 @@ struct Renderer {
         let framesSoFar = job.state == .decoding && (job.frames?.done ?? 0) > 0
         guard job.state == .done || framesSoFar else {
             row(
-                job.state == .failed ? "failed: \(job.error ?? "")" : "\(job.name): \(job.state.rawValue)…", rect, 0, selected: false,
+                job.state == .failed ? "failed: \(job.error ?? "")" : "\(job.name): \(JobText.stateWord(job))…", rect, 0, selected: false,
                 focused: false,
                 pair: job.state == .failed ? palette.error : palette.inactive)
             return nil
@@ -169,7 +170,13 @@ struct Renderer {
     /// them out), the PSNR after the right one.
     private func drawComparisonLabels(_ comparison: Comparison, _ state: AppState, x: Int, y: Int, width: Int) {
         let half = max(1, (width - 1) / 2)
-        let name = { (id: UUID) in state.jobs.first { $0.id == id }?.name ?? "?" }
+        // An encode's result is the original picture; the decode of its latent is the round trip.
+        let name = { (id: UUID) -> String in
+            guard let job = state.jobs.first(where: { $0.id == id }) else { return "?" }
+            if job.kind == .encode { return "original \(job.name)" }
+            // Its own name already says so (`<image>_decoded`).
+            return job.name
+        }
         let psnr = comparisonPSNR(comparison.left, comparison.right).map {
             $0.isInfinite ? " · identical" : String(format: " · PSNR %.2f dB", $0)
         }

@@ -5,8 +5,15 @@ import Workbench
 
 /// Words and numbers for jobs: state labels, progress bars, elapsed time and ETA.
 public enum JobText {
-    public static func stateLabel(_ state: JobState) -> String {
-        switch state {
+    /// The state in a word: an encode job's engine time reads `encoding`.
+    public static func stateWord(_ job: JobStatus) -> String {
+        job.kind == .encode && job.state == .decoding ? "encoding" : job.state.rawValue
+    }
+
+    /// An encode job's engine time reads `encoding`.
+    public static func stateLabel(_ state: JobState, kind: JobKind = .decode) -> String {
+        if kind == .encode, state == .decoding { return "⚙ encoding   " }
+        return switch state {
         case .queued: "· queued     "
         case .uploading: "↑ uploading  "
         case .waiting: "… waiting    "
@@ -102,7 +109,8 @@ enum DetailsText {
         case .jobs, .preview:
             guard let job = state.selectedJob else { return [Line(text: "no jobs yet")] }
             let place = job.endpoint.map { "endpoint \($0)" } ?? job.backend.description
-            var lines = [Line(text: "\(job.name) · \(job.state.rawValue) · \(place)")]
+            let what = job.kind == .encode ? "encode \(job.name)" : job.name
+            var lines = [Line(text: "\(what) · \(JobText.stateWord(job)) · \(place)")]
             if !job.timings.isEmpty {
                 let timings = job.timings.keys.sorted().map { String(format: "%@ %.2fs", $0, job.timings[$0]!) }.joined(separator: "  ")
                 lines.append(
@@ -124,6 +132,9 @@ enum DetailsText {
 /// What to do about a failed job, with the keys that do it.
 func remedy(for failure: JobFailure, state: AppState) -> String {
     func key(_ command: Command) -> String { state.keyMap.keys(for: command, in: .jobs).first?.label ?? command.rawValue }
+    if case .invalidImage = failure {
+        return "open a smaller image, or \(key(.sendElsewhere)) sends it to the preset's encode endpoint"
+    }
     switch failure.remedy {
     case .retry: return "\(key(.retry)) retries it · \(key(.sendElsewhere)) sends it to the other backend"
     case .otherBackend: return "\(key(.sendElsewhere)) sends it to the other backend · \(key(.toggleBackend)) switches where new jobs go"

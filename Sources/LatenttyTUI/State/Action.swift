@@ -12,7 +12,10 @@ public enum Action: Sendable {
     case click(column: Int, row: Int)
     case scroll(up: Bool)
     case queue(QueueEvent)
-    case loaded([LoadedLatent], errors: [String])
+    /// Files opened: latents to list, images to encode on the current backend, and one sentence per file that failed.
+    case loaded([LoadedLatent], images: [SourceImage] = [], errors: [String])
+    /// The latent an encode job made, with the original picture as its thumbnail: listed, and decoded on the encode's backend.
+    case encoded(LoadedLatent)
     /// Engines whose weights were found in the model cache (looked up off the UI thread at start).
     case enginesFound([LocalEngineSpec])
     /// Latents that appeared in a watched folder: loaded and decoded at once.
@@ -29,6 +32,8 @@ public enum Effect: Sendable, Equatable {
     /// Read these files; the presets decide which each latent belongs to.
     case load(paths: [String], presets: [Preset])
     case list(directory: String)
+    /// Read the latent a finished encode job wrote (and its image, for the thumbnail).
+    case openEncoded(JobStatus, presets: [Preset])
     case generate(GenerateRequest, presets: [Preset])
     /// Queue these jobs; a remote backend runs at most its preset's concurrency at once.
     case submit([DecodeJob], concurrency: [BackendIdentity: Int])

@@ -161,13 +161,42 @@ public struct AppState: Sendable {
                 return .failure(
                     .backendUnavailable("\(preset.name) has no endpoint: press e on it to set one, or b to decode on this machine"))
             }
-            jobs.append(
-                DecodeJob(
-                    name: source.name, source: source.source, latent: source.tensor, space: source.space, preset: preset, backend: backend,
-                    options: DecodeOptions(
-                        outputType: preset.outputType, imageFormat: preset.imageFormat, height: source.height, width: source.width)))
+            jobs.append(Self.decodeJob(for: source, preset: preset, backend: backend))
         }
         return .success(jobs)
+    }
+
+    /// The decode of `source` on `backend`, with its preset's output settings.
+    /// The decode of a latent encoded here is named `<image>_decoded`, so its picture sits beside
+    /// the encode's `<image>.png` and `.safetensors` under a name that says which is which.
+    static func decodeJob(for source: LoadedLatent, preset: Preset, backend: BackendIdentity) -> DecodeJob {
+        DecodeJob(
+            name: source.source.encodedBy == nil ? source.name : source.name + "_decoded", source: source.source, latent: source.tensor,
+            space: source.space, preset: preset, backend: backend,
+            options: DecodeOptions(
+                outputType: preset.outputType, imageFormat: preset.imageFormat, height: source.height, width: source.width))
+    }
+
+    /// Encode jobs for `images`, for the selected preset, on the current backend: this machine's
+    /// engine, or the preset's encode endpoints; the reason instead when they cannot go anywhere.
+    public func encodeJobs(for images: [SourceImage]) -> Result<[DecodeJob], JobFailure> {
+        guard let preset = selectedPreset, !preset.isVideo else {
+            return .failure(
+                .invalidImage("images are encoded for the selected preset: select an image preset (sd15, sdxl, flux) in Presets"))
+        }
+        let backend: BackendIdentity
+        switch self.backend {
+        case .local(let spec): backend = .local(spec)
+        case .remote:
+            guard !preset.encodeEndpoints.isEmpty else {
+                return .failure(
+                    .backendUnavailable(
+                        "\(preset.name) has no encode endpoint: set encode_endpoint for it in config.toml, or press b to encode on this machine"
+                    ))
+            }
+            backend = .remote(endpoints: preset.encodeEndpoints)
+        }
+        return .success(images.map { DecodeJob(encoding: $0, preset: preset, backend: backend) })
     }
 
     /// How many jobs a backend runs at once: the concurrency of the preset it was chosen for.

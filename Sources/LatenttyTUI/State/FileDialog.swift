@@ -1,6 +1,7 @@
 import Foundation
+import Workbench
 
-/// The open-files dialog: a path with completion, the directory's latent files, multi-select, recents.
+/// The open-files dialog: a path with completion, the directory's latent and image files, multi-select, recents.
 public struct FileDialog: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var name: String
@@ -23,6 +24,8 @@ public struct FileDialog: Sendable, Equatable {
     public var recent: [String]
 
     public static let latentExtensions: Set<String> = ["safetensors", "latent", "npy", "npz", "pt", "pth"]
+    /// Images are encoded into latents when opened.
+    public static let openableExtensions = latentExtensions.union(SourceImage.extensions)
 
     /// A dialog on `directory`, its entries still to be listed.
     public init(directory: String, recent: [String]) {

@@ -38,7 +38,7 @@ enum FileDialogReducer {
                 state.overlay = nil
                 return [.load(paths: [dialog.path], presets: state.presets)]
             }
-            state.status = StatusMessage("no latent files here: type a path, or Tab to complete one", .warning)
+            state.status = StatusMessage("no latent or image files here: type a path, or Tab to complete one", .warning)
         default: break
         }
         state.overlay = .open(dialog)

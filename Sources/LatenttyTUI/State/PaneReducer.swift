@@ -141,9 +141,9 @@ enum PaneReducer {
         }
         switch command {
         case .cancel where job.state.isFinished:
-            return StatusMessage("\(job.name) is \(job.state.rawValue) already; r runs it again", .info)
+            return StatusMessage("\(job.name) is \(JobText.stateWord(job)) already; r runs it again", .info)
         case .retry where !job.state.isFinished:
-            return StatusMessage("\(job.name) is still \(job.state.rawValue); c cancels it", .info)
+            return StatusMessage("\(job.name) is still \(JobText.stateWord(job)); c cancels it", .info)
         default:
             return nil
         }
@@ -161,7 +161,7 @@ enum PaneReducer {
             if job.state.isFinished {
                 state.focus = .preview
             } else {
-                state.status = StatusMessage("\(job.name) is still \(job.state.rawValue); its result shows here when done", .info)
+                state.status = StatusMessage("\(job.name) is still \(JobText.stateWord(job)); its result shows here when done", .info)
             }
             return []
         }
@@ -193,16 +193,21 @@ enum PaneReducer {
         }
     }
 
-    /// The other side of a job's backend: a local job goes to its preset's endpoints, a remote one
-    /// to the engine chosen on this machine (latent2rgb when remote is chosen).
+    /// The other side of a job's backend: a local job goes to its preset's endpoints (encode
+    /// endpoints for an encode), a remote one to the engine chosen on this machine (latent2rgb when
+    /// remote is chosen).
     static func sendElsewhere(_ job: JobStatus, _ state: inout AppState) -> [Effect] {
         if job.backend.isLocal {
-            guard let preset = state.preset(id: job.presetID), !preset.endpoints.isEmpty else {
+            let preset = state.preset(id: job.presetID)
+            let endpoints = (job.kind == .encode ? preset?.encodeEndpoints : preset?.endpoints) ?? []
+            guard !endpoints.isEmpty else {
                 state.status = StatusMessage(
-                    "\(job.presetID) has no endpoint to send \(job.name) to: press e on the preset to set one", .warning)
+                    job.kind == .encode
+                        ? "\(job.presetID) has no encode endpoint to send \(job.name) to: set encode_endpoint for it in config.toml"
+                        : "\(job.presetID) has no endpoint to send \(job.name) to: press e on the preset to set one", .warning)
                 return []
             }
-            let target = BackendIdentity.remote(endpoints: preset.endpoints)
+            let target = BackendIdentity.remote(endpoints: endpoints)
             return [.resubmit(job.id, to: target, concurrency: remoteConcurrency(job, state))]
         }
         let spec: LocalEngineSpec

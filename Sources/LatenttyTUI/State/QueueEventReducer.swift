@@ -3,7 +3,10 @@ import Workbench
 
 /// What the decode queue reports: job status changes, removals, the queue's order and journal trouble.
 enum QueueEventReducer {
-    static func apply(_ event: QueueEvent, to state: inout AppState) {
+    /// Returns what a finished encode asks for: its latent read back, to be listed and decoded.
+    @discardableResult
+    static func apply(_ event: QueueEvent, to state: inout AppState) -> [Effect] {
+        var effects: [Effect] = []
         switch event {
         case .status(let status):
             if let index = state.jobs.firstIndex(where: { $0.id == status.id }) {
@@ -12,13 +15,24 @@ enum QueueEventReducer {
                 state.jobs[index] = status
                 // A video's first frames start playback: the frames so far loop while the rest decode.
                 if firstFrames, state.selectedJob?.id == status.id { state.playback = Playback(frame: 0, playing: true) }
-                if previous != status.state, status.state == .done, let file = status.outputs.first(where: { !$0.hasSuffix(".json") }) {
+                if previous != status.state, status.state == .done, status.kind == .encode {
+                    state.status = StatusMessage("\(status.name) encoded; decoding it back", .success)
+                    effects.append(.openEncoded(status, presets: state.presets))
+                } else if previous != status.state, status.state == .done,
+                    let file = status.outputs.first(where: { !$0.hasSuffix(".json") })
+                {
                     state.status = StatusMessage("\(status.name) done → \(file)", .success)
                 } else if previous != status.state, status.state == .failed {
                     state.status = StatusMessage("\(status.name) failed: \(status.error ?? "")", .error)
                 }
             } else {
+                // The decode of an image's latent follows its encode, so the preview goes on to the round trip.
+                let followsSelection = status.encodedBy != nil && status.encodedBy == state.selectedJob?.id
                 state.jobs.append(status)
+                if followsSelection, let index = state.visibleJobs.firstIndex(where: { $0.id == status.id }) {
+                    state.jobIndex = index
+                    state.playback = Playback()
+                }
             }
         case .removed(let ids):
             let selected = state.selectedJob?.id
@@ -39,5 +53,6 @@ enum QueueEventReducer {
             state.jobIndex = selected.flatMap { id in state.visibleJobs.firstIndex { $0.id == id } } ?? state.jobIndex
         }
         state.jobIndex = Reducer.clamp(state.jobIndex, count: state.visibleJobs.count)
+        return effects
     }
 }

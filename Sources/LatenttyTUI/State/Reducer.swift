@@ -19,10 +19,11 @@ public enum Reducer {
             state.status = message
             return []
         case .queue(let event):
-            QueueEventReducer.apply(event, to: &state)
-            return []
-        case .loaded(let latents, let errors):
-            return loaded(latents, errors: errors, &state)
+            return QueueEventReducer.apply(event, to: &state)
+        case .loaded(let latents, let images, let errors):
+            return loaded(latents, images: images, errors: errors, &state)
+        case .encoded(let latent):
+            return EncodeReducer.encoded(latent, &state)
         case .enginesFound(let specs):
             for spec in specs where !state.backendChoices.contains(.local(spec)) {
                 let beforeRemote = state.backendChoices.firstIndex(of: .remote) ?? state.backendChoices.endIndex
@@ -63,19 +64,21 @@ public enum Reducer {
         state.playback.lastAdvance = last.addingTimeInterval(Double(due) * Playback.frameInterval)
     }
 
-    static func loaded(_ latents: [LoadedLatent], errors: [String], _ state: inout AppState) -> [Effect] {
+    static func loaded(_ latents: [LoadedLatent], images: [SourceImage] = [], errors: [String], _ state: inout AppState) -> [Effect] {
         state.sources += latents
         if !latents.isEmpty { state.sourceIndex = state.sources.count - latents.count }
-        let paths = latents.compactMap(\.source.path)
+        let paths = latents.compactMap(\.source.path) + images.map(\.path)
         state.recentFiles = Array((paths.reversed() + state.recentFiles.filter { !paths.contains($0) }).prefix(10))
         if let error = errors.first {
             state.status = StatusMessage(errors.count == 1 ? error : "\(error) (and \(errors.count - 1) more)", .error)
         } else if !latents.isEmpty {
             state.status = StatusMessage("loaded \(latents.count) latent\(latents.count == 1 ? "" : "s")", .success)
         }
-        guard state.autoDecode, !latents.isEmpty else { return [] }
+        var effects = EncodeReducer.encode(images, reportingOver: errors.isEmpty, &state)
+        guard state.autoDecode, !latents.isEmpty else { return effects }
         state.autoDecode = false
-        return PaneReducer.submit(latents, &state)
+        effects += PaneReducer.submit(latents, &state)
+        return effects
     }
 
     /// Whether typed characters go into a text field (instead of running key bindings).

@@ -35,11 +35,11 @@ public struct VAELocation: Sendable, Equatable {
     }
 }
 
-/// When the full decoder splits a latent into tiles.
+/// When the full decoder splits a latent into tiles, and an encoder an image.
 public enum TilingMode: Sendable, Hashable, Codable {
     case off
     case on
-    /// Tile when the untiled decode would need more than this many bytes.
+    /// Tile when the untiled decode (or encode) would need more than this many bytes.
     case auto(maxBytes: Int)
 
     public static let automatic = TilingMode.auto(maxBytes: 2 << 30)

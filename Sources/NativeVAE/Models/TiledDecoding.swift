@@ -2,7 +2,8 @@
 /// alone, blended with the tile above then the one to the left (linear ramps over `blendSample`
 /// pixels, in place, so later blends see already-blended neighbours), cropped to `keepSample` and
 /// joined. Feature maps may stack several frames' channels (a video tile's C·T planes): every
-/// plane is cropped and blended alike.
+/// plane is cropped and blended alike. `tiled_encode` is the same walk the other way round: tiles
+/// and strides in pixels, blends and crops in latent cells (`init(encodingTileSample:…)`).
 struct TiledDecoding {
     let tileLatent: Int
     let strideLatent: Int
@@ -31,7 +32,7 @@ struct TiledDecoding {
         for i in Swift.stride(from: 0, to: latent.height, by: stride) {
             var row: [FeatureMap] = []
             for j in Swift.stride(from: 0, to: latent.width, by: stride) {
-                row.append(try decodeTile(crop(latent, y: i, x: j, height: tileLatent, width: tileLatent)))
+                row.append(try decodeTile(Self.crop(latent, y: i, x: j, height: tileLatent, width: tileLatent)))
             }
             rows.append(row)
         }
@@ -41,7 +42,7 @@ struct TiledDecoding {
                 if j > 0 { blendHorizontal(from: rows[i][j - 1], into: &rows[i][j], extent: blend) }
             }
         }
-        let pieces = rows.map { row in row.map { crop($0, y: 0, x: 0, height: rowLimit, width: rowLimit) } }
+        let pieces = rows.map { row in row.map { Self.crop($0, y: 0, x: 0, height: rowLimit, width: rowLimit) } }
         let height = pieces.map { $0[0].height }.reduce(0, +)
         let width = pieces[0].map(\.width).reduce(0, +)
         var output = FeatureMap(channels: latent.channels == 0 ? 0 : pieces[0][0].channels, height: height, width: width)
@@ -58,7 +59,7 @@ struct TiledDecoding {
     }
 
     /// The part of `map` at (y, x), at most `height`×`width`.
-    func crop(_ map: FeatureMap, y: Int, x: Int, height: Int, width: Int) -> FeatureMap {
+    static func crop(_ map: FeatureMap, y: Int, x: Int, height: Int, width: Int) -> FeatureMap {
         let h = min(height, map.height - y)
         let w = min(width, map.width - x)
         var out = FeatureMap(channels: map.channels, height: h, width: w)

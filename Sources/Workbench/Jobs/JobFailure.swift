@@ -1,5 +1,6 @@
 import DecodePipeline
 import Foundation
+import NativeVAE
 import RemoteDecode
 
 /// Why a job failed, typed so the workbench can offer the action that helps, with the words a
@@ -7,6 +8,8 @@ import RemoteDecode
 public enum JobFailure: Error, Equatable, Codable, Sendable, CustomStringConvertible {
     /// The latent does not fit its preset, or the request built from it is wrong: fix the file or the preset.
     case invalidLatent(String)
+    /// The image cannot be encoded as it is (too large for this machine, no preset to encode it for): fix the file or the choice.
+    case invalidImage(String)
     /// The backend cannot be used at all (no weights, no endpoint): pick another backend.
     case backendUnavailable(String)
     /// The endpoint failed or refused the job; `retryable` when trying again may help.
@@ -23,7 +26,7 @@ public enum JobFailure: Error, Equatable, Codable, Sendable, CustomStringConvert
 
     public var remedy: Remedy {
         switch self {
-        case .invalidLatent: .fixInput
+        case .invalidLatent, .invalidImage: .fixInput
         case .backendUnavailable: .otherBackend
         case .endpoint(_, let retryable): retryable ? .retry : .otherBackend
         case .engine: .otherBackend
@@ -33,7 +36,9 @@ public enum JobFailure: Error, Equatable, Codable, Sendable, CustomStringConvert
 
     public var description: String {
         switch self {
-        case .invalidLatent(let text), .backendUnavailable(let text), .endpoint(let text, _), .engine(let text), .output(let text): text
+        case .invalidLatent(let text), .invalidImage(let text), .backendUnavailable(let text), .endpoint(let text, _), .engine(let text),
+            .output(let text):
+            text
         }
     }
 
@@ -45,6 +50,7 @@ public enum JobFailure: Error, Equatable, Codable, Sendable, CustomStringConvert
             "; \(count) written before it failed (\(first.lastPathComponent)…\(last.lastPathComponent) in \(first.deletingLastPathComponent().path))"
         switch self {
         case .invalidLatent(let text): return .invalidLatent(text + note)
+        case .invalidImage(let text): return .invalidImage(text + note)
         case .backendUnavailable(let text): return .backendUnavailable(text + note)
         case .endpoint(let text, let retryable): return .endpoint(text + note, retryable: retryable)
         case .engine(let text): return .engine(text + note)
@@ -62,6 +68,10 @@ public enum JobFailure: Error, Equatable, Codable, Sendable, CustomStringConvert
             case .engine(let engine): self = .engine(engine.description)
             case .encoding(let reason): self = .engine(reason)
             }
+        // An image the encoder will not take as it is (too large untiled for the memory free) is the
+        // input's to fix, like a latent that does not fit.
+        case let engine as EngineError:
+            if case .unsupportedImage = engine { self = .invalidImage(engine.description) } else { self = .engine(engine.description) }
         case let remote as RemoteError:
             switch remote {
             case .exhausted: self = .endpoint(remote.description, retryable: true)

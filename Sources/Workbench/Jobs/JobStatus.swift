@@ -25,6 +25,9 @@ public enum JobState: String, Sendable, Codable, CaseIterable {
 public struct JobStatus: Sendable, Equatable, Identifiable {
     public let id: UUID
     public var name: String
+    public var kind: JobKind
+    /// For a decode of a latent encoded in this session: the encode job, whose result is the original picture.
+    public var encodedBy: UUID?
     /// The job's own preset and seed (saved file names use them, whatever is selected on screen).
     public var presetID: String
     public var seed: UInt64?
@@ -52,6 +55,8 @@ public struct JobStatus: Sendable, Equatable, Identifiable {
     public init(job: DecodeJob, now: Date = Date()) {
         id = job.id
         name = job.name
+        kind = job.kind
+        encodedBy = job.source.encodedBy
         presetID = job.preset.id
         seed = job.source.seed
         backend = job.backend
@@ -65,10 +70,12 @@ public struct JobStatus: Sendable, Equatable, Identifiable {
     }
 
     public init(
-        id: UUID, name: String, presetID: String = "", seed: UInt64? = nil, backend: BackendIdentity, state: JobState, queuedAt: Date
+        id: UUID, name: String, kind: JobKind = .decode, presetID: String = "", seed: UInt64? = nil, backend: BackendIdentity,
+        state: JobState, queuedAt: Date
     ) {
         self.id = id
         self.name = name
+        self.kind = kind
         self.presetID = presetID
         self.seed = seed
         self.backend = backend

@@ -19,6 +19,9 @@ public struct ResultGeometry: Sendable, Equatable, Codable, CustomStringConverti
 extension DecodeJob {
     /// The geometry of this job's result; nil when the latent does not fit its preset.
     public var resultGeometry: ResultGeometry? {
+        if case .encode(let source) = work {
+            return ResultGeometry(isVideo: false, width: source.image.width, height: source.image.height)
+        }
         guard let layout = try? layout() else { return nil }
         let factor = preset.spatialFactor
         let shape = latent.shape

@@ -6,7 +6,12 @@ import Synchronization
 /// and one small JSON file per job records its latest state. On the next start, finished jobs come
 /// back as history (their outputs listed) and unfinished ones are queued again.
 ///
-/// Layout: `<directory>/<job id>.json` and `<directory>/<job id>.safetensors`, each written whole
+/// An encode job's image is saved the same way, as the PNG it encodes: the file it was opened from
+/// may be moved, edited or deleted before the job resumes, and the journal's copy is exactly the
+/// pixels that were to be encoded. It is kept until the job is cleared (not only until it is done,
+/// as a latent is), so a finished encode brought back from the journal can still be run again.
+///
+/// Layout: `<directory>/<job id>.json` and `<directory>/<job id>.safetensors` (or `.png`), each written whole
 /// and renamed into place (`SafeFolder`), so a kill mid-write leaves the previous version, and the
 /// temporary files of a killed writer are removed when the journal is next loaded.
 public struct JobJournal: Sendable {
@@ -33,6 +38,9 @@ public struct JobJournal: Sendable {
         var sourcePath: String?
         var sourceKey: String?
         var seed: UInt64?
+        /// Absent for decodes (and in journals from before encode jobs).
+        var kind: JobKind?
+        var sourceEncodedBy: UUID?
         var space: LatentSpace
         var preset: Preset
         var backend: BackendIdentity?
@@ -76,8 +84,15 @@ public struct JobJournal: Sendable {
         try writing(directory, .creatingFolder) {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
-        let latent = SafetensorsWriter.encode([NamedTensor(name: "latents", tensor: job.latent)])
-        try writing(latentURL(job.id), .writing) { try folder.replaceFile(named: latentURL(job.id).lastPathComponent, with: Array(latent)) }
+        switch job.work {
+        case .decode(let tensor):
+            let latent = SafetensorsWriter.encode([NamedTensor(name: "latents", tensor: tensor)])
+            try writing(latentURL(job.id), .writing) {
+                try folder.replaceFile(named: latentURL(job.id).lastPathComponent, with: Array(latent))
+            }
+        case .encode(let image):
+            try writing(imageURL(job.id), .writing) { try folder.replaceFile(named: imageURL(job.id).lastPathComponent, with: image.png) }
+        }
         let sequence = Self.nextSequence()
         try write(Record(job: job, status: JobStatus(job: job), sequence: sequence))
         sequences.set(sequence, for: job.id)
@@ -98,11 +113,13 @@ public struct JobJournal: Sendable {
         for id in ids {
             try? FileManager.default.removeItem(at: recordURL(id))
             try? FileManager.default.removeItem(at: latentURL(id))
+            try? FileManager.default.removeItem(at: imageURL(id))
         }
     }
 
     /// Everything recorded, in the order it was submitted, and how many records could not be used
-    /// (unreadable, or unfinished with their latent gone). Those are skipped, not fatal.
+    /// (unreadable, unfinished with their latent gone, or an encode whose image is gone). Those are
+    /// skipped, not fatal.
     public func load() -> (entries: [Entry], unusable: Int) {
         removeStaleTemporaries()
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return ([], 0) }
@@ -119,18 +136,27 @@ public struct JobJournal: Sendable {
         records.sort { ($0.sequence ?? 0, $0.queuedAt) < ($1.sequence ?? 0, $1.queuedAt) }
         var entries: [Entry] = []
         for record in records {
-            let latent = try? LatentFile.read(contentsOf: latentURL(record.id)).latent().tensor
-            // A finished job keeps no latent; an unfinished one without its latent cannot resume.
-            guard let tensor = latent ?? (record.state.isFinished ? Self.placeholder : nil) else {
+            guard let work = work(of: record) else {
                 unusable += 1
                 continue
             }
-            entries.append(record.entry(latent: tensor))
+            entries.append(record.entry(work: work))
         }
         return (entries, unusable)
     }
 
-    private static let placeholder = (try? Tensor(dtype: .float32, shape: [0], bytes: []))!
+    /// What a recorded job works on: its image, or its latent. A finished decode keeps no latent;
+    /// an unfinished one without its latent cannot resume.
+    private func work(of record: Record) -> JobWork? {
+        if record.kind == .encode {
+            guard let bytes = try? Data(contentsOf: imageURL(record.id)),
+                let image = try? SourceImage(path: record.sourcePath ?? record.name, bytes: Array(bytes))
+            else { return nil }
+            return .encode(image)
+        }
+        let latent = try? LatentFile.read(contentsOf: latentURL(record.id)).latent().tensor
+        return (latent ?? (record.state.isFinished ? DecodeJob.noLatent : nil)).map(JobWork.decode)
+    }
 
     /// Microseconds since 1970, strictly increasing within the process, so a later submission
     /// always sorts later, in this session or the next.
@@ -175,12 +201,14 @@ public struct JobJournal: Sendable {
     private var folder: SafeFolder { SafeFolder(url: directory) }
     private func recordURL(_ id: UUID) -> URL { directory.appendingPathComponent("\(id.uuidString).json") }
     private func latentURL(_ id: UUID) -> URL { directory.appendingPathComponent("\(id.uuidString).safetensors") }
+    private func imageURL(_ id: UUID) -> URL { directory.appendingPathComponent("\(id.uuidString).png") }
 }
 
 extension JobJournal.Record {
     init(job: DecodeJob, status: JobStatus, sequence: Int64) {
         self.init(
-            id: job.id, name: job.name, sourcePath: job.source.path, sourceKey: job.source.key, seed: job.source.seed, space: job.space,
+            id: job.id, name: job.name, sourcePath: job.source.path, sourceKey: job.source.key, seed: job.source.seed,
+            kind: job.kind == .encode ? .encode : nil, sourceEncodedBy: job.source.encodedBy, space: job.space,
             preset: job.preset, backend: job.backend, backendID: nil, outputType: job.options.outputType,
             imageFormat: job.options.imageFormat, height: job.options.height, width: job.options.width,
             framePNGs: job.options.framePNGs ? true : nil, state: status.state,
@@ -194,9 +222,10 @@ extension JobJournal.Record {
         backend ?? (backendID == "local" ? .local(.approx) : .remote(endpoints: preset.endpoints))
     }
 
-    func entry(latent: Tensor) -> JobJournal.Entry {
+    func entry(work: JobWork) -> JobJournal.Entry {
         let job = DecodeJob(
-            id: id, name: name, source: JobSource(path: sourcePath, key: sourceKey, seed: seed), latent: latent, space: space,
+            id: id, name: name, source: JobSource(path: sourcePath, key: sourceKey, seed: seed, encodedBy: sourceEncodedBy), work: work,
+            space: space,
             preset: preset, backend: resolvedBackend,
             options: DecodeOptions(
                 outputType: outputType, imageFormat: imageFormat, height: height, width: width, framePNGs: framePNGs ?? false))

@@ -48,9 +48,11 @@ public struct OutputWriter: Sendable {
         let stem = try frames?.stem() ?? folder.reserveStem(Self.safeStem(job.name))
         defer { if frames == nil { folder.release(stem) } }
         let frameFiles = frames?.written ?? []
+        // An encode's latent is its result; a decode's is its input.
+        let latent = if job.kind == .encode, case .tensor(let encoded) = result.payload { encoded } else { job.latent }
         let sidecar = Sidecar(
-            job: job.name, preset: job.preset.id, source: job.source.summary, seed: job.source.seed, latentShape: job.latent.shape,
-            latentDType: job.latent.dtype.rawValue, backend: job.backend.label, endpoint: result.endpoint, engine: result.engine,
+            job: job.name, preset: job.preset.id, source: job.source.summary, seed: job.source.seed, latentShape: latent.shape,
+            latentDType: latent.dtype.rawValue, backend: job.backend.label, endpoint: result.endpoint, engine: result.engine,
             outputType: job.options.outputType.rawValue, timings: result.timings,
             outputs: frameFiles.map(\.lastPathComponent) + staged.map { stem + $0.suffix })
         let encoder = JSONEncoder()
@@ -80,6 +82,7 @@ public struct OutputWriter: Sendable {
     /// that cannot be converted leaves nothing behind.
     /// With `framesAsPNG` a video's frames are `FrameFiles`' to write, not saved as images here.
     private func media(_ result: DecodeResult, for job: DecodeJob, framesAsPNG: Bool) throws -> [(String, [UInt8])] {
+        if case .encode(let image) = job.work { return try encodeMedia(result, of: image, for: job) }
         let metadata = ImageMetadata(
             preset: job.preset.id, seed: job.source.seed, source: job.source.summary, engine: result.engine,
             endpoint: result.endpoint, timings: result.timings)
@@ -111,6 +114,20 @@ public struct OutputWriter: Sendable {
         }
     }
 
+    /// An encode's files: the latent as `latentty encode` writes it (safetensors, diffusion space,
+    /// metadata naming the preset and the image), and the image as it was encoded — the original a
+    /// decode of the latent is compared with.
+    private func encodeMedia(_ result: DecodeResult, of image: SourceImage, for job: DecodeJob) throws -> [(String, [UInt8])] {
+        guard case .tensor(let latent) = result.payload else { throw EncodeOutputError.noLatent(job.name) }
+        let data = SafetensorsWriter.encode(
+            [NamedTensor(name: "latents", tensor: latent)],
+            metadata: [
+                "latentty.preset": job.preset.id, "latentty.space": LatentSpace.diffusion.rawValue, "latentty.source": image.path,
+                "latentty.size": "\(image.image.width)x\(image.image.height)",
+            ])
+        return [(".safetensors", Array(data)), (".png", image.png)]
+    }
+
     /// The job's name as a file stem: no path separators or NULs, not hidden (the folder's
     /// temporary files are), and short enough to leave room for suffixes within a name's 255 bytes.
     static func safeStem(_ name: String) -> String {
@@ -118,5 +135,16 @@ public struct OutputWriter: Sendable {
         if safe.isEmpty || safe.hasPrefix(".") { safe = "_" + safe }
         while safe.utf8.count > 200 { safe.removeLast() }
         return safe
+    }
+}
+
+/// An encode's answer was not a latent (a backend broke its contract).
+public enum EncodeOutputError: Error, Equatable, CustomStringConvertible {
+    case noLatent(String)
+
+    public var description: String {
+        switch self {
+        case .noLatent(let name): "the encode of \(name) gave no latent"
+        }
     }
 }

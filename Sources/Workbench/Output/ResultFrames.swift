@@ -50,11 +50,14 @@ public enum PictureSource: Sendable {
 
 extension ResultFrames {
     /// The frames of a finished job from its output files: the pt tensor where there is one (exact
-    /// pixels, every frame), else the video, else its images in name order (a batch).
+    /// pixels, every frame), else the video, else its images in name order (a batch). An encode's
+    /// latent is no picture: its image is.
     public static func read(outputs: [String]) throws(ResultFramesError) -> ResultFrames {
+        let hasImages = outputs.contains { $0.hasSuffix(".png") || $0.hasSuffix(".jpg") }
         if let tensorFile = outputs.first(where: { $0.hasSuffix(".safetensors") }) {
             switch try open(tensorFile) {
             case .frames(let frames): return frames
+            case .latent where hasImages: break
             case .latent(let file): throw .notPixels(path: tensorFile, .unexpectedShape((try? file.latent().tensor.shape) ?? []))
             }
         }

@@ -79,12 +79,12 @@ public actor DecodeQueue {
         schedule()
     }
 
-    /// Sends a job's latent again, to the same backend or another, as a new job.
+    /// Sends a job's latent (or image) again, to the same backend or another, as a new job.
     @discardableResult
     public func resubmit(_ id: UUID, to backend: BackendIdentity? = nil) -> DecodeJob? {
         guard let job = jobs[id] else { return nil }
         let copy = DecodeJob(
-            name: job.name, source: job.source, latent: job.latent, space: job.space, preset: job.preset,
+            name: job.name, source: job.source, work: job.work, space: job.space, preset: job.preset,
             backend: backend ?? job.backend, options: job.options)
         submit(copy)
         return copy
@@ -235,7 +235,7 @@ public actor DecodeQueue {
                 do {
                     files = try writer.write(result, for: job, frames: frameFiles)
                 } catch {
-                    throw .output("decoded, but the result could not be saved: \(error)")
+                    throw .output("\(job.kind == .encode ? "encoded" : "decoded"), but the result could not be saved: \(error)")
                 }
                 result.timings["write"] = Date().timeIntervalSince(writeStart)
                 result.timings["total"] = Date().timeIntervalSince(started)

@@ -15,3 +15,13 @@ images = {
 for mode, image in images.items():
     image.save(out + f"mode_{mode}.png")
     Image.open(out + f"mode_{mode}.png").convert("RGB").save(out + f"mode_{mode}_rgb.png")
+
+# JPEGs in PIL's other modes: CMYK (which PIL writes, and reads back, with Adobe's inverted inks) and grey.
+jpeg_rng = np.random.default_rng(5)
+jpegs = {
+    "CMYK": Image.fromarray(jpeg_rng.integers(0, 256, (16, 24, 4), dtype=np.uint8), "CMYK"),
+    "L": Image.fromarray(jpeg_rng.integers(0, 256, (16, 24), dtype=np.uint8), "L"),
+}
+for mode, image in jpegs.items():
+    image.save(out + f"mode_{mode}.jpg", quality=90)
+    Image.open(out + f"mode_{mode}.jpg").convert("RGB").save(out + f"mode_{mode}_jpg_rgb.png")

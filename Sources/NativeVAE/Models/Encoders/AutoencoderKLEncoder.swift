@@ -58,9 +58,9 @@ final class AutoencoderKLEncoder {
     /// Pixels per latent cell.
     var spatialFactor: Int { 1 << (config.blockOutChannels.count - 1) }
 
-    /// One image `[3, H, W]` → (mean, log-variance), each `[C, H/f, W/f]`; the log-variance clamped
-    /// to [-30, 20] as `DiagonalGaussianDistribution` does.
-    func encode(_ image: FeatureMap, context: DNNL) throws -> (mean: FeatureMap, logVariance: FeatureMap) {
+    /// Encoder and quant_conv on one image `[3, H, W]`: the `[2C, H/f, W/f]` moments, which
+    /// `_tiled_encode` blends before any clamp.
+    func moments(_ image: FeatureMap, context: DNNL) throws -> FeatureMap {
         var h = try Activation(image, type: .f32, context: context)
         h = try convIn(h, context: context)
         for block in downBlocks {
@@ -73,7 +73,12 @@ final class AutoencoderKLEncoder {
         try normOut.apply(&h, silu: true, context: context)
         h = try convOut(h, output: .f32, context: context)
         if let quantConv { h = try quantConv(h, output: .f32, context: context) }
-        let moments = try h.featureMap(context: context)
+        return try h.featureMap(context: context)
+    }
+
+    /// `DiagonalGaussianDistribution`: the moments' halves, mean and log-variance, each `[C, H/f, W/f]`;
+    /// the log-variance clamped to [-30, 20].
+    func distribution(_ moments: FeatureMap) -> (mean: FeatureMap, logVariance: FeatureMap) {
         let latent = config.latentChannels
         let plane = moments.plane
         let mean = FeatureMap(

@@ -1,14 +1,18 @@
 import Foundation
 import LatentKit
 
-/// The full AutoencoderKL encoder (SD v1, SDXL, Flux) on oneDNN: diffusers' `latent_dist`, unscaled.
+/// The full AutoencoderKL encoder (SD v1, SDXL, Flux) on oneDNN: diffusers' `latent_dist`, unscaled,
+/// tiled as diffusers' `_tiled_encode` in tiles of the config's `sample_size`.
 public final class AutoencoderKLEncoderEngine: EncodeEngine, @unchecked Sendable {
     // `encoder` caches compiled primitives; every use holds the oneDNN context's lock.
     public let name = "full"
     private let encoder: AutoencoderKLEncoder
     private let context: DNNL
+    let tiling: EncoderTiling
 
-    public init(location: VAELocation, precision: Precision = .f32, winograd: WinogradPolicy = .automatic) throws {
+    public init(
+        location: VAELocation, tiling: TilingMode = .automatic, precision: Precision = .f32, winograd: WinogradPolicy = .automatic
+    ) throws {
         guard let context = DNNL.shared else { throw NativeError.dnnl(call: "dnnl_engine_create", status: -1) }
         let weights = try WeightStore.load(location.weights)
         weights.precision = precision
@@ -28,19 +32,29 @@ public final class AutoencoderKLEncoderEngine: EncodeEngine, @unchecked Sendable
             config = standard
         }
         encoder = try withStandardConfig(assumed: location.config == nil) { try AutoencoderKLEncoder(config: config, weights: weights) }
+        self.tiling = EncoderTiling(
+            mode: tiling, tileSample: config.sampleSize, channels: config.blockOutChannels.first ?? 128, precision: precision)
         self.context = context
     }
 
     /// Around an encoder already built (the random-weights benchmark's, in RandomEncoderWeights.swift).
-    init(encoder: AutoencoderKLEncoder, context: DNNL) {
+    init(encoder: AutoencoderKLEncoder, tiling: EncoderTiling, context: DNNL) {
         self.encoder = encoder
+        self.tiling = tiling
         self.context = context
     }
 
     public func encode(_ images: Tensor, preset: Preset) throws(EngineError) -> EncodedLatent {
         let latent = encoder.config.latentChannels
-        let parts = try runEncodeBatch(images, engine: name, factor: encoder.spatialFactor, context: context) { image in
-            let (mean, logVariance) = try encoder.encode(image, context: context)
+        let factor = encoder.spatialFactor
+        try checkEncodeMemory(images, engine: name, tiling: tiling)
+        let parts = try runEncodeBatch(images, engine: name, factor: factor, context: context) { image in
+            let moments =
+                tiling.shouldTile(height: image.height, width: image.width)
+                ? try TiledDecoding(encodingTileSample: tiling.tileSample, overlapFactor: 0.25, factor: factor).decode(image) {
+                    try encoder.moments($0, context: context)
+                } : try encoder.moments(image, context: context)
+            let (mean, logVariance) = encoder.distribution(moments)
             return [mean, logVariance]
         }
         do {
@@ -54,28 +68,35 @@ public final class AutoencoderKLEncoderEngine: EncodeEngine, @unchecked Sendable
 }
 
 /// The TAESD family's encoder (taesd, taesdxl, taef1), whose latents are diffusion-space; they are
-/// handed back in VAE space (through the preset's factors) like every other encoder's.
+/// handed back in VAE space (through the preset's factors) like every other encoder's. Tiled as
+/// diffusers' AutoencoderTiny `_tiled_encode`.
 public final class TinyEncoderEngine: EncodeEngine, @unchecked Sendable {
     // As above: the encoder's primitive caches are used only under the context's lock.
     public let name = "tiny"
     private let encoder: TinyEncoder
     private let context: DNNL
+    let tiling: EncoderTiling
 
-    public init(location: VAELocation) throws {
+    public init(location: VAELocation, tiling: TilingMode = .automatic) throws {
         guard let context = DNNL.shared else { throw NativeError.dnnl(call: "dnnl_engine_create", status: -1) }
         encoder = try TinyEncoder(weights: try WeightStore.load(location.weights))
+        self.tiling = EncoderTiling(mode: tiling, tileSample: TinyTiledEncoding.tileSample, channels: 64, precision: .f32)
         self.context = context
     }
 
     /// Around an encoder already built (the random-weights benchmark's, in RandomEncoderWeights.swift).
-    init(encoder: TinyEncoder, context: DNNL) {
+    init(encoder: TinyEncoder, tiling: EncoderTiling, context: DNNL) {
         self.encoder = encoder
+        self.tiling = tiling
         self.context = context
     }
 
     public func encode(_ images: Tensor, preset: Preset) throws(EngineError) -> EncodedLatent {
-        let parts = try runEncodeBatch(images, engine: name, factor: encoder.spatialFactor, context: context) { image in
-            [try encoder.encode(image, context: context)]
+        let factor = encoder.spatialFactor
+        try checkEncodeMemory(images, engine: name, tiling: tiling)
+        let parts = try runEncodeBatch(images, engine: name, factor: factor, context: context) { image in
+            guard tiling.shouldTile(height: image.height, width: image.width) else { return [try encoder.encode(image, context: context)] }
+            return [try TinyTiledEncoding(factor: factor).encode(image) { try encoder.encode($0, context: context) }]
         }
         do {
             return EncodedLatent(
@@ -94,6 +115,16 @@ struct EncodedPart {
     var width = 0
 
     func shape(_ channels: Int) -> [Int] { [batch, channels, height, width] }
+}
+
+/// Refuses, before any work, images whose untiled encode cannot fit in the memory free now.
+func checkEncodeMemory(
+    _ images: Tensor, engine: String, tiling: EncoderTiling, available: Int? = NativeRuntime.availableMemory()
+) throws(EngineError) {
+    guard images.rank == 4, let reason = tiling.refusal(height: images.shape[2], width: images.shape[3], available: available) else {
+        return
+    }
+    throw .unsupportedImage(engine: engine, reason: reason)
 }
 
 /// Encodes images `[B, 3, H, W]` one at a time under the oneDNN lock into each of the maps
