@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """`latentty bench local` against its CPU peers — PyTorch, ONNX Runtime and OpenVINO — on one
-decoder with random weights (the real one's FLOPs and memory), one seeded latent, the same thread count.
+decoder or encoder with random weights (the real one's FLOPs and memory), one seeded latent (or
+image), the same thread count.
 
-  --model sd     diffusers' AutoencoderKL with the SD v1 decoder configuration (as scripts/bench_torch.py)
-  --model taesd  diffusers' AutoencoderTiny() with its default configuration
+  --model sd             diffusers' AutoencoderKL with the SD v1 configuration (as scripts/bench_torch.py): its decoder
+  --model taesd          diffusers' AutoencoderTiny() with its default configuration: its decoder
+  --model sd-encoder     the same AutoencoderKL's encoder: `vae.encode(x).latent_dist.mean` of one image
+  --model taesd-encoder  AutoencoderTiny()'s encoder: `vae.encode(x).latents`
 
-The decoder (`vae.decode(z).sample`) is exported once per model and size to ONNX (the TorchScript
-exporter, opset 17) under $TMPDIR/latentty-bench-peers/, and ONNX Runtime and OpenVINO both run that
-file. Every engine runs in a process of its own: one warm-up decode, then the best of --repeats timed
-ones (0: the warm-up itself), with the child's ru_maxrss as its peak RSS. This script's own process
+The decoder (`vae.decode(z).sample`) or encoder is exported once per model and size to ONNX (the
+TorchScript exporter, opset 17) under $TMPDIR/latentty-bench-peers/, and ONNX Runtime and OpenVINO both
+run that file. Every engine runs in a process of its own: one warm-up call, then the best of --repeats
+timed ones (0: the warm-up itself), with the child's ru_maxrss as its peak RSS. This script's own process
 stays small (no torch), since a child's ru_maxrss starts at its parent's. PyTorch's RSS includes
 importing torch and diffusers (about 0.7 GiB with PyPI's CUDA build of torch). A manual benchmark, not in CI:
 
@@ -17,6 +20,7 @@ importing torch and diffusers (about 0.7 GiB with PyPI's CUDA build of torch). A
     python scripts/bench_peers.py --size 512
     python scripts/bench_peers.py --size 512 --bf16 --repeats 2 --threads 4
     python scripts/bench_peers.py --model taesd --size 1024 --json
+    python scripts/bench_peers.py --model sd-encoder --size 512 --bf16 --repeats 2
 
 Prints one markdown table (or, with --json, JSON lines): engine, precision, seconds, peak RSS and the
 ratio to the fastest of PyTorch, ONNX Runtime and OpenVINO at the same precision. Without the latentty
@@ -37,7 +41,7 @@ def build_vae(model):
     from diffusers import AutoencoderKL, AutoencoderTiny
 
     torch.manual_seed(0)
-    if model == "taesd":
+    if model.startswith("taesd"):
         return AutoencoderTiny().eval()
     return AutoencoderKL(
         in_channels=3, out_channels=3, latent_channels=4,
@@ -46,86 +50,113 @@ def build_vae(model):
     ).eval()
 
 
-def seeded_latent(size):
+def is_encoder(model):
+    return model.endswith("-encoder")
+
+
+def onnx_names(model):
+    """The exported graph's file and its input's .npy in the cache folder."""
+    return ("encoder.onnx", "image.npy") if is_encoder(model) else ("decoder.onnx", "latent.npy")
+
+
+def seeded_input(model, size):
+    """A seeded latent for a decoder; for an encoder, a seeded image in [-1, 1] (noise clamped to the
+    pixel range, as `latentty bench local` makes it: the arithmetic does not depend on the picture)."""
     import torch
 
-    return torch.randn(1, 4, size // 8, size // 8, generator=torch.Generator("cpu").manual_seed(13))
+    generator = torch.Generator("cpu").manual_seed(13)
+    if is_encoder(model):
+        return torch.randn(1, 3, size, size, generator=generator).clamp(-1, 1)
+    return torch.randn(1, 4, size // 8, size // 8, generator=generator)
+
+
+def run_vae(vae, model, x):
+    """What each model times: the decoder's image, or the encoder's latent (the Gaussian's mean for
+    AutoencoderKL, what `latentty encode` returns by default)."""
+    if model == "sd-encoder":
+        return vae.encode(x).latent_dist.mean
+    if model == "taesd-encoder":
+        return vae.encode(x).latents
+    return vae.decode(x).sample
 
 
 def export(args, folder):
-    """Writes decoder.onnx and latent.npy into folder (each through a temporary name, so a cut-short
-    export leaves no cache behind)."""
+    """Writes the model's .onnx and its input's .npy into folder (each through a temporary name, so a
+    cut-short export leaves no cache behind)."""
     import numpy, torch
 
-    class Decoder(torch.nn.Module):
+    class Graph(torch.nn.Module):
         def __init__(self, vae):
             super().__init__()
             self.vae = vae
 
-        def forward(self, z):
-            return self.vae.decode(z).sample
+        def forward(self, x):
+            return run_vae(self.vae, args.model, x)
 
     folder.mkdir(parents=True, exist_ok=True)
-    latent = seeded_latent(args.size)
+    graph, data = onnx_names(args.model)
+    x = seeded_input(args.model, args.size)
     with torch.inference_mode():
-        torch.onnx.export(Decoder(build_vae(args.model)), (latent,), folder / "decoder.onnx.part", dynamo=False,
-                          opset_version=17, input_names=["latent"], output_names=["sample"])
-    with open(folder / "latent.npy.part", "wb") as file:
-        numpy.save(file, latent.numpy())
-    for name in ["latent.npy", "decoder.onnx"]:
+        torch.onnx.export(Graph(build_vae(args.model)), (x,), folder / f"{graph}.part", dynamo=False,
+                          opset_version=17, input_names=["input"], output_names=["output"])
+    with open(folder / f"{data}.part", "wb") as file:
+        numpy.save(file, x.numpy())
+    for name in [data, graph]:
         os.replace(folder / f"{name}.part", folder / name)
 
 
-def torch_decoder(args, folder):
+def torch_engine(args, folder):
     import torch
 
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
     dtype = {"f32": torch.float32, "bf16": torch.bfloat16}[args.precision]
     vae = build_vae(args.model).to(dtype)
-    latent = seeded_latent(args.size).to(dtype)
+    x = seeded_input(args.model, args.size).to(dtype)
 
-    def decode():
+    def call():
         with torch.inference_mode():
-            vae.decode(latent)
-    return decode
+            run_vae(vae, args.model, x)
+    return call
 
 
-def ort_decoder(args, folder):
+def ort_engine(args, folder):
     import numpy, onnxruntime as ort
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = args.threads
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    session = ort.InferenceSession(str(folder / "decoder.onnx"), options, providers=["CPUExecutionProvider"])
-    feed = {session.get_inputs()[0].name: numpy.load(folder / "latent.npy")}
+    graph, data = onnx_names(args.model)
+    session = ort.InferenceSession(str(folder / graph), options, providers=["CPUExecutionProvider"])
+    feed = {session.get_inputs()[0].name: numpy.load(folder / data)}
     return lambda: session.run(None, feed)
 
 
-def openvino_decoder(args, folder):
+def openvino_engine(args, folder):
     import numpy, openvino as ov
 
     core = ov.Core()
     if args.precision == "bf16" and "BF16" not in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES"):
         print(json.dumps({"skip": "OpenVINO bf16: the CPU plugin lists no BF16 in OPTIMIZATION_CAPABILITIES"}))
         sys.exit(0)
-    compiled = core.compile_model(core.read_model(folder / "decoder.onnx"), "CPU", {
+    graph, data = onnx_names(args.model)
+    compiled = core.compile_model(core.read_model(folder / graph), "CPU", {
         "INFERENCE_NUM_THREADS": args.threads, "INFERENCE_PRECISION_HINT": args.precision, "PERFORMANCE_HINT": "LATENCY"})
     request = compiled.create_infer_request()
-    latent = numpy.load(folder / "latent.npy")
-    return lambda: request.infer({0: latent})
+    x = numpy.load(folder / data)
+    return lambda: request.infer({0: x})
 
 
 def work(args, folder):
     if args.worker == "export":
         export(args, folder)
         return
-    decode = {"torch": torch_decoder, "ort": ort_decoder, "openvino": openvino_decoder}[args.worker](args, folder)
-    start = time.perf_counter(); decode(); first = time.perf_counter() - start
+    call = {"torch": torch_engine, "ort": ort_engine, "openvino": openvino_engine}[args.worker](args, folder)
+    start = time.perf_counter(); call(); first = time.perf_counter() - start
     times = []
     for _ in range(max(0, args.repeats)):
-        start = time.perf_counter(); decode(); times.append(time.perf_counter() - start)
+        start = time.perf_counter(); call(); times.append(time.perf_counter() - start)
     print(json.dumps({"first_seconds": first, "seconds": min(times) if times else first}))
 
 
@@ -197,7 +228,7 @@ def add_ratios(rows):
 
 def print_markdown(info, rows, notes):
     versions = ", ".join(f"{name} {version}" for name, version in info["versions"].items() if version)
-    print(f"{info['model']} decoder at {info['size']}², {info['cpu']}, {info['cores']} cores, {info['threads']} threads, "
+    print(f"{info['model']}{'' if is_encoder(info['model']) else ' decoder'} at {info['size']}², {info['cpu']}, {info['cores']} cores, {info['threads']} threads, "
           f"best of {info['repeats']} after a warm-up, {info['date']}; {versions}; oneDNN ISA: {info['onednn_isa'] or 'n/a'}")
     print()
     print("| engine | precision | seconds | peak RSS MiB | ratio to fastest peer |")
@@ -211,10 +242,10 @@ def print_markdown(info, rows, notes):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default="sd", choices=["sd", "taesd"])
+    parser.add_argument("--model", default="sd", choices=["sd", "taesd", "sd-encoder", "taesd-encoder"])
     parser.add_argument("--size", type=int, default=512, help="image side in pixels, a multiple of 8 (default 512)")
     parser.add_argument("--threads", type=int, default=2, help="threads for every engine (default 2)")
-    parser.add_argument("--repeats", type=int, default=1, help="timed decodes after the warm-up; the best counts (default 1)")
+    parser.add_argument("--repeats", type=int, default=1, help="timed calls after the warm-up; the best counts (default 1)")
     parser.add_argument("--bf16", action="store_true", help="also time bf16: PyTorch, OpenVINO (where the CPU has it), latentty")
     parser.add_argument("--latentty", type=Path, default=ROOT / ".build/release/latentty", help="the latentty binary")
     parser.add_argument("--json", action="store_true", help="print JSON lines: the machine, then one per row and note")
@@ -237,7 +268,7 @@ def main():
         return [sys.executable, __file__, "--worker", name, "--precision", precision, *common]
 
     rows, notes = [], []
-    exported = (folder / "decoder.onnx").exists() and (folder / "latent.npy").exists()
+    exported = all((folder / name).exists() for name in onnx_names(args.model))
     if not exported:
         code, _, errors, _ = run_child(worker("export", "f32"), args.threads)
         exported = code == 0
@@ -253,8 +284,7 @@ def main():
         for precision in precisions:
             command = [str(args.latentty), "bench", "local", "--size", str(args.size), "--repeats", str(args.repeats),
                        "--threads", str(args.threads), "--precision", precision, "--json"]
-            measure("latentty", precision, command + (["--model", "taesd"] if args.model == "taesd" else []),
-                    args.threads, rows, notes)
+            measure("latentty", precision, command + ["--model", args.model], args.threads, rows, notes)
     else:
         notes.append(f"no latentty binary at {args.latentty} (swift build -c release --product latentty), so no latentty rows")
     add_ratios(rows)

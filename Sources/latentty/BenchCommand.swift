@@ -12,17 +12,18 @@ struct BenchCommand: ParsableCommand {
         subcommands: [LocalBench.self, ConvBench.self, GraphicsBench.self])
 }
 
-/// A full-size SD v1 decoder, TAESD or the HunyuanVideo VAE, with random weights (the real one's FLOPs and memory), timed
-/// on one seeded latent. Run each configuration as its own process so peak RSS belongs to it alone.
+/// A full-size SD v1 decoder, TAESD, the HunyuanVideo VAE or an image encoder, with random weights (the real one's FLOPs
+/// and memory), timed on one seeded latent (or image). Run each configuration as its own process so peak RSS belongs to it alone.
 struct LocalBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "local",
-        abstract: "Time the full SD v1 decoder, TAESD or the HunyuanVideo VAE (random weights) at a size; prints seconds and peak RSS.",
+        abstract:
+            "Time the full SD v1 decoder, TAESD, the HunyuanVideo VAE or an encoder (random weights) at a size; prints seconds and peak RSS.",
         discussion: "Example: latentty bench local --size 512 --tile off --json   (scripts/bench_local.sh runs the whole table)")
 
     @Option(
         help:
-            "The decoder: sd (the full SD v1 VAE), taesd (its tiny decoder), hunyuanvideo (the HunyuanVideo VAE) or taehv (its tiny video decoder)."
+            "The model: sd (the full SD v1 VAE's decoder), taesd (its tiny decoder), hunyuanvideo (the HunyuanVideo VAE), taehv (its tiny video decoder), sd-encoder or taesd-encoder (encoding one image)."
     )
     var model: BenchModel = .sd
 
@@ -41,7 +42,7 @@ struct LocalBench: ParsableCommand {
     @Option(help: "taehv: auto (parallel chunks within a memory budget, else streaming), streaming, or parallel.")
     var form: VideoForm = .auto
 
-    @Option(help: "Tiled decode (auto: when an untiled one would need more than 2 GiB).")
+    @Option(help: "Tiled decode or encode (auto: when an untiled one would need more than 2 GiB).")
     var tile: TileChoice = .off
 
     @Option(
@@ -79,6 +80,7 @@ struct LocalBench: ParsableCommand {
         let frames = frames ?? (model == .taehv ? 16 : 3)
         guard frames > 0 else { throw ValidationError("--frames must be positive") }
         if model == .taehv { return try runTAEHV(frames: frames, height: height, width: width) }
+        if model == .sdEncoder || model == .taesdEncoder { return try runEncoder(height: height, width: width) }
         if model == .hunyuanvideo, compare || winograd != .auto {
             throw ValidationError("--compare and --winograd are for the image decoders; hunyuanvideo's 3-D convolutions are all Winograd")
         }
@@ -146,6 +148,7 @@ struct LocalBench: ParsableCommand {
         case .taesd: try TinyVAEEngine(randomWeights: 4, precision: precision, winograd: winograd)
         case .hunyuanvideo: try HunyuanVideoEngine(randomWeights: .standard, tiling: tiling, precision: precision)
         case .taehv: try TAEHVEngine()
+        case .sdEncoder, .taesdEncoder: throw ValidationError("the encoders are timed by runEncoder")
         }
     }
 
@@ -212,6 +215,8 @@ struct ConvBench: ParsableCommand {
 /// `bench local --model` and `bench conv --model`: which decoder is timed.
 enum BenchModel: String, CaseIterable, ExpressibleByArgument {
     case sd, taesd, hunyuanvideo, taehv
+    case sdEncoder = "sd-encoder"
+    case taesdEncoder = "taesd-encoder"
 }
 
 /// `bench local --winograd`: which 3×3 convolutions use Winograd.

@@ -20,6 +20,26 @@ import Testing
         #expect(row.load_seconds > 0 && row.first_seconds > 0 && row.seconds > 0)
     }
 
+    struct EncoderRow: Decodable {
+        let model: String
+        let image_shape: [Int]
+        let latent_shape: [Int]
+        let seconds: Double
+        let peak_rss_mb: Int
+    }
+
+    /// An encoder bench times one image into its latent (TAESD's: the full SD v1 encoder's random
+    /// weights take seconds in a debug build); --compare is the decoders' and refused.
+    @Test func timesTheTAESDEncoder() throws {
+        let result = try CLITests.run(["bench", "local", "--model", "taesd-encoder", "--size", "64", "--repeats", "1", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let row = try JSONDecoder().decode(EncoderRow.self, from: Data(result.stdout.utf8))
+        #expect(row.model == "taesd-encoder" && row.image_shape == [1, 3, 64, 64] && row.latent_shape == [1, 4, 8, 8])
+        #expect(row.seconds > 0 && row.peak_rss_mb > 0)
+        let compared = try CLITests.run(["bench", "local", "--model", "taesd-encoder", "--size", "64", "--compare"])
+        #expect(compared.status != 0 && compared.stderr.contains("--compare"))
+    }
+
     struct VideoRow: Decodable {
         let model: String
         let frames: Int

@@ -148,10 +148,20 @@ struct GroupNorm {
                         let stop = min(start + 64 * block, elements.upperBound)
                         run.initialize(repeating: 0, count: block * 2)
                         for row in stride(from: start, to: stop, by: block) {
-                            for l in 0..<block {
+                            // Eight lanes at a time (each lane's sums add in the same order as one at a
+                            // time, so the statistics are the same numbers); the rest one by one.
+                            var l = 0
+                            while l + 8 <= block {
+                                let d = Element.load8(x + row + l) - Float.load8(o + l)
+                                Float.store8(Float.load8(run + l) + d, run + l)
+                                Float.store8(Float.load8(runSquares + l) + d * d, runSquares + l)
+                                l += 8
+                            }
+                            while l < block {
                                 let d = x[row + l].float - o[l]
                                 run[l] += d
                                 runSquares[l] += d * d
+                                l += 1
                             }
                         }
                         for l in 0..<block {

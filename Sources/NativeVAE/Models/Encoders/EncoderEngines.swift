@@ -37,6 +37,13 @@ public final class AutoencoderKLEncoderEngine: EncodeEngine, @unchecked Sendable
         self.context = context
     }
 
+    /// Around an encoder already built (the random-weights benchmark's, in RandomEncoderWeights.swift).
+    init(encoder: AutoencoderKLEncoder, tiling: EncoderTiling, context: DNNL) {
+        self.encoder = encoder
+        self.tiling = tiling
+        self.context = context
+    }
+
     public func encode(_ images: Tensor, preset: Preset) throws(EngineError) -> EncodedLatent {
         let latent = encoder.config.latentChannels
         let factor = encoder.spatialFactor
@@ -74,6 +81,13 @@ public final class TinyEncoderEngine: EncodeEngine, @unchecked Sendable {
         guard let context = DNNL.shared else { throw NativeError.dnnl(call: "dnnl_engine_create", status: -1) }
         encoder = try TinyEncoder(weights: try WeightStore.load(location.weights))
         self.tiling = EncoderTiling(mode: tiling, tileSample: TinyTiledEncoding.tileSample, channels: 64, precision: .f32)
+        self.context = context
+    }
+
+    /// Around an encoder already built (the random-weights benchmark's, in RandomEncoderWeights.swift).
+    init(encoder: TinyEncoder, tiling: EncoderTiling, context: DNNL) {
+        self.encoder = encoder
+        self.tiling = tiling
         self.context = context
     }
 

@@ -13,9 +13,9 @@ final class TinyEncoder {
     let latentChannels: Int
 
     /// `layers.0` is the first conv; the index runs on through blocks and strided convs as in diffusers'
-    /// `nn.Sequential`.
-    init(weights: WeightStore, blocks: [Int] = [1, 3, 3, 3], channels: Int = 64) throws {
-        guard weights.has("encoder.layers.0.weight") else {
+    /// `nn.Sequential`. `latentChannels` is for a random store, which has no last layer to read it off.
+    init(weights: WeightStore, latentChannels given: Int? = nil, blocks: [Int] = [1, 3, 3, 3], channels: Int = 64) throws {
+        guard given != nil || weights.has("encoder.layers.0.weight") else {
             throw NativeError.unsupportedModel(
                 "these weights have no encoder (no 'encoder.layers.0.weight'); a TAESD file with its encoder is needed to encode")
         }
@@ -37,7 +37,7 @@ final class TinyEncoder {
                 index += 1
             }
         }
-        guard let latent = weights.shape(of: "encoder.layers.\(index).weight")?.first else {
+        guard let latent = given ?? weights.shape(of: "encoder.layers.\(index).weight")?.first else {
             throw NativeError.missingTensor("encoder.layers.\(index).weight")
         }
         layers.append(.conv(try makeConv("encoder.layers.\(index)", input: channels, output: latent, kernel: 3, weights: weights)))
