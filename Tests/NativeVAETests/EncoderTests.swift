@@ -13,18 +13,16 @@ import Testing
     /// The fixtures hold VAE-space latents; a preset with factor 1 and no shift leaves them as they are.
     static let identity = Preset(id: "test", name: "test", latentChannels: 4, scalingFactor: 1)
 
-    static func fixture(_ name: String) throws -> Tensor {
-        let archive = try SafetensorsArchive(contentsOf: fixtures.appendingPathComponent("encode/encode_cases.safetensors"))
-        let entry = try #require(archive.entries.first { $0.name == name }, "no \(name) in encode_cases")
+    /// A tensor of one of the encode fixtures: `encode_cases` (GENERATE.py), `encode_tiled`
+    /// (GENERATE_TILED.py) or `encode_distributions` (GENERATE_LOGVAR.py).
+    static func fixture(_ name: String, in file: String = "encode_cases") throws -> Tensor {
+        let archive = try SafetensorsArchive(contentsOf: fixtures.appendingPathComponent("encode/\(file).safetensors"))
+        let entry = try #require(archive.entries.first { $0.name == name }, "no \(name) in \(file)")
         return archive.tensor(for: entry)
     }
 
     /// diffusers' tiled encodes (Tests/Fixtures/encode/GENERATE_TILED.py).
-    static func tiledFixture(_ name: String) throws -> Tensor {
-        let archive = try SafetensorsArchive(contentsOf: fixtures.appendingPathComponent("encode/encode_tiled.safetensors"))
-        let entry = try #require(archive.entries.first { $0.name == name }, "no \(name) in encode_tiled")
-        return archive.tensor(for: entry)
-    }
+    static func tiledFixture(_ name: String) throws -> Tensor { try fixture(name, in: "encode_tiled") }
 
     static func maxError(_ a: Tensor, _ b: Tensor) -> Float {
         zip(a.floatValues(), b.floatValues()).map { abs($0 - $1) }.max() ?? .infinity
@@ -66,6 +64,22 @@ import Testing
         #expect(sample.shape == expected.shape)
         let error = Self.maxError(sample, expected)
         #expect(error <= 1e-4, "max abs error \(error)")
+    }
+
+    /// Given diffusers' own mean and log-variance, `--sample --seed` is diffusers' draw up to the last
+    /// bit of `exp`: the noise is torch's bit for bit, but torch's float `exp` is SLEEF's 1-ulp one,
+    /// not glibc's, so under 1 % of the samples differ, by at most 4.8e-7 (measured), far inside what
+    /// another seed moves.
+    @Test(arguments: ["tiny_kl4", "tiny_kl16"], cases)
+    func samplingIsDiffusersDraw(model: String, image: String) throws {
+        let distributions = "encode_distributions"
+        let encoded = EncodedLatent(
+            mean: try Self.fixture("mean_\(model)_\(image)", in: distributions),
+            logVariance: try Self.fixture("logvar_\(model)_\(image)", in: distributions))
+        let expected = try Self.fixture("sample_\(model)_\(image)_seed21", in: distributions)
+        let error = Self.maxError(try encoded.sample(seed: 21), expected)
+        #expect(error <= 1e-6, "max abs error \(error)")
+        #expect(Self.maxError(try encoded.sample(seed: 22), expected) > 0.1)
     }
 
     /// Given diffusers' own mean and log-variance, the draw is diffusers' to float rounding.
