@@ -171,19 +171,6 @@ import VideoTestSupport
 
     static let fixtures = CLITests.repository.appendingPathComponent("Tests/Fixtures")
 
-    /// A model folder as diffusers saves one, so the test model's config goes with its weights.
-    static func modelFolder(_ weights: String, in folder: URL) throws -> URL {
-        let model = folder.appendingPathComponent("vae")
-        try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(
-            at: fixtures.appendingPathComponent(weights), to: model.appendingPathComponent("diffusion_pytorch_model.safetensors"))
-        let config = fixtures.appendingPathComponent(weights.replacingOccurrences(of: ".safetensors", with: ".config.json"))
-        if FileManager.default.fileExists(atPath: config.path) {
-            try FileManager.default.copyItem(at: config, to: model.appendingPathComponent("config.json"))
-        }
-        return model
-    }
-
     static func reference(_ name: String, in file: String) throws -> Tensor {
         let archive = try SafetensorsArchive(contentsOf: fixtures.appendingPathComponent("encode/\(file)"))
         let entry = try #require(archive.entries.first { $0.name == name })
@@ -204,7 +191,7 @@ import VideoTestSupport
     func localEncodersWriteDiffusersLatents(engine: String, weights: String, options: [String], reference: String, scale: Float) throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let model = try Self.modelFolder(weights, in: folder)
+        let model = try fixtureModelFolder(weights, in: folder)
         let result = try CLITests.run(
             [
                 "encode", Self.fixtures.appendingPathComponent("encode/image_gradient.png").path, "--preset", "sd15", "--local",
@@ -227,7 +214,7 @@ import VideoTestSupport
     @Test func imagesTooLargeAreRefusedFromTheirHeadersAndTheBatchGoesOn() throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let model = try Self.modelFolder("models/tiny_kl4.safetensors", in: folder)
+        let model = try fixtureModelFolder("models/tiny_kl4.safetensors", in: folder)
         let gradient = Self.fixtures.appendingPathComponent("encode/image_gradient.png")
         for name in ["a.png", "b.png"] { try FileManager.default.copyItem(at: gradient, to: folder.appendingPathComponent(name)) }
         // IHDR's width and height are the big-endian words at bytes 16 and 20.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VideoTestSupport
 
 @testable import ImageCodecs
 @testable import TerminalGraphics
@@ -12,16 +13,9 @@ import Testing
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("latentty-wbenc-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let out = root.appendingPathComponent("out")
-        let model = root.appendingPathComponent("vae")
-        try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
-        let fixtures = CLITests.repository.appendingPathComponent("Tests/Fixtures")
-        try FileManager.default.copyItem(
-            at: fixtures.appendingPathComponent("models/tiny_kl4.safetensors"),
-            to: model.appendingPathComponent("diffusion_pytorch_model.safetensors"))
-        try FileManager.default.copyItem(
-            at: fixtures.appendingPathComponent("models/tiny_kl4.config.json"), to: model.appendingPathComponent("config.json"))
+        let model = try fixtureModelFolder("models/tiny_kl4.safetensors", in: root)
         let image = root.appendingPathComponent("photo.png")
-        try FileManager.default.copyItem(at: fixtures.appendingPathComponent("encode/image_gradient.png"), to: image)
+        try FileManager.default.copyItem(at: fixturesFolder.appendingPathComponent("encode/image_gradient.png"), to: image)
         let terminal = try PseudoTerminalWorkbench(
             [image.path, "--engine", "full", "--vae", model.path, "--graphics", "kitty", "--out", out.path, "--no-journal"], root: root,
             columns: 120, rows: 40)

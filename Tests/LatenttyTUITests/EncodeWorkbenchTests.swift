@@ -33,15 +33,7 @@ import Wire
 
     /// tiny_kl4 as a model folder diffusers saves (weights and config.json), as the full engine's spec.
     func tinyKL4(in root: URL) throws -> LocalEngineSpec {
-        let model = root.appendingPathComponent("vae")
-        try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
-        let models = Self.fixtures.appendingPathComponent("models")
-        try FileManager.default.copyItem(
-            at: models.appendingPathComponent("tiny_kl4.safetensors"),
-            to: model.appendingPathComponent("diffusion_pytorch_model.safetensors"))
-        try FileManager.default.copyItem(
-            at: models.appendingPathComponent("tiny_kl4.config.json"), to: model.appendingPathComponent("config.json"))
-        return LocalEngineSpec(engine: .full, weights: model.path)
+        LocalEngineSpec(engine: .full, weights: try fixtureModelFolder("models/tiny_kl4.safetensors", in: root).path)
     }
 
     /// The fixture's 96×64 gradient, copied where the test may delete it.
