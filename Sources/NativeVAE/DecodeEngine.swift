@@ -111,9 +111,12 @@ public enum EngineName: String, Sendable, CaseIterable, Codable {
             let location = try locate(
                 vae: vae, modelID: preset.flatMap(ModelDiscovery.tinyModelID),
                 what: preset?.isVideo == true ? "a tiny (TAEHV) decoder" : "a tiny (TAESD) decoder")
-            let video = TAEHVEngine.recognizes(location)
+            // Read once: a .pth is unpickled whole, so telling the kinds apart must not read it again.
+            let weights = try WeightStore.load(location.weights)
+            let video = TAEHVEngine.recognizes(weights)
             try Self.checkMatch(preset, video: video, weights: video ? "a TAEHV (video) tiny decoder" : "a TAESD (image) tiny decoder")
-            return video ? try TAEHVEngine(location: location) : try TinyVAEEngine(location: location)
+            return video
+                ? try TAEHVEngine(weights: weights, fileName: location.weights.lastPathComponent) : try TinyVAEEngine(weights: weights)
         }
     }
 

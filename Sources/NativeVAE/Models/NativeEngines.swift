@@ -156,9 +156,13 @@ public final class TinyVAEEngine: DecodeEngine, @unchecked Sendable {
         self.context = context
     }
 
-    public init(location: VAELocation) throws {
+    public convenience init(location: VAELocation) throws {
+        try self.init(weights: try WeightStore.load(location.weights))
+    }
+
+    /// Around weights already read (`EngineName.makeEngine` reads them once to tell TAESD from TAEHV).
+    init(weights: WeightStore) throws {
         guard let context = DNNL.shared else { throw NativeError.dnnl(call: "dnnl_engine_create", status: -1) }
-        let weights = try WeightStore.load(location.weights)
         guard let latent = weights.shape(of: "decoder.layers.0.weight")?[1] else {
             throw NativeError.missingTensor("decoder.layers.0.weight")
         }

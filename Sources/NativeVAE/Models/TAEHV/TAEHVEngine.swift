@@ -49,14 +49,18 @@ public final class TAEHVEngine: DecodeEngine, @unchecked Sendable {
         self.form = form
     }
 
-    public init(location: VAELocation, form: Form = .standard) throws {
+    public convenience init(location: VAELocation, form: Form = .standard) throws {
+        try self.init(weights: try WeightStore.load(location.weights), fileName: location.weights.lastPathComponent, form: form)
+    }
+
+    /// Around weights already read (`EngineName.makeEngine` reads them once to tell TAEHV from TAESD).
+    init(weights: WeightStore, fileName: String, form: Form = .standard) throws {
         guard let context = DNNL.shared else { throw NativeError.dnnl(call: "dnnl_engine_create", status: -1) }
-        let weights = try WeightStore.load(location.weights)
         // The same layers run for every frame of a clip (hundreds of times): their transformed
         // weights are kept, where the image decoders' per-call rule would transform small frames'
         // weights afresh each time.
         weights.winograd = .always
-        decoder = try TAEHVDecoder(weights: weights, fileName: location.weights.lastPathComponent)
+        decoder = try TAEHVDecoder(weights: weights, fileName: fileName)
         self.context = context
         self.form = form
     }
@@ -65,8 +69,7 @@ public final class TAEHVEngine: DecodeEngine, @unchecked Sendable {
     public static let fileNames = ["taehv.safetensors", "taehv.pth"]
 
     /// Whether weights are a TAEHV-family decoder (taehv's `decoder.N` names), not TAESD's.
-    public static func recognizes(_ location: VAELocation) -> Bool {
-        guard let weights = try? WeightStore.load(location.weights) else { return false }
+    static func recognizes(_ weights: WeightStore) -> Bool {
         return weights.has(TAEHVDecoder.inputConv + ".weight") && weights.has(TAEHVDecoder.outputConv + ".weight")
     }
 
