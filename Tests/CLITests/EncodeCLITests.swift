@@ -148,6 +148,24 @@ import VideoTestSupport
         #expect(try LatentFile.read(contentsOf: out.appendingPathComponent("x.safetensors")).latent().tensor == (try Self.expected(image)))
     }
 
+    /// `--size` resizes every image to the size asked for (PIL's Lanczos), not only down to multiples of 8.
+    @Test func sizeResizesToTheSizeAskedFor() async throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("odd.png")
+        try FileManager.default.copyItem(at: fixturesFolder.appendingPathComponent("encode/resize_in_37x21.png"), to: input)
+        let original = try PNGCodec.decode(Array(try Data(contentsOf: input))).image
+        let out = folder.appendingPathComponent("latents")
+        let result = try await Self.withEncodeServer { url in
+            try await Self.run(["encode", input.path, "--preset", "sd15", "--endpoint", url, "--size", "16x8", "--out", out.path])
+        }
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("resized 37×21 → 16×8"))
+        let written = try LatentFile.read(contentsOf: out.appendingPathComponent("odd.safetensors")).latent().tensor
+        #expect(written.shape == [1, 4, 1, 2])
+        #expect(written == (try Self.expected(try LanczosResize.resize(original, width: 16, height: 8))))
+    }
+
     @Test func sizeMustBeMultiplesOfEight() throws {
         let result = try CLITests.run(["encode", "x.png", "--preset", "sd15", "--size", "100x50"])
         #expect(result.status == 64)
