@@ -1,3 +1,4 @@
+import DecodePipeline
 import Foundation
 import ImageCodecs
 import LatentKit
@@ -51,8 +52,11 @@ enum ImageEncoder: Sendable {
                 png: input.png, width: input.image.width, height: input.image.height, preset: preset, configuration: configuration)
             return (latent, endpoint)
         case .local(let engine, let preset, let sampleSeed):
-            let encoded = try engine.encode(EncoderInput.tensor(from: input.image), preset: preset)
-            let latent = try sampleSeed.map { try encoded.sample(seed: $0) } ?? encoded.mean
+            // Seconds of blocking CPU work: off the cooperative pool, as every local decode is.
+            let latent = try await onOwnThread { () throws -> Tensor in
+                let encoded = try engine.encode(EncoderInput.tensor(from: input.image), preset: preset)
+                return try sampleSeed.map { try encoded.sample(seed: $0) } ?? encoded.mean
+            }
             return (preset.toDiffusionSpace(latent), "local \(engine.name)")
         }
     }
