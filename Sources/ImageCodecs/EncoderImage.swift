@@ -20,7 +20,24 @@ public struct EncoderImage: Sendable, Equatable {
     public init(
         bytes: [UInt8], size: (width: Int, height: Int)? = nil, admit: (_ width: Int, _ height: Int) throws -> Void = { _, _ in }
     ) throws {
-        guard let kind = ImageDecoder.kind(of: bytes) else { throw ImageCodecError.notAnImage }
+        let (original, image) = try Self.decoded(bytes, size: size, admit: admit)
+        png = image == original && ImageDecoder.kind(of: bytes) == .png ? bytes : try PNGCodec.encode(image)
+        self.image = image
+        (originalWidth, originalHeight) = (original.width, original.height)
+    }
+
+    /// The pixels an encoder takes, the same way, for a caller that sends no PNG on (a server).
+    public static func pixels(
+        of bytes: [UInt8], size: (width: Int, height: Int)? = nil, admit: (_ width: Int, _ height: Int) throws -> Void = { _, _ in }
+    ) throws -> RGBImage {
+        try decoded(bytes, size: size, admit: admit).image
+    }
+
+    /// The file's pixels and the image made of them for the encoder.
+    private static func decoded(
+        _ bytes: [UInt8], size: (width: Int, height: Int)?, admit: (_ width: Int, _ height: Int) throws -> Void
+    ) throws -> (original: RGBImage, image: RGBImage) {
+        guard ImageDecoder.kind(of: bytes) != nil else { throw ImageCodecError.notAnImage }
         if let (width, height) = ImageDecoder.dimensions(of: bytes) {
             guard width <= ImageLimits.maxSide, height <= ImageLimits.maxSide else {
                 throw ImageCodecError.tooLarge(width: width, height: height)
@@ -36,8 +53,6 @@ public struct EncoderImage: Sendable, Equatable {
             } else {
                 original
             }
-        png = image == original && kind == .png ? bytes : try PNGCodec.encode(image)
-        self.image = image
-        (originalWidth, originalHeight) = (original.width, original.height)
+        return (original, image)
     }
 }

@@ -79,20 +79,19 @@ public struct EncodeService: Sendable {
     static func images(of input: EncodeRequest.Input, maxWorkBytes: Int) throws(Refusal) -> Tensor {
         switch input {
         case .png(let bytes):
-            guard let size = ImageDecoder.dimensions(of: bytes) else {
-                throw Refusal(400, "the body is not a PNG or JPEG image; send a tensor with shape and dtype in the query instead")
-            }
-            try checkWork(batch: 1, height: size.height, width: size.width, limit: maxWorkBytes)
-            let image: RGBImage
             do {
-                image = try ImageDecoder.decode(bytes, complete: true)
+                return EncoderInput.tensor(
+                    from: try EncoderImage.pixels(of: bytes) { width, height in
+                        try checkWork(batch: 1, height: height, width: width, limit: maxWorkBytes)
+                    })
+            } catch let refusal as Refusal {
+                throw refusal
+            } catch ImageCodecError.notAnImage {
+                throw Refusal(400, "the body is not a PNG or JPEG image; send a tensor with shape and dtype in the query instead")
+            } catch let failure as EncoderInput.Failure {
+                throw Refusal(400, failure.description)
             } catch {
                 throw Refusal(400, "the image cannot be read: \(error)")
-            }
-            do {
-                return EncoderInput.tensor(from: try EncoderInput.resized(image))
-            } catch {
-                throw Refusal(400, error.description)
             }
         case .tensor(let tensor):
             let (batch, height, width) = (tensor.shape[0], tensor.shape[2], tensor.shape[3])
