@@ -47,8 +47,7 @@ public final class AutoencoderKLEncoderEngine: EncodeEngine, @unchecked Sendable
     public func encode(_ images: Tensor, preset: Preset) throws(EngineError) -> EncodedLatent {
         let latent = encoder.config.latentChannels
         let factor = encoder.spatialFactor
-        try checkEncodeMemory(images, engine: name, tiling: tiling)
-        let parts = try runEncodeBatch(images, engine: name, factor: factor, context: context) { image in
+        let parts = try runEncodeBatch(images, engine: name, factor: factor, tiling: tiling, context: context) { image in
             let moments =
                 tiling.shouldTile(height: image.height, width: image.width)
                 ? try TiledDecoding(encodingTileSample: tiling.tileSample, overlapFactor: 0.25, factor: factor).decode(image) {
@@ -93,8 +92,7 @@ public final class TinyEncoderEngine: EncodeEngine, @unchecked Sendable {
 
     public func encode(_ images: Tensor, preset: Preset) throws(EngineError) -> EncodedLatent {
         let factor = encoder.spatialFactor
-        try checkEncodeMemory(images, engine: name, tiling: tiling)
-        let parts = try runEncodeBatch(images, engine: name, factor: factor, context: context) { image in
+        let parts = try runEncodeBatch(images, engine: name, factor: factor, tiling: tiling, context: context) { image in
             guard tiling.shouldTile(height: image.height, width: image.width) else { return [try encoder.encode(image, context: context)] }
             return [try TinyTiledEncoding(factor: factor).encode(image) { try encoder.encode($0, context: context) }]
         }
@@ -128,10 +126,12 @@ func checkEncodeMemory(
 }
 
 /// Encodes images `[B, 3, H, W]` one at a time under the oneDNN lock into each of the maps
-/// `encode` gives per image; sizes the model cannot halve down to its latent are refused.
+/// `encode` gives per image; sizes the model cannot halve down to its latent, and untiled encodes
+/// too large for the memory free, are refused first.
 func runEncodeBatch(
-    _ images: Tensor, engine: String, factor: Int, context: DNNL, encode: (FeatureMap) throws -> [FeatureMap]
+    _ images: Tensor, engine: String, factor: Int, tiling: EncoderTiling, context: DNNL, encode: (FeatureMap) throws -> [FeatureMap]
 ) throws(EngineError) -> [EncodedPart] {
+    try checkEncodeMemory(images, engine: engine, tiling: tiling)
     guard images.rank == 4, images.shape[0] > 0, images.shape[1] == 3 else {
         throw .unsupportedImage(engine: engine, reason: "it takes one or more RGB images [B, 3, H, W], not \(images.shape.shapeText)")
     }
