@@ -84,7 +84,7 @@ import Workbench
     @Test func vaeSpaceLatentsTravelWithoutFactors() async throws {
         var job = try job(Self.cases[2])
         job.space = .vae
-        job.latent = Preset.sd15.toVAESpace(job.latent)
+        job.work = .decode(Preset.sd15.toVAESpace(job.latent))
         let request = try job.request()
         #expect(request.parameters.scalingFactor == nil)
         let scaled = try self.job(Self.cases[2]).request()

@@ -108,11 +108,8 @@ public struct DecodeJob: Sendable, Identifiable, Equatable {
 
     /// The latent a decode job decodes; an encode job has none yet (an empty tensor).
     public var latent: Tensor {
-        get {
-            if case .decode(let latent) = work { return latent }
-            return Self.noLatent
-        }
-        set { work = .decode(newValue) }
+        if case .decode(let latent) = work { return latent }
+        return Self.noLatent
     }
 
     static let noLatent = (try? Tensor(dtype: .float32, shape: [0], bytes: []))!
